@@ -1,0 +1,52 @@
+# Neuralake front door. `make demo` runs the platform end to end; `make test` runs the test suite.
+# Everything installed lands in $(NEURALAKE_CACHE) (default ~/.cache/neuralake) and is reused.
+SHELL := /bin/bash
+export NEURALAKE_CACHE ?= $(HOME)/.cache/neuralake
+BUILD_DIR ?= build
+BUILD_TYPE ?= RelWithDebInfo
+CTEST_JOBS ?= 2
+CMAKE_FLAGS ?=
+
+.PHONY: all setup build test unit-test demo services-up services-down services-status bench clean asan
+
+all: build
+
+setup:
+	scripts/setup.sh all
+
+$(BUILD_DIR)/build.ninja:
+	scripts/setup.sh build-deps
+	cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) $(CMAKE_FLAGS)
+
+build: $(BUILD_DIR)/build.ninja
+	cmake --build $(BUILD_DIR)
+
+services-up:
+	scripts/services.sh up
+
+services-down:
+	scripts/services.sh down
+
+services-status:
+	scripts/services.sh status
+
+# The whole suite against the real services (installed and started on demand).
+test: setup build services-up
+	ctest --test-dir $(BUILD_DIR) --output-on-failure -j$(CTEST_JOBS)
+
+# Only what runs without servers.
+unit-test: build
+	ctest --test-dir $(BUILD_DIR) --output-on-failure -j$(CTEST_JOBS) -LE services
+
+demo: setup build services-up
+	scripts/demo.sh
+
+bench: setup build services-up
+	scripts/bench.sh
+
+# A sanitizer build (ASan + UBSan) in its own directory.
+asan:
+	$(MAKE) build BUILD_DIR=build-asan BUILD_TYPE=Debug CMAKE_FLAGS=-DNEURALAKE_SANITIZE=ON
+
+clean:
+	rm -rf $(BUILD_DIR) build-asan

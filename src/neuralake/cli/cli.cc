@@ -1,0 +1,85 @@
+#include "neuralake/cli/cli.h"
+
+#include <iostream>
+#include <optional>
+
+#include <CLI/CLI.hpp>
+
+#include "neuralake/cli/config_file.h"
+
+namespace neuralake::cli {
+namespace {
+
+constexpr const char* kVersion = "0.1.0";
+
+// Flags that override the environment and the config file.
+struct StorageFlags {
+  std::optional<std::string> endpoint;
+  std::optional<std::string> region;
+  std::optional<std::string> access_key;
+  std::optional<std::string> secret_key;
+  std::optional<int> max_retries;
+};
+
+Status ResolveOptions(const StorageFlags& flags, GlobalOptions* options) {
+  options->storage = storage::StorageOptions::FromEnvironment();
+  if (!options->config_path.empty()) {
+    NL_RETURN_NOT_OK(ApplyConfigFile(options->config_path, &options->storage));
+  }
+  storage::S3Options& s3 = options->storage.s3;
+  if (flags.endpoint) s3.endpoint = *flags.endpoint;
+  if (flags.region) s3.region = *flags.region;
+  if (flags.access_key) s3.access_key = *flags.access_key;
+  if (flags.secret_key) s3.secret_key = *flags.secret_key;
+  if (flags.max_retries) s3.max_retries = *flags.max_retries;
+  return Status::OK();
+}
+
+}  // namespace
+
+int Run(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  CLI::App app("Neuralake: a local-first lakehouse (Delta Lake on object storage, SQL by DuckDB)",
+               "neuralake");
+  app.set_version_flag("--version", std::string("neuralake ") + kVersion);
+  app.require_subcommand(1);
+
+  CommandContext context;
+  context.out = &out;
+  context.err = &err;
+  StorageFlags flags;
+  app.add_option("--config", context.options.config_path, "YAML config file (s3: endpoint, keys...)");
+  app.add_option("--s3-endpoint", flags.endpoint,
+                 "S3 endpoint, e.g. http://127.0.0.1:9000 (env NEURALAKE_S3_ENDPOINT)");
+  app.add_option("--s3-region", flags.region, "S3 region (env NEURALAKE_S3_REGION)");
+  app.add_option("--s3-access-key", flags.access_key, "S3 access key (env NEURALAKE_S3_ACCESS_KEY)");
+  app.add_option("--s3-secret-key", flags.secret_key, "S3 secret key (env NEURALAKE_S3_SECRET_KEY)");
+  app.add_option("--s3-max-retries", flags.max_retries, "retries on transient S3 errors");
+  app.add_flag("-v,--verbose", context.options.verbose, "more diagnostics on stderr");
+
+  AddStorageCommands(app, context);
+  AddTableCommands(app, context);
+
+  std::vector<std::string> reversed(args.rbegin(), args.rend() - (args.empty() ? 0 : 1));
+  try {
+    app.parse(reversed);
+  } catch (const CLI::ParseError& error) {
+    return app.exit(error, out, err);
+  }
+  Status status = ResolveOptions(flags, &context.options);
+  if (status.ok()) {
+    status = context.action ? context.action()
+                            : Status::Invalid("no command given (see --help)");
+  }
+  if (!status.ok()) {
+    err << "error: " << status.ToString() << "\n";
+    return ExitCodeFor(status);
+  }
+  return 0;
+}
+
+int Main(int argc, char** argv) {
+  std::vector<std::string> args(argv, argv + argc);
+  return Run(args, std::cout, std::cerr);
+}
+
+}  // namespace neuralake::cli

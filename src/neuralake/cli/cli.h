@@ -1,0 +1,47 @@
+// The `neuralake` command line, as a library so that commands are testable in-process.
+//
+// Each command group lives in its own file and registers itself on the CLI11 app through an
+// Add*Commands(app, context) function. A command's CLI11 callback only records the work to do in
+// `context.action`; Run() resolves the global configuration (flags > --config file > environment
+// > defaults) first and then runs that action, so every command sees final options. A failed
+// action prints one line "error: <Code>: <message>" on stderr and exits 1.
+#pragma once
+
+#include <functional>
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+#include "neuralake/common/status.h"
+#include "neuralake/storage/storage_options.h"
+
+namespace CLI {
+class App;
+}  // namespace CLI
+
+namespace neuralake::cli {
+
+struct GlobalOptions {
+  std::string config_path;            // --config FILE (YAML)
+  storage::StorageOptions storage;    // resolved before any action runs
+  bool verbose = false;
+};
+
+struct CommandContext {
+  GlobalOptions options;
+  std::ostream* out = nullptr;        // command output
+  std::ostream* err = nullptr;        // diagnostics and progress
+  std::function<Status()> action;     // set by the chosen subcommand's callback
+};
+
+// Command groups.
+void AddStorageCommands(CLI::App& app, CommandContext& context);
+void AddTableCommands(CLI::App& app, CommandContext& context);
+
+// Runs the CLI with `args` (args[0] is the program name); returns the process exit code.
+int Run(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+
+// main(): Run() on the process arguments, std::cout and std::cerr.
+int Main(int argc, char** argv);
+
+}  // namespace neuralake::cli

@@ -1,0 +1,91 @@
+// Engine: the one wrapper around embedded DuckDB (SQL execution, Parquet encode/decode).
+//
+// Nothing outside src/neuralake/engine/ includes DuckDB headers. An Engine owns one in-memory
+// DuckDB database whose virtual filesystem is bridged to our ObjectStore backends, so SQL may
+// name `s3://bucket/key`, `memory://name/key` and local paths in read_parquet(...) / COPY ... TO,
+// and every byte goes through neuralake::storage (ranged GETs for reads, streaming writers for
+// COPY). Extension auto-install and auto-load are off: nothing is downloaded at run time.
+//
+// Results are materialized as a Table of nullable text cells plus DuckDB type names: enough for
+// metadata work (file stats, schemas, CLI output). Bulk data stays inside DuckDB (COPY).
+//
+// Thread safety: an Engine may be shared; each Query/Execute call uses its own connection.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "neuralake/common/result.h"
+#include "neuralake/storage/storage_options.h"
+
+namespace neuralake::engine {
+
+struct ColumnInfo {
+  std::string name;
+  std::string type;  // DuckDB logical type as SQL text: "BIGINT", "VARCHAR", "STRUCT(a INTEGER)"
+};
+
+// A materialized query result. Cells are DuckDB's text rendering of the value (CAST AS VARCHAR),
+// std::nullopt for SQL NULL.
+struct Table {
+  std::vector<ColumnInfo> columns;
+  std::vector<std::vector<std::optional<std::string>>> rows;
+
+  int64_t NumRows() const { return static_cast<int64_t>(rows.size()); }
+  // Index of a column by name, or -1.
+  int ColumnIndex(std::string_view name) const;
+};
+
+struct EngineOptions {
+  storage::StorageOptions storage;
+  int threads = 0;               // 0: DuckDB's default (all cores)
+  std::string memory_limit;      // e.g. "4GB"; empty: DuckDB's default
+};
+
+// Statistics of one Parquet file written by COPY ... (FORMAT parquet, RETURN_STATS).
+struct WrittenFile {
+  std::string uri;                     // where DuckDB wrote it (as named in the COPY target)
+  int64_t num_rows = 0;
+  int64_t size_bytes = 0;
+  struct ColumnStats {
+    std::string column;
+    std::optional<std::string> min;    // DuckDB text rendering; nullopt when unknown/all-null
+    std::optional<std::string> max;
+    std::optional<int64_t> null_count;
+  };
+  std::vector<ColumnStats> columns;
+  std::vector<std::pair<std::string, std::string>> partition_values;  // from PARTITION_BY
+};
+
+class Engine {
+ public:
+  static Result<std::unique_ptr<Engine>> Make(const EngineOptions& options);
+  ~Engine();
+
+  // Runs one statement and materializes its result. DuckDB errors come back as Invalid with
+  // DuckDB's message (including the error position when DuckDB reports one).
+  Result<Table> Query(std::string_view sql);
+
+  // Runs statements whose result is not needed.
+  Status Execute(std::string_view sql);
+
+  // Runs a `COPY (...) TO '...' (FORMAT parquet, RETURN_STATS ...)` statement and parses the
+  // returned per-file statistics.
+  Result<std::vector<WrittenFile>> CopyWithStats(std::string_view copy_sql);
+
+  // SQL quoting helpers: "name" with doubled quotes, 'text' with doubled quotes.
+  static std::string QuoteIdentifier(std::string_view name);
+  static std::string QuoteLiteral(std::string_view text);
+
+  class Impl;
+
+ private:
+  explicit Engine(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace neuralake::engine

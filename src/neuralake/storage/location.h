@@ -1,0 +1,34 @@
+// Location: a parsed storage URI.
+//
+//   /abs/path, ./rel/path, file:///abs/path  -> scheme "file",   path = absolute filesystem path
+//   s3://bucket/some/prefix                  -> scheme "s3",     bucket, path = "some/prefix"
+//   memory://name/some/prefix                -> scheme "memory", bucket = name, path = prefix
+//
+// Any other scheme is Invalid ("unknown URI scheme 'gs' in 'gs://x'"). Plain value type.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "neuralake/common/result.h"
+
+namespace neuralake::storage {
+
+struct Location {
+  std::string scheme;  // "file", "s3" or "memory"
+  std::string bucket;  // S3 bucket or memory namespace; empty for "file"
+  std::string path;    // "file": absolute path without trailing '/'; others: key prefix, no '/' ends
+
+  // Canonical URI: "file:///abs", "s3://bucket/prefix", "memory://name/prefix".
+  std::string ToUri() const;
+
+  // The location of `key` below this one ("s3://b/p" + "x/y" -> "s3://b/p/x/y").
+  Location Child(std::string_view key) const;
+};
+
+Result<Location> ParseLocation(std::string_view uri);
+
+// Joins key parts with exactly one '/' between them; empty parts are skipped.
+std::string JoinKey(std::string_view left, std::string_view right);
+
+}  // namespace neuralake::storage
