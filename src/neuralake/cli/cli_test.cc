@@ -1,0 +1,134 @@
+// The CLI run in-process: output, errors and exit codes as a script would see them.
+#include "neuralake/cli/cli.h"
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <gtest/gtest.h>
+
+#include "neuralake/storage/test_environment.h"
+
+namespace neuralake::cli {
+namespace {
+
+struct Outcome {
+  int code;
+  std::string out;
+  std::string err;
+};
+
+Outcome RunCli(std::vector<std::string> args) {
+  args.insert(args.begin(), "neuralake");
+  std::ostringstream out, err;
+  int code = Run(args, out, err);
+  return {code, out.str(), err.str()};
+}
+
+TEST(CliTest, VersionAndHelp) {
+  Outcome version = RunCli({"--version"});
+  EXPECT_EQ(version.code, 0);
+  EXPECT_NE(version.out.find("neuralake 0."), std::string::npos);
+  Outcome help = RunCli({"--help"});
+  EXPECT_EQ(help.code, 0);
+  EXPECT_NE(help.out.find("storage"), std::string::npos);
+}
+
+TEST(CliTest, UsageErrorsExitNonZero) {
+  EXPECT_NE(RunCli({}).code, 0);
+  EXPECT_NE(RunCli({"storage", "frobnicate"}).code, 0);
+}
+
+TEST(CliTest, StorageRoundTripOnLocalFiles) {
+  auto dir = std::filesystem::temp_directory_path() / testing::UniqueName("nl-cli");
+  std::string uri = "file://" + dir.string() + "/hello.txt";
+  Outcome put = RunCli({"storage", "put", uri, "--data", "hello lake"});
+  ASSERT_EQ(put.code, 0) << put.err;
+  Outcome cat = RunCli({"storage", "cat", uri});
+  ASSERT_EQ(cat.code, 0) << cat.err;
+  EXPECT_EQ(cat.out, "hello lake");
+  Outcome ls = RunCli({"storage", "ls", dir.string()});
+  ASSERT_EQ(ls.code, 0) << ls.err;
+  EXPECT_NE(ls.out.find("hello.txt"), std::string::npos);
+  EXPECT_NE(ls.out.find("1 objects, 10 bytes"), std::string::npos);
+  Outcome again = RunCli({"storage", "put", uri, "--data", "x", "--if-absent"});
+  EXPECT_EQ(again.code, 1);
+  EXPECT_NE(again.err.find("Conflict"), std::string::npos);
+  Outcome rm = RunCli({"storage", "rm", uri});
+  ASSERT_EQ(rm.code, 0) << rm.err;
+  Outcome gone = RunCli({"storage", "cat", uri});
+  EXPECT_EQ(gone.code, 1);
+  EXPECT_NE(gone.err.find("NotFound"), std::string::npos);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(CliTest, UnknownSchemeIsAClearError) {
+  Outcome outcome = RunCli({"storage", "ls", "gs://bucket/x"});
+  EXPECT_EQ(outcome.code, 1);
+  EXPECT_NE(outcome.err.find("unknown URI scheme 'gs'"), std::string::npos) << outcome.err;
+  EXPECT_EQ(outcome.err.find('\n'), outcome.err.size() - 1) << "one line: " << outcome.err;
+}
+
+TEST(CliTest, BadConfigFileNamesTheKey) {
+  auto path = std::filesystem::temp_directory_path() / testing::UniqueName("nl-config");
+  std::ofstream(path) << "s3:\n  endpoint: http://127.0.0.1:9000\n  acess_key: typo\n";
+  Outcome outcome = RunCli({"--config", path.string(), "storage", "ls", "/tmp"});
+  EXPECT_EQ(outcome.code, 1);
+  EXPECT_NE(outcome.err.find("unknown key 's3.acess_key'"), std::string::npos) << outcome.err;
+  Outcome missing = RunCli({"--config", "/nonexistent.yaml", "storage", "ls", "/tmp"});
+  EXPECT_EQ(missing.code, 1);
+  EXPECT_NE(missing.err.find("does not exist"), std::string::npos);
+  std::filesystem::remove(path);
+}
+
+// Against the real MinIO: the failures a user meets first.
+class CliS3Test : public ::testing::Test {
+ protected:
+  std::vector<std::string> Flags() {
+    auto options = testing::LocalServiceStorageOptions();
+    return {"--s3-endpoint", options.s3.endpoint, "--s3-access-key", options.s3.access_key,
+            "--s3-secret-key", options.s3.secret_key};
+  }
+  Outcome RunWith(std::vector<std::string> flags, std::vector<std::string> args) {
+    flags.insert(flags.end(), args.begin(), args.end());
+    return RunCli(flags);
+  }
+};
+
+TEST_F(CliS3Test, RoundTripOnMinio) {
+  std::string uri = "s3://" + testing::TestBucket() + "/" + testing::UniqueName("cli") + "/a.txt";
+  Outcome put = RunWith(Flags(), {"storage", "put", uri, "--data", "on minio"});
+  ASSERT_EQ(put.code, 0) << put.err << " (" << testing::kServicesHint << ")";
+  Outcome cat = RunWith(Flags(), {"storage", "cat", uri});
+  EXPECT_EQ(cat.out, "on minio");
+  EXPECT_EQ(RunWith(Flags(), {"storage", "rm", uri}).code, 0);
+}
+
+TEST_F(CliS3Test, WrongCredentialsAreRefusedClearly) {
+  auto flags = Flags();
+  flags[5] = "definitely-wrong-secret";
+  Outcome outcome = RunWith(flags, {"storage", "ls", "s3://" + testing::TestBucket() + "/"});
+  EXPECT_EQ(outcome.code, 1);
+  EXPECT_NE(outcome.err.find("error: Invalid"), std::string::npos) << outcome.err;
+}
+
+TEST_F(CliS3Test, MissingBucketIsNotFound) {
+  Outcome outcome = RunWith(Flags(), {"storage", "ls", "s3://no-such-bucket-neuralake/x"});
+  EXPECT_EQ(outcome.code, 1);
+  EXPECT_NE(outcome.err.find("NotFound"), std::string::npos) << outcome.err;
+  EXPECT_NE(outcome.err.find("no-such-bucket-neuralake"), std::string::npos) << outcome.err;
+}
+
+TEST_F(CliS3Test, UnreachableEndpointFailsAfterRetries) {
+  auto flags = Flags();
+  flags[1] = "http://127.0.0.1:1";
+  flags.push_back("--s3-max-retries");
+  flags.push_back("1");
+  Outcome outcome = RunWith(flags, {"storage", "ls", "s3://lake/x"});
+  EXPECT_EQ(outcome.code, 1);
+  EXPECT_NE(outcome.err.find("IOError"), std::string::npos) << outcome.err;
+  EXPECT_NE(outcome.err.find("127.0.0.1:1"), std::string::npos) << outcome.err;
+}
+
+}  // namespace
+}  // namespace neuralake::cli
