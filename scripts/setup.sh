@@ -1,0 +1,153 @@
+#!/usr/bin/env bash
+# Installs what Neuralake needs, idempotently, caching under $NEURALAKE_CACHE (~/.cache/neuralake).
+#   scripts/setup.sh all          everything below
+#   scripts/setup.sh build-deps   what compiling needs: apt packages + DuckDB
+#   scripts/setup.sh apt|duckdb|minio|kafka|venv
+# Each step is skipped in well under a second when already done.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+
+APT_PACKAGES=(g++ cmake ninja-build pkg-config curl ca-certificates libcurl4-openssl-dev libssl-dev
+  nlohmann-json3-dev libsimdjson-dev libcli11-dev libspdlog-dev libfmt-dev librdkafka-dev
+  libpq-dev postgresql libgtest-dev libgmock-dev libbenchmark-dev libyaml-cpp-dev python3-venv
+  openjdk-17-jre-headless maven golang-go npm)
+
+step_apt() {
+  local missing=()
+  for package in "${APT_PACKAGES[@]}"; do
+    # Tools that exist already (e.g. a newer Go or Node installed outside apt) count as present.
+    case $package in
+      golang-go) command -v go >/dev/null && continue ;;
+      npm) command -v npm >/dev/null && continue ;;
+      maven) command -v mvn >/dev/null && continue ;;
+      openjdk-17-jre-headless) command -v java >/dev/null && continue ;;
+      python3-venv) python3 -c 'import venv, ensurepip' 2>/dev/null && continue ;;
+    esac
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" ||
+      missing+=("$package")
+  done
+  if [ ${#missing[@]} -eq 0 ]; then
+    say "setup: apt packages ok (cached)"
+    return
+  fi
+  say "setup: installing apt packages: ${missing[*]}"
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo=sudo
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+}
+
+step_duckdb() {
+  local target=$NEURALAKE_CACHE/duckdb-$DUCKDB_VERSION
+  if [ -f "$target/lib/libduckdb.so" ] && [ -f "$target/include/duckdb.hpp" ]; then
+    say "setup: duckdb $DUCKDB_VERSION ok (cached)"
+    return
+  fi
+  say "setup: fetching DuckDB $DUCKDB_VERSION (library and matching headers from the npm registry)"
+  local work
+  work=$(mktemp -d "$NEURALAKE_CACHE/.duckdb-XXXXXX")
+  (
+    cd "$work"
+    # npm pack only downloads the tarballs; no install scripts run.
+    npm pack --silent "@duckdb/node-bindings-linux-x64@$DUCKDB_NODE_BINDINGS" "duckdb@$DUCKDB_VERSION" >/dev/null
+    mkdir bindings headers staged staged/lib
+    tar xzf duckdb-node-bindings-linux-x64-"$DUCKDB_NODE_BINDINGS".tgz -C bindings
+    tar xzf duckdb-"$DUCKDB_VERSION".tgz -C headers
+    cp bindings/package/libduckdb.so staged/lib/
+    cp -r headers/package/src/duckdb/src/include staged/include
+  )
+  rm -rf "$target"
+  mv "$work/staged" "$target"
+  rm -rf "$work"
+  say "setup: duckdb $DUCKDB_VERSION installed in $target"
+}
+
+step_minio() {
+  local stamp=$NL_BIN/.minio-$MINIO_VERSION
+  if [ -x "$NL_BIN/minio" ] && [ -f "$stamp" ]; then
+    say "setup: minio ok (cached)"
+    return
+  fi
+  say "setup: building MinIO $MINIO_VERSION with go install (a few minutes the first time)..."
+  local start=$SECONDS
+  GOBIN=$NL_BIN GOMODCACHE=$NEURALAKE_CACHE/go/mod GOCACHE=$NEURALAKE_CACHE/go/build \
+    GOFLAGS=-mod=mod go install "$MINIO_MODULE@$MINIO_VERSION"
+  touch "$stamp"
+  say "setup: minio built in $((SECONDS - start)) s"
+}
+
+step_kafka() {
+  local stamp=$KAFKA_HOME/.complete
+  if [ -f "$stamp" ]; then
+    say "setup: kafka $KAFKA_VERSION ok (cached)"
+    return
+  fi
+  say "setup: fetching Apache Kafka $KAFKA_VERSION jars from Maven Central..."
+  mkdir -p "$KAFKA_HOME"
+  cat > "$KAFKA_HOME/pom.xml" <<POM
+<project xmlns="http://maven.apache.org/POM/4.0.0">
+  <modelVersion>4.0.0</modelVersion>
+  <groupId>dev.neuralake</groupId>
+  <artifactId>kafka-runtime</artifactId>
+  <version>1</version>
+  <packaging>pom</packaging>
+  <dependencies>
+    <dependency>
+      <groupId>org.apache.kafka</groupId>
+      <artifactId>kafka_2.13</artifactId>
+      <version>$KAFKA_VERSION</version>
+    </dependency>
+    <dependency>
+      <groupId>org.apache.kafka</groupId>
+      <artifactId>kafka-storage</artifactId>
+      <version>$KAFKA_VERSION</version>
+    </dependency>
+    <dependency>
+      <groupId>org.slf4j</groupId>
+      <artifactId>slf4j-reload4j</artifactId>
+      <version>1.7.36</version>
+    </dependency>
+  </dependencies>
+</project>
+POM
+  rm -rf "$KAFKA_HOME/libs"
+  mvn -q -B -f "$KAFKA_HOME/pom.xml" -Dmaven.repo.local="$NEURALAKE_CACHE/m2" \
+    dependency:copy-dependencies -DoutputDirectory="$KAFKA_HOME/libs" -DincludeScope=runtime
+  ls "$KAFKA_HOME"/libs/kafka_2.13-"$KAFKA_VERSION".jar >/dev/null ||
+    die "kafka jars missing after maven ran"
+  touch "$stamp"
+  say "setup: kafka $KAFKA_VERSION jars in $KAFKA_HOME/libs"
+}
+
+step_venv() {
+  local requirements
+  requirements=$(cd "$(dirname "$0")" && pwd)/python-requirements.txt
+  local hash
+  hash=$(sha256sum "$requirements" | cut -c1-16)
+  if [ -f "$VENV/.requirements-$hash" ]; then
+    say "setup: python venv ok (cached)"
+    return
+  fi
+  say "setup: creating the Python venv for test oracles and benchmark peers..."
+  [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
+  "$VENV/bin/pip" install -q --upgrade pip
+  "$VENV/bin/pip" install -q -r "$requirements"
+  rm -f "$VENV"/.requirements-*
+  touch "$VENV/.requirements-$hash"
+  say "setup: venv ready at $VENV"
+}
+
+main() {
+  local steps=("$@")
+  [ ${#steps[@]} -gt 0 ] || steps=(all)
+  for step in "${steps[@]}"; do
+    case $step in
+      all) step_apt; step_duckdb; step_minio; step_kafka; step_venv ;;
+      build-deps) step_apt; step_duckdb ;;
+      apt|duckdb|minio|kafka|venv) "step_$step" ;;
+      *) die "unknown setup step '$step' (all, build-deps, apt, duckdb, minio, kafka, venv)" ;;
+    esac
+  done
+}
+
+main "$@"
