@@ -38,6 +38,7 @@ struct CommandContext {
 void AddStorageCommands(CLI::App& app, CommandContext& context);
 void AddTableCommands(CLI::App& app, CommandContext& context);
 void AddGenerateCommand(CLI::App& app, CommandContext& context);
+void AddCatalogCommands(CLI::App& app, CommandContext& context);
 
 // Runs the CLI with `args` (args[0] is the program name); returns the process exit code.
 int Run(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
