@@ -50,6 +50,7 @@ Status DescribeTable(const std::string& catalog_path, const std::string& name, s
 void AddCatalogCommands(CLI::App& app, CommandContext& context) {
   CLI::App* catalog = app.add_subcommand("catalog", "Tables a catalog file defines");
   catalog->require_subcommand(1);
+  catalog->fallthrough();  // `catalog ls --catalog F` as well as `catalog --catalog F ls`
   auto path = std::make_shared<std::string>();
   catalog->add_option("--catalog", *path,
                       "catalog YAML (default: $NEURALAKE_CATALOG, else ./catalog.yaml)");
