@@ -1,0 +1,144 @@
+// DeltaLog: reading one table's `_delta_log/` through an ObjectStore.
+//
+// Knows the file naming of the log (20-digit zero-padded versions, classic and multi-part
+// checkpoints, `_last_checkpoint`), lists and reads commits, and builds Snapshots at the latest
+// version, at a version or at a timestamp by handing the actions to LogReplay (snapshot.h).
+// Checkpoint Parquet decoding is not done here: the caller passes a CheckpointReader (normally
+// ReadCheckpointActions from checkpoint.h, which uses the engine), so the log logic is testable
+// with a memory store and a fake reader.
+//
+// Thread safety: a DeltaLog only borrows the store and holds no mutable state; concurrent calls
+// are fine if the store and the reader allow them.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "neuralake/common/result.h"
+#include "neuralake/delta/actions.h"
+#include "neuralake/delta/snapshot.h"
+#include "neuralake/storage/object_store.h"
+
+namespace neuralake::delta {
+
+inline constexpr std::string_view kLogPrefix = "_delta_log/";
+inline constexpr std::string_view kLastCheckpointKey = "_delta_log/_last_checkpoint";
+
+std::string VersionString(int64_t version);  // 20-digit zero-padded
+std::string CommitKey(int64_t version);      // "_delta_log/00000000000000000007.json"
+std::string CheckpointKey(int64_t version);  // "_delta_log/<v>.checkpoint.parquet"
+std::string CheckpointPartKey(int64_t version, int part, int parts);
+
+// What a key below `_delta_log/` is.
+struct LogFileName {
+  enum class Kind { kCommit, kCheckpoint, kCheckpointPart, kUuidCheckpoint, kOther };
+  Kind kind = Kind::kOther;
+  int64_t version = -1;
+  int part = 0;   // multi-part checkpoints: 1-based part number
+  int parts = 0;  // and part count
+};
+LogFileName ParseLogFileName(std::string_view key);
+
+// Contents of `_delta_log/_last_checkpoint`.
+struct LastCheckpoint {
+  int64_t version = -1;
+  int64_t size = 0;                 // actions in the checkpoint
+  std::optional<int64_t> parts;     // multi-part checkpoints
+  std::optional<int64_t> size_in_bytes;
+  std::optional<int64_t> num_of_add_files;
+};
+Result<LastCheckpoint> ParseLastCheckpoint(std::string_view text);
+std::string SerializeLastCheckpoint(const LastCheckpoint& last);
+
+// The files of one checkpoint (one for classic, all parts in order for multi-part).
+struct CheckpointFiles {
+  int64_t version = -1;
+  std::vector<storage::ObjectInfo> files;
+};
+
+// A listing of `_delta_log/` (possibly only from some version on).
+struct LogListing {
+  std::map<int64_t, storage::ObjectInfo> commits;
+  std::map<int64_t, CheckpointFiles> checkpoints;  // complete checkpoints only
+  // Multi-part checkpoints with missing parts: version -> the keys that are missing.
+  std::map<int64_t, std::vector<std::string>> incomplete_checkpoints;
+  // Versions that have a V2 (UUID-named) checkpoint, which we cannot read.
+  std::vector<int64_t> uuid_checkpoints;
+
+  std::optional<int64_t> LatestVersion() const;
+  // The newest complete checkpoint at or below `version`.
+  const CheckpointFiles* CheckpointAtOrBefore(int64_t version) const;
+  // The earliest version a snapshot can be built for (0 with 0.json, else the oldest checkpoint).
+  std::optional<int64_t> EarliestReconstructableVersion() const;
+};
+
+// Decodes the actions of a checkpoint (Parquet) into actions.
+using CheckpointReader = std::function<Result<std::vector<Action>>(const CheckpointFiles&)>;
+
+// One row of table history.
+struct CommitRecord {
+  int64_t version = -1;
+  int64_t timestamp_ms = 0;  // as for Snapshot::commit_timestamps
+  std::optional<CommitInfo> info;
+};
+
+class DeltaLog {
+ public:
+  // `store` is rooted at the table (keys "_delta_log/..."); `table_uri` names it in messages.
+  DeltaLog(storage::ObjectStore* store, std::string table_uri, CheckpointReader reader);
+
+  const std::string& table_uri() const { return table_uri_; }
+  storage::ObjectStore* store() const { return store_; }
+
+  // std::nullopt when there is no `_last_checkpoint`; Corrupt when it does not parse.
+  Result<std::optional<LastCheckpoint>> ReadLastCheckpoint() const;
+
+  // Lists the log; with `from_version`, only entries for versions >= from_version.
+  Result<LogListing> List(std::optional<int64_t> from_version = std::nullopt) const;
+
+  // The actions of one commit. NotFound when absent; Corrupt names the file and line.
+  Result<std::vector<Action>> ReadCommit(int64_t version) const;
+
+  // Latest version; NotFound when the location holds no Delta table.
+  Result<int64_t> LatestVersion() const;
+
+  // The snapshot at `version` (latest when nullopt). NotFound when the table or the version does
+  // not exist; Invalid when the version is older than the earliest reconstructable one; Corrupt
+  // for a damaged log (missing commits, `_last_checkpoint` naming a missing checkpoint part).
+  // Does not check protocol support (see CheckReadSupported).
+  Result<std::shared_ptr<const Snapshot>> LoadSnapshot(
+      std::optional<int64_t> version = std::nullopt) const;
+
+  // The snapshot of the latest version whose commit timestamp is <= `timestamp_ms`.
+  // Invalid when the timestamp is before the earliest retained version.
+  Result<std::shared_ptr<const Snapshot>> LoadSnapshotAtTimestamp(int64_t timestamp_ms) const;
+
+  // The version the snapshot at `timestamp_ms` would have (see LoadSnapshotAtTimestamp).
+  Result<int64_t> VersionAtTimestamp(int64_t timestamp_ms) const;
+
+  // `base` advanced to the latest version (or to `version`) by replaying newer commits; returns
+  // `base` itself when there is nothing newer.
+  Result<std::shared_ptr<const Snapshot>> Update(std::shared_ptr<const Snapshot> base,
+                                                 std::optional<int64_t> version = std::nullopt) const;
+
+  // Commits newest first (at most `limit` when > 0), with their commitInfo.
+  Result<std::vector<CommitRecord>> History(int64_t limit = 0) const;
+
+ private:
+  Result<std::shared_ptr<const Snapshot>> Build(const LogListing& listing,
+                                                const CheckpointFiles* checkpoint,
+                                                int64_t version) const;
+  Result<int64_t> CommitTimestamp(int64_t version, const storage::ObjectInfo& info) const;
+
+  storage::ObjectStore* store_;
+  std::string table_uri_;
+  CheckpointReader checkpoint_reader_;
+};
+
+}  // namespace neuralake::delta
