@@ -19,7 +19,11 @@
 #include <string_view>
 #include <vector>
 
+#include <functional>
+
 #include "neuralake/common/result.h"
+#include "neuralake/storage/location.h"
+#include "neuralake/storage/object_store.h"
 #include "neuralake/storage/storage_options.h"
 
 namespace neuralake::engine {
@@ -44,6 +48,10 @@ struct EngineOptions {
   storage::StorageOptions storage;
   int threads = 0;               // 0: DuckDB's default (all cores)
   std::string memory_limit;      // e.g. "4GB"; empty: DuckDB's default
+  // How the engine opens the store behind "s3://bucket" or "memory://name" (tests inject
+  // counting or faulty stores). Default: storage::OpenObjectStore with `storage`.
+  std::function<Result<std::shared_ptr<storage::ObjectStore>>(const storage::Location& root)>
+      store_opener;
 };
 
 // Statistics of one Parquet file written by COPY ... (FORMAT parquet, RETURN_STATS).

@@ -1,0 +1,216 @@
+#include "neuralake/engine/engine.h"
+
+#include "duckdb.hpp"
+#include "duckdb/common/types/value.hpp"
+#include "neuralake/engine/object_store_file_system.h"
+#include "neuralake/storage/object_store_factory.h"
+
+namespace neuralake::engine {
+
+int Table::ColumnIndex(std::string_view name) const {
+  for (size_t i = 0; i < columns.size(); ++i) {
+    if (columns[i].name == name) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+class Engine::Impl {
+ public:
+  explicit Impl(std::unique_ptr<duckdb::DuckDB> db) : db(std::move(db)) {}
+  std::unique_ptr<duckdb::DuckDB> db;
+};
+
+namespace {
+
+// The one place DuckDB's errors become Status.
+Status FromDuckDBError(const duckdb::ErrorData& error) {
+  if (error.Type() == duckdb::ExceptionType::INTERRUPT) {
+    return Status::Cancelled(error.Message());
+  }
+  return Status::Invalid(error.Message());
+}
+
+template <typename Function>
+Status Guarded(Function&& function) {
+  try {
+    return function();
+  } catch (const std::exception& exception) {
+    return FromDuckDBError(duckdb::ErrorData(exception));
+  }
+}
+
+std::string StripQuotes(std::string name) {
+  if (name.size() >= 2 && name.front() == '"' && name.back() == '"') {
+    name = name.substr(1, name.size() - 2);
+    std::string unescaped;
+    for (size_t i = 0; i < name.size(); ++i) {
+      unescaped += name[i];
+      if (name[i] == '"' && i + 1 < name.size() && name[i + 1] == '"') ++i;
+    }
+    return unescaped;
+  }
+  return name;
+}
+
+}  // namespace
+
+Engine::Engine(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Engine::~Engine() = default;
+
+Result<std::unique_ptr<Engine>> Engine::Make(const EngineOptions& options) {
+  StoreOpener opener = options.store_opener;
+  if (!opener) {
+    storage::StorageOptions storage_options = options.storage;
+    opener = [storage_options](const storage::Location& root)
+        -> Result<std::shared_ptr<storage::ObjectStore>> {
+      NL_ASSIGN_OR_RETURN(auto store, storage::OpenObjectStore(root, storage_options));
+      return std::shared_ptr<storage::ObjectStore>(std::move(store));
+    };
+  }
+  std::unique_ptr<Engine> engine;
+  Status status = Guarded([&]() -> Status {
+    duckdb::DBConfig config;
+    config.SetOptionByName("autoinstall_known_extensions", duckdb::Value::BOOLEAN(false));
+    config.SetOptionByName("autoload_known_extensions", duckdb::Value::BOOLEAN(false));
+    config.SetOptionByName("enable_external_file_cache", duckdb::Value::BOOLEAN(false));
+    if (options.threads > 0) {
+      config.SetOptionByName("threads", duckdb::Value::BIGINT(options.threads));
+    }
+    if (!options.memory_limit.empty()) {
+      config.SetOptionByName("memory_limit", duckdb::Value(options.memory_limit));
+    }
+    auto db = std::make_unique<duckdb::DuckDB>(nullptr, &config);
+    db->instance->GetFileSystem().RegisterSubSystem(
+        duckdb::make_uniq<ObjectStoreFileSystem>(opener));
+    engine.reset(new Engine(std::make_unique<Impl>(std::move(db))));
+    return Status::OK();
+  });
+  if (!status.ok()) return status.WithContext("starting the DuckDB engine");
+  return engine;
+}
+
+Result<Table> Engine::Query(std::string_view sql) {
+  Table table;
+  Status status = Guarded([&]() -> Status {
+    duckdb::Connection connection(*impl_->db);
+    auto result = connection.Query(std::string(sql));
+    if (result->HasError()) return FromDuckDBError(result->GetErrorObject());
+    for (size_t i = 0; i < result->names.size(); ++i) {
+      table.columns.push_back({result->names[i], result->types[i].ToString()});
+    }
+    while (auto chunk = result->Fetch()) {
+      if (chunk->size() == 0) break;
+      for (duckdb::idx_t row = 0; row < chunk->size(); ++row) {
+        std::vector<std::optional<std::string>> cells;
+        cells.reserve(chunk->ColumnCount());
+        for (duckdb::idx_t column = 0; column < chunk->ColumnCount(); ++column) {
+          duckdb::Value value = chunk->GetValue(column, row);
+          if (value.IsNull()) {
+            cells.emplace_back(std::nullopt);
+          } else {
+            cells.emplace_back(value.ToString());
+          }
+        }
+        table.rows.push_back(std::move(cells));
+      }
+    }
+    return Status::OK();
+  });
+  if (!status.ok()) return status;
+  return table;
+}
+
+Status Engine::Execute(std::string_view sql) {
+  return Guarded([&]() -> Status {
+    duckdb::Connection connection(*impl_->db);
+    auto result = connection.Query(std::string(sql));
+    if (result->HasError()) return FromDuckDBError(result->GetErrorObject());
+    return Status::OK();
+  });
+}
+
+Result<std::vector<WrittenFile>> Engine::CopyWithStats(std::string_view copy_sql) {
+  std::vector<WrittenFile> files;
+  Status status = Guarded([&]() -> Status {
+    duckdb::Connection connection(*impl_->db);
+    auto result = connection.Query(std::string(copy_sql));
+    if (result->HasError()) return FromDuckDBError(result->GetErrorObject());
+    auto index_of = [&](const std::string& name) -> int {
+      for (size_t i = 0; i < result->names.size(); ++i) {
+        if (result->names[i] == name) return static_cast<int>(i);
+      }
+      return -1;
+    };
+    int filename = index_of("filename");
+    int count = index_of("count");
+    int size = index_of("file_size_bytes");
+    int stats = index_of("column_statistics");
+    int partitions = index_of("partition_keys");
+    if (filename < 0 || count < 0 || stats < 0) {
+      return Status::Invalid("CopyWithStats needs COPY ... (FORMAT parquet, RETURN_STATS)");
+    }
+    while (auto chunk = result->Fetch()) {
+      if (chunk->size() == 0) break;
+      for (duckdb::idx_t row = 0; row < chunk->size(); ++row) {
+        WrittenFile file;
+        file.uri = chunk->GetValue(filename, row).ToString();
+        file.num_rows = chunk->GetValue(count, row).GetValue<int64_t>();
+        if (size >= 0) file.size_bytes = chunk->GetValue(size, row).GetValue<int64_t>();
+        duckdb::Value column_stats = chunk->GetValue(stats, row);
+        if (!column_stats.IsNull()) {
+          for (const auto& entry : duckdb::MapValue::GetChildren(column_stats)) {
+            const auto& pair = duckdb::StructValue::GetChildren(entry);
+            WrittenFile::ColumnStats column;
+            column.column = StripQuotes(pair[0].ToString());
+            if (!pair[1].IsNull()) {
+              for (const auto& stat : duckdb::MapValue::GetChildren(pair[1])) {
+                const auto& kv = duckdb::StructValue::GetChildren(stat);
+                std::string key = kv[0].ToString();
+                if (kv[1].IsNull()) continue;
+                std::string value = kv[1].ToString();
+                if (key == "min") column.min = value;
+                else if (key == "max") column.max = value;
+                else if (key == "null_count") column.null_count = std::stoll(value);
+              }
+            }
+            file.columns.push_back(std::move(column));
+          }
+        }
+        if (partitions >= 0) {
+          duckdb::Value keys = chunk->GetValue(partitions, row);
+          if (!keys.IsNull()) {
+            for (const auto& entry : duckdb::MapValue::GetChildren(keys)) {
+              const auto& kv = duckdb::StructValue::GetChildren(entry);
+              file.partition_values.emplace_back(kv[0].ToString(),
+                                                 kv[1].IsNull() ? "" : kv[1].ToString());
+            }
+          }
+        }
+        files.push_back(std::move(file));
+      }
+    }
+    return Status::OK();
+  });
+  if (!status.ok()) return status;
+  return files;
+}
+
+std::string Engine::QuoteIdentifier(std::string_view name) {
+  std::string out = "\"";
+  for (char c : name) {
+    out += c;
+    if (c == '"') out += '"';
+  }
+  return out + "\"";
+}
+
+std::string Engine::QuoteLiteral(std::string_view text) {
+  std::string out = "'";
+  for (char c : text) {
+    out += c;
+    if (c == '\'') out += '\'';
+  }
+  return out + "'";
+}
+
+}  // namespace neuralake::engine
