@@ -20,7 +20,8 @@ size_t WriteBody(char* data, size_t size, size_t count, void* user) {
 }
 
 size_t WriteHeader(char* data, size_t size, size_t count, void* user) {
-  auto* headers = static_cast<std::map<std::string, std::string>*>(user);
+  auto* response = static_cast<HttpResponse*>(user);
+  auto* headers = &response->headers;
   std::string_view line(data, size * count);
   size_t colon = line.find(':');
   if (colon != std::string_view::npos) {
@@ -30,6 +31,11 @@ size_t WriteHeader(char* data, size_t size, size_t count, void* user) {
     while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
     while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' ')) {
       value.remove_suffix(1);
+    }
+    if (name == "content-length") {
+      // Receive large bodies into one allocation instead of growing the string.
+      long long length = std::atoll(std::string(value).c_str());
+      if (length > 0 && length < (1LL << 32)) response->body.reserve(static_cast<size_t>(length));
     }
     (*headers)[name] = std::string(value);
   }
@@ -209,7 +215,8 @@ Result<HttpResponse> S3Client::SendOnce(const S3Request& request, Handle* handle
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, WriteBody);
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &response.body);
   curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, WriteHeader);
-  curl_easy_setopt(curl, CURLOPT_HEADERDATA, &response.headers);
+  curl_easy_setopt(curl, CURLOPT_HEADERDATA, &response);
+  curl_easy_setopt(curl, CURLOPT_BUFFERSIZE, 512L * 1024);
   if (request.head_only || request.method == "HEAD") {
     curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);
   } else if (request.method == "GET") {
