@@ -195,6 +195,106 @@ Result<std::vector<WrittenFile>> Engine::CopyWithStats(std::string_view copy_sql
   return files;
 }
 
+const char* ColumnKindSqlType(ColumnKind kind) {
+  switch (kind) {
+    case ColumnKind::kBool: return "BOOLEAN";
+    case ColumnKind::kInt32: return "INTEGER";
+    case ColumnKind::kInt64: return "BIGINT";
+    case ColumnKind::kDouble: return "DOUBLE";
+    case ColumnKind::kString: return "VARCHAR";
+    case ColumnKind::kTimestampMicros: return "TIMESTAMP WITH TIME ZONE";
+    case ColumnKind::kDate: return "DATE";
+  }
+  return "VARCHAR";
+}
+
+namespace {
+
+// Copies rows [offset, offset + count) of `column` into a DuckDB vector.
+void FillVector(const ColumnData& column, size_t offset, size_t count, duckdb::Vector& vector) {
+  auto& validity = duckdb::FlatVector::Validity(vector);
+  for (size_t i = 0; i < count; ++i) {
+    if (!column.IsValid(offset + i)) validity.SetInvalid(i);
+  }
+  switch (column.kind) {
+    case ColumnKind::kBool: {
+      auto* data = duckdb::FlatVector::GetData<bool>(vector);
+      for (size_t i = 0; i < count; ++i) data[i] = column.ints[offset + i] != 0;
+      break;
+    }
+    case ColumnKind::kInt32:
+    case ColumnKind::kDate: {
+      auto* data = duckdb::FlatVector::GetData<int32_t>(vector);
+      for (size_t i = 0; i < count; ++i) data[i] = static_cast<int32_t>(column.ints[offset + i]);
+      break;
+    }
+    case ColumnKind::kInt64:
+    case ColumnKind::kTimestampMicros: {
+      auto* data = duckdb::FlatVector::GetData<int64_t>(vector);
+      for (size_t i = 0; i < count; ++i) data[i] = column.ints[offset + i];
+      break;
+    }
+    case ColumnKind::kDouble: {
+      auto* data = duckdb::FlatVector::GetData<double>(vector);
+      for (size_t i = 0; i < count; ++i) data[i] = column.doubles[offset + i];
+      break;
+    }
+    case ColumnKind::kString: {
+      auto* data = duckdb::FlatVector::GetData<duckdb::string_t>(vector);
+      for (size_t i = 0; i < count; ++i) {
+        const std::string& text = column.strings[offset + i];
+        data[i] = duckdb::StringVector::AddString(vector, text.data(), text.size());
+      }
+      break;
+    }
+  }
+}
+
+}  // namespace
+
+Status Engine::LoadBatches(const std::string& name,
+                           const std::vector<const ColumnBatch*>& batches) {
+  if (batches.empty()) return Status::Invalid("LoadBatches needs at least one batch");
+  const ColumnBatch& first = *batches.front();
+  std::string ddl = "CREATE OR REPLACE TABLE " + QuoteIdentifier(name) + " (";
+  for (size_t i = 0; i < first.columns.size(); ++i) {
+    if (i > 0) ddl += ", ";
+    ddl += QuoteIdentifier(first.columns[i].name) + " " +
+           ColumnKindSqlType(first.columns[i].kind);
+  }
+  ddl += ")";
+  return Guarded([&]() -> Status {
+    duckdb::Connection connection(*impl_->db);
+    auto created = connection.Query(ddl);
+    if (created->HasError()) return FromDuckDBError(created->GetErrorObject());
+    duckdb::Appender appender(connection, name);
+    duckdb::vector<duckdb::LogicalType> types = appender.GetActiveTypes();
+    duckdb::DataChunk chunk;
+    chunk.Initialize(duckdb::Allocator::DefaultAllocator(), types);
+    for (const ColumnBatch* batch : batches) {
+      if (batch->columns.size() != types.size()) {
+        return Status::Invalid("LoadBatches: batches have different columns");
+      }
+      for (size_t offset = 0; offset < static_cast<size_t>(batch->num_rows);
+           offset += STANDARD_VECTOR_SIZE) {
+        size_t count = std::min<size_t>(STANDARD_VECTOR_SIZE, batch->num_rows - offset);
+        chunk.Reset();
+        for (size_t c = 0; c < batch->columns.size(); ++c) {
+          FillVector(batch->columns[c], offset, count, chunk.data[c]);
+        }
+        chunk.SetCardinality(count);
+        appender.AppendDataChunk(chunk);
+      }
+    }
+    appender.Close();
+    return Status::OK();
+  });
+}
+
+Status Engine::DropTable(const std::string& name) {
+  return Execute("DROP TABLE IF EXISTS " + QuoteIdentifier(name));
+}
+
 std::string Engine::QuoteIdentifier(std::string_view name) {
   std::string out = "\"";
   for (char c : name) {

@@ -22,6 +22,7 @@
 #include <functional>
 
 #include "neuralake/common/result.h"
+#include "neuralake/engine/column_batch.h"
 #include "neuralake/storage/location.h"
 #include "neuralake/storage/object_store.h"
 #include "neuralake/storage/storage_options.h"
@@ -84,6 +85,12 @@ class Engine {
   // Runs a `COPY (...) TO '...' (FORMAT parquet, RETURN_STATS ...)` statement and parses the
   // returned per-file statistics.
   Result<std::vector<WrittenFile>> CopyWithStats(std::string_view copy_sql);
+
+  // Creates (or replaces) table `name` in the engine's in-memory database and appends the batches
+  // to it (all batches must have the same columns). Later statements can read it by name, e.g.
+  // `COPY (SELECT * FROM name) TO ...`; DropTable frees it.
+  Status LoadBatches(const std::string& name, const std::vector<const ColumnBatch*>& batches);
+  Status DropTable(const std::string& name);
 
   // SQL quoting helpers: "name" with doubled quotes, 'text' with doubled quotes.
   static std::string QuoteIdentifier(std::string_view name);

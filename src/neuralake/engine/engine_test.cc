@@ -219,3 +219,40 @@ TEST(GlobMatchTest, Patterns) {
 
 }  // namespace
 }  // namespace neuralake::engine
+
+namespace neuralake::engine {
+namespace {
+
+TEST(EngineBatchTest, LoadsColumnBatchesWithNulls) {
+  auto engine = Engine::Make({});
+  ASSERT_TRUE(engine.ok());
+  ColumnBatch batch;
+  batch.num_rows = 5000;  // more than one DuckDB vector
+  ColumnData id{"id", ColumnKind::kInt64};
+  ColumnData name{"name", ColumnKind::kString};
+  ColumnData score{"score", ColumnKind::kDouble};
+  ColumnData ts{"ts", ColumnKind::kTimestampMicros};
+  for (int64_t i = 0; i < batch.num_rows; ++i) {
+    id.ints.push_back(i);
+    name.strings.push_back("user-" + std::to_string(i % 7) + std::string(i % 3 * 10, 'x'));
+    name.valid.push_back(i % 5 != 0);
+    score.doubles.push_back(i * 0.5);
+    ts.ints.push_back(1'700'000'000'000'000LL + i);
+  }
+  batch.columns = {id, name, score, ts};
+  ASSERT_TRUE((*engine)->LoadBatches("batch_t", {&batch, &batch}).ok());
+  auto result = (*engine)->Query(
+      "SELECT count(*), count(name), sum(score), min(ts)::VARCHAR, max(length(name)) "
+      "FROM batch_t");
+  ASSERT_TRUE(result.ok()) << result.status().ToString();
+  EXPECT_EQ(result->rows[0][0], "10000");
+  EXPECT_EQ(result->rows[0][1], "8000");
+  EXPECT_DOUBLE_EQ(std::stod(*result->rows[0][2]), 2 * 0.5 * 4999 * 5000 / 2);
+  EXPECT_EQ(result->rows[0][3]->substr(0, 10), "2023-11-14");
+  EXPECT_EQ(result->rows[0][4], "26");
+  ASSERT_TRUE((*engine)->DropTable("batch_t").ok());
+  EXPECT_FALSE((*engine)->Query("SELECT * FROM batch_t").ok());
+}
+
+}  // namespace
+}  // namespace neuralake::engine
