@@ -1,0 +1,233 @@
+#include "neuralake/delta/checkpoint.h"
+
+#include <algorithm>
+#include <cctype>
+
+#include <nlohmann/json.hpp>
+
+#include "neuralake/delta/table.h"
+#include "neuralake/delta/transaction.h"
+#include "neuralake/storage/object_store_factory.h"
+
+namespace neuralake::delta {
+namespace {
+
+// A process-wide memory namespace where checkpoints are staged before they are published.
+constexpr const char* kStagingNamespace = "neuralake-delta-staging";
+
+constexpr const char* kMap = "MAP(VARCHAR, VARCHAR)";
+constexpr const char* kDeletionVector =
+    "STRUCT(storageType VARCHAR, pathOrInlineDv VARCHAR, \"offset\" INTEGER, sizeInBytes INTEGER, "
+    "cardinality BIGINT)";
+
+// The Spark-compatible checkpoint schema, as DuckDB column types.
+std::vector<std::pair<std::string, std::string>> CheckpointColumns(bool with_domains) {
+  std::vector<std::pair<std::string, std::string>> columns = {
+      {"txn", "STRUCT(appId VARCHAR, \"version\" BIGINT, lastUpdated BIGINT)"},
+      {"add", std::string("STRUCT(path VARCHAR, partitionValues ") + kMap +
+                  ", size BIGINT, modificationTime BIGINT, dataChange BOOLEAN, stats VARCHAR, "
+                  "tags " + kMap + ", deletionVector " + kDeletionVector +
+                  ", baseRowId BIGINT, defaultRowCommitVersion BIGINT, clusteringProvider "
+                  "VARCHAR)"},
+      {"remove", std::string("STRUCT(path VARCHAR, deletionTimestamp BIGINT, dataChange BOOLEAN, "
+                             "extendedFileMetadata BOOLEAN, partitionValues ") +
+                     kMap + ", size BIGINT, tags " + kMap + ", deletionVector " +
+                     kDeletionVector + ", baseRowId BIGINT, defaultRowCommitVersion BIGINT)"},
+      {"metaData", std::string("STRUCT(id VARCHAR, \"name\" VARCHAR, description VARCHAR, "
+                               "format STRUCT(provider VARCHAR, \"options\" ") +
+                       kMap + "), schemaString VARCHAR, partitionColumns VARCHAR[], "
+                       "\"configuration\" " + kMap + ", createdTime BIGINT)"},
+      {"protocol",
+       "STRUCT(minReaderVersion INTEGER, minWriterVersion INTEGER, readerFeatures VARCHAR[], "
+       "writerFeatures VARCHAR[])"},
+  };
+  if (with_domains) {
+    columns.push_back(
+        {"domainMetadata", "STRUCT(domain VARCHAR, \"configuration\" VARCHAR, removed BOOLEAN)"});
+  }
+  return columns;
+}
+
+Result<std::unique_ptr<storage::ObjectStore>> StagingStore() {
+  return storage::MakeMemoryObjectStore(kStagingNamespace, "");
+}
+
+int64_t Retention(const Snapshot& snapshot, std::string_view property, int64_t fallback) {
+  auto value = snapshot.Property(property);
+  if (!value) return fallback;
+  auto parsed = ParseDurationMs(*value);
+  return parsed.ok() ? *parsed : fallback;
+}
+
+constexpr int64_t kDayMs = 86'400'000;
+
+}  // namespace
+
+Result<std::vector<Action>> ReadCheckpointActions(engine::Engine& engine, const DeltaTable& table,
+                                                  const CheckpointFiles& files) {
+  if (files.files.empty()) return std::vector<Action>{};
+  std::string list;
+  for (const auto& file : files.files) {
+    if (!list.empty()) list += ", ";
+    list += engine::Engine::QuoteLiteral(table.DataFileUri(file.key));
+  }
+  std::string sql = "SELECT to_json(checkpoint_row) FROM read_parquet([" + list +
+                    "], union_by_name = true, hive_partitioning = false) AS checkpoint_row";
+  auto rows = engine.Query(sql);
+  if (!rows.ok()) {
+    return Status::Corrupt("cannot read checkpoint " + files.files.front().key + ": " +
+                           rows.status().message());
+  }
+  std::vector<Action> actions;
+  actions.reserve(rows->rows.size());
+  for (size_t i = 0; i < rows->rows.size(); ++i) {
+    const auto& cell = rows->rows[i].at(0);
+    if (!cell) continue;
+    nlohmann::json value;
+    try {
+      value = nlohmann::json::parse(*cell);
+    } catch (const std::exception& error) {
+      return Status::Corrupt("checkpoint " + files.files.front().key + " row " +
+                             std::to_string(i + 1) + ": " + error.what());
+    }
+    bool empty = true;
+    for (auto it = value.begin(); it != value.end(); ++it) {
+      if (!it.value().is_null()) empty = false;
+    }
+    if (empty) continue;
+    auto action = ActionFromJson(value);
+    if (!action.ok()) {
+      return Status::Corrupt("checkpoint " + files.files.front().key + " row " +
+                             std::to_string(i + 1) + ": " + action.status().message());
+    }
+    actions.push_back(std::move(action).value());
+  }
+  return actions;
+}
+
+std::vector<Action> CheckpointActions(const Snapshot& snapshot, int64_t now_ms) {
+  std::vector<Action> actions;
+  actions.reserve(snapshot.files.size() + snapshot.tombstones.size() + 8);
+  actions.push_back(snapshot.protocol);
+  actions.push_back(snapshot.metadata);
+  for (const auto& [app_id, txn] : snapshot.app_transactions) actions.push_back(txn);
+  for (const auto& [domain, metadata] : snapshot.domains) actions.push_back(metadata);
+  for (const auto& file : snapshot.files) {
+    AddFile add = file;
+    add.data_change = false;
+    actions.push_back(std::move(add));
+  }
+  int64_t retention = Retention(snapshot, kDeletedFileRetentionProperty, 7 * kDayMs);
+  for (const auto& tombstone : snapshot.tombstones) {
+    if (tombstone.deletion_timestamp.value_or(0) < now_ms - retention) continue;
+    RemoveFile remove = tombstone;
+    remove.data_change = false;
+    remove.stats.reset();  // checkpoint tombstones carry no stats
+    actions.push_back(std::move(remove));
+  }
+  return actions;
+}
+
+Result<LastCheckpoint> WriteCheckpoint(DeltaTable& table, const Snapshot& snapshot) {
+  NL_ASSIGN_OR_RETURN(engine::Engine * engine, table.GetEngine());
+  std::vector<Action> actions = CheckpointActions(snapshot, NowMs());
+  int64_t num_adds = 0;
+  std::string ndjson;
+  for (const auto& action : actions) {
+    if (std::holds_alternative<AddFile>(action)) ++num_adds;
+    ndjson += SerializeAction(action);
+    ndjson += '\n';
+  }
+
+  NL_ASSIGN_OR_RETURN(auto staging, StagingStore());
+  std::string id = NewUuid();
+  std::string json_key = "checkpoint-" + id + ".json";
+  std::string parquet_key = "checkpoint-" + id + ".parquet";
+  std::string staging_root = std::string("memory://") + kStagingNamespace + "/";
+  NL_RETURN_NOT_OK(staging->Put(json_key, ndjson));
+
+  std::string columns;
+  std::string select;
+  for (const auto& [name, type] : CheckpointColumns(!snapshot.domains.empty())) {
+    if (!columns.empty()) {
+      columns += ", ";
+      select += ", ";
+    }
+    columns += name + ": " + engine::Engine::QuoteLiteral(type);
+    select += engine::Engine::QuoteIdentifier(name);
+  }
+  std::string sql = "COPY (SELECT " + select + " FROM read_json(" +
+                    engine::Engine::QuoteLiteral(staging_root + json_key) +
+                    ", format = 'newline_delimited', columns = {" + columns +
+                    "})) TO " + engine::Engine::QuoteLiteral(staging_root + parquet_key) +
+                    " (FORMAT parquet)";
+  Status copied = engine->Execute(sql);
+  (void)staging->Delete(json_key);
+  if (!copied.ok()) {
+    (void)staging->Delete(parquet_key);
+    return copied.WithContext("writing the checkpoint of version " +
+                              std::to_string(snapshot.version));
+  }
+  auto bytes = staging->Get(parquet_key);
+  (void)staging->Delete(parquet_key);
+  if (!bytes.ok()) return bytes.status();
+
+  // Publish: one atomic put of the whole file.
+  std::string key = CheckpointKey(snapshot.version);
+  NL_RETURN_NOT_OK(table.store().Put(key, *bytes));
+
+  LastCheckpoint last;
+  last.version = snapshot.version;
+  last.size = static_cast<int64_t>(actions.size());
+  last.size_in_bytes = static_cast<int64_t>(bytes->size());
+  last.num_of_add_files = num_adds;
+  NL_ASSIGN_OR_RETURN(auto existing, table.log().ReadLastCheckpoint());
+  if (!existing || existing->version <= snapshot.version) {
+    NL_RETURN_NOT_OK(table.store().Put(kLastCheckpointKey, SerializeLastCheckpoint(last)));
+  }
+  return last;
+}
+
+Result<CleanupResult> CleanupLog(DeltaTable& table, const Snapshot& latest, int64_t now_ms) {
+  CleanupResult result;
+  auto enabled = latest.Property("delta.enableExpiredLogCleanup");
+  if (enabled && *enabled == "false") return result;
+  int64_t cutoff = now_ms - Retention(latest, kLogRetentionProperty, 30 * kDayMs);
+  NL_ASSIGN_OR_RETURN(LogListing listing, table.log().List());
+  std::optional<int64_t> cutoff_commit;
+  for (const auto& [version, info] : listing.commits) {
+    if (info.modified_ms <= cutoff && version <= latest.version) cutoff_commit = version;
+  }
+  if (!cutoff_commit) return result;
+  const CheckpointFiles* checkpoint = listing.CheckpointAtOrBefore(*cutoff_commit);
+  if (checkpoint == nullptr) return result;
+  int64_t keep_from = checkpoint->version;
+  result.retained_from_version = keep_from;
+  NL_ASSIGN_OR_RETURN(auto objects, table.store().List(kLogPrefix));
+  for (const auto& object : objects) {
+    std::string_view name = std::string_view(object.key).substr(kLogPrefix.size());
+    if (name.size() < 21 || name[20] != '.' ||
+        !std::all_of(name.begin(), name.begin() + 20,
+                     [](char c) { return std::isdigit(static_cast<unsigned char>(c)); })) {
+      continue;
+    }
+    int64_t version = std::stoll(std::string(name.substr(0, 20)));
+    if (version >= keep_from) continue;
+    std::string_view rest = name.substr(21);
+    bool log_file = rest == "json" || rest == "crc" || rest.rfind("checkpoint.", 0) == 0 ||
+                    rest.ends_with(".compacted.json");
+    if (!log_file) continue;
+    NL_RETURN_NOT_OK(table.store().Delete(object.key));
+    ++result.deleted_files;
+  }
+  return result;
+}
+
+Status CheckpointIfDue(DeltaTable& table, const Snapshot& snapshot) {
+  int64_t interval = snapshot.CheckpointInterval();
+  if (snapshot.version <= 0 || snapshot.version % interval != 0) return Status::OK();
+  NL_RETURN_NOT_OK(WriteCheckpoint(table, snapshot).status());
+  return CleanupLog(table, snapshot, NowMs()).status();
+}
+
+}  // namespace neuralake::delta

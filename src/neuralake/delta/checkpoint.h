@@ -1,0 +1,59 @@
+// Checkpoints and log cleanup.
+//
+// A checkpoint is the table state at one version as one Parquet file,
+// `_delta_log/<version>.checkpoint.parquet`, with the Spark-compatible V1 schema: one nullable
+// struct column per action type (txn, add, remove, metaData, protocol[, domainMetadata]) and one
+// action per row; add.partitionValues and the other string maps are MAP<string,string>, add.stats
+// is the JSON statistics string. Reading goes through the engine too (`to_json` of each row), and
+// accepts classic and multi-part checkpoints written by Spark, delta-rs or us.
+//
+// After a checkpoint, `_delta_log/_last_checkpoint` points to it. Log cleanup deletes JSON commits
+// and checkpoints older than `delta.logRetentionDuration` (default 30 days), but only below a
+// checkpoint that is itself old enough, so every retained version stays reconstructable.
+//
+// Thread safety: free functions; concurrent checkpoints of the same version write identical
+// content (the protocol allows the last writer to win).
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "neuralake/common/result.h"
+#include "neuralake/delta/actions.h"
+#include "neuralake/delta/log.h"
+#include "neuralake/delta/snapshot.h"
+#include "neuralake/engine/engine.h"
+
+namespace neuralake::delta {
+
+class DeltaTable;
+
+// The actions stored in a checkpoint (all its parts, in order).
+Result<std::vector<Action>> ReadCheckpointActions(engine::Engine& engine, const DeltaTable& table,
+                                                  const CheckpointFiles& files);
+
+// The actions a checkpoint of `snapshot` contains: protocol, metaData, txns, live domain
+// metadata, every active add (dataChange=false) and the tombstones not yet expired at `now_ms`
+// (delta.deletedFileRetentionDuration, default 7 days).
+std::vector<Action> CheckpointActions(const Snapshot& snapshot, int64_t now_ms);
+
+// Writes the classic checkpoint of `snapshot` and then `_last_checkpoint` (unless that already
+// points to a newer version). Returns what `_last_checkpoint` now says about this checkpoint.
+Result<LastCheckpoint> WriteCheckpoint(DeltaTable& table, const Snapshot& snapshot);
+
+struct CleanupResult {
+  int64_t deleted_files = 0;
+  std::optional<int64_t> retained_from_version;  // the checkpoint everything older was cut at
+};
+
+// Metadata cleanup (PROTOCOL.md "Metadata Cleanup"): with cutoff = now - retention, finds the
+// newest checkpoint not newer than the newest commit older than the cutoff and deletes every
+// commit, checkpoint and checksum file of an older version. Does nothing when there is no such
+// checkpoint.
+Result<CleanupResult> CleanupLog(DeltaTable& table, const Snapshot& latest, int64_t now_ms);
+
+// After a commit: writes a checkpoint when `snapshot.version` is a positive multiple of
+// delta.checkpointInterval, then cleans up the log.
+Status CheckpointIfDue(DeltaTable& table, const Snapshot& snapshot);
+
+}  // namespace neuralake::delta

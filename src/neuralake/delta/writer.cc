@@ -1,0 +1,1186 @@
+#include "neuralake/delta/writer.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <ctime>
+#include <map>
+#include <mutex>
+#include <set>
+
+#include <nlohmann/json.hpp>
+
+#include "neuralake/delta/checkpoint.h"
+
+namespace neuralake::delta {
+namespace {
+
+using engine::Engine;
+using nlohmann::json;
+
+constexpr const char* kNullPartition = "__HIVE_DEFAULT_PARTITION__";
+constexpr int64_t kDefaultTargetFileSize = 128LL << 20;
+constexpr size_t kStringStatsPrefix = 32;
+
+std::string Lower(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+std::string Q(std::string_view name) { return Engine::QuoteIdentifier(name); }
+std::string L(std::string_view text) { return Engine::QuoteLiteral(text); }
+
+bool IsPartitionColumn(const std::vector<std::string>& partition_columns, std::string_view name) {
+  std::string lower = Lower(name);
+  for (const auto& column : partition_columns) {
+    if (Lower(column) == lower) return true;
+  }
+  return false;
+}
+
+std::string PhysicalName(const StructField& field, ColumnMappingMode mode) {
+  if (mode != ColumnMappingMode::kNone && field.metadata.is_object()) {
+    auto it = field.metadata.find("delta.columnMapping.physicalName");
+    if (it != field.metadata.end() && it->is_string()) return it->get<std::string>();
+  }
+  return field.name;
+}
+
+json StringArray(const std::vector<std::string>& values) { return json(values); }
+
+// ---- sources ----
+
+Result<std::vector<std::pair<std::string, std::string>>> DescribeRelation(
+    Engine& engine, const std::string& relation, const std::string& description) {
+  auto described = engine.Query("DESCRIBE SELECT * FROM " + relation);
+  if (!described.ok()) {
+    return Status(described.status().code(), "cannot read " + description + ": " +
+                                                 described.status().message());
+  }
+  int name_index = described->ColumnIndex("column_name");
+  int type_index = described->ColumnIndex("column_type");
+  if (name_index < 0 || type_index < 0) {
+    return Status::Internal("DESCRIBE returned no column_name/column_type");
+  }
+  std::vector<std::pair<std::string, std::string>> columns;
+  for (const auto& row : described->rows) {
+    columns.emplace_back(row[name_index].value_or(""), row[type_index].value_or(""));
+  }
+  return columns;
+}
+
+struct ResolvedSource {
+  std::string relation;
+  Schema schema;
+};
+
+// Describes `source`; CSV columns the table already has are re-read with the table's types.
+Result<ResolvedSource> ResolveSource(Engine& engine, const DataSource& source,
+                                     const Schema* table_schema) {
+  NL_ASSIGN_OR_RETURN(auto columns, DescribeRelation(engine, source.relation, source.description));
+  ResolvedSource resolved{source.relation, {}};
+  if (source.csv_path && table_schema != nullptr) {
+    std::string types;
+    for (const auto& [name, type] : columns) {
+      const StructField* field = table_schema->Find(name);
+      if (field == nullptr) continue;
+      auto duck_type = DataTypeToDuckDb(field->type);
+      if (!duck_type.ok()) continue;
+      if (!types.empty()) types += ", ";
+      types += L(name) + ": " + L(*duck_type);
+    }
+    if (!types.empty()) {
+      resolved.relation = "read_csv(" + L(*source.csv_path) + ", header = true, types = {" +
+                          types + "})";
+      NL_ASSIGN_OR_RETURN(columns, DescribeRelation(engine, resolved.relation, source.description));
+    }
+  }
+  auto schema = SchemaFromDuckDb(columns);
+  if (!schema.ok()) return schema.status().WithContext(source.description);
+  resolved.schema = std::move(schema).value();
+  return resolved;
+}
+
+// ---- partition values ----
+
+// SQL turning column `expression` (already of the table type `type`) into the Delta partition
+// value string; NULL and '' become the null marker so that DuckDB writes a distinct directory.
+std::string PartitionValueSql(const std::string& expression, const DataType& type) {
+  std::string text;
+  if (type.IsPrimitive("string")) {
+    text = expression;
+  } else if (type.IsPrimitive("timestamp")) {
+    text = "strftime(make_timestamp(epoch_us(" + expression + ")), '%Y-%m-%dT%H:%M:%S.%fZ')";
+  } else if (type.IsPrimitive("timestamp_ntz")) {
+    text = "strftime(" + expression + ", '%Y-%m-%d %H:%M:%S.%f')";
+  } else {
+    text = "CAST(" + expression + " AS VARCHAR)";
+  }
+  return "COALESCE(NULLIF(" + text + ", ''), " + L(kNullPartition) + ")";
+}
+
+// A typed SQL literal for a partition value read from the log.
+Result<std::string> PartitionLiteral(const std::optional<std::string>& value, const DataType& type) {
+  NL_ASSIGN_OR_RETURN(std::string duck_type, DataTypeToDuckDb(type));
+  if (!value) return "CAST(NULL AS " + duck_type + ")";
+  return "CAST(" + L(*value) + " AS " + duck_type + ")";
+}
+
+// "a%20b" -> "a b" (DuckDB escapes hive partition directory names this way).
+std::string PercentDecode(std::string_view text) {
+  auto decoded = DecodePath(text);
+  return decoded.ok() ? *decoded : std::string(text);
+}
+
+PartitionValues PartitionValuesOf(const engine::WrittenFile& file, const std::string& relative_path,
+                                  const std::vector<std::string>& partition_columns) {
+  PartitionValues values;
+  if (partition_columns.empty()) return values;
+  std::map<std::string, std::string> found;
+  for (const auto& [key, value] : file.partition_values) found[Lower(key)] = value;
+  if (found.empty()) {
+    // Fall back to the hive directories of the path: "city=paris/part-....parquet".
+    size_t start = 0;
+    while (true) {
+      size_t slash = relative_path.find('/', start);
+      if (slash == std::string::npos) break;
+      std::string segment = relative_path.substr(start, slash - start);
+      size_t equals = segment.find('=');
+      if (equals != std::string::npos) {
+        found[Lower(PercentDecode(segment.substr(0, equals)))] =
+            PercentDecode(segment.substr(equals + 1));
+      }
+      start = slash + 1;
+    }
+  }
+  for (const auto& column : partition_columns) {
+    auto it = found.find(Lower(column));
+    if (it == found.end() || it->second == kNullPartition || it->second.empty() ||
+        it->second == "NULL") {
+      values[column] = std::nullopt;
+    } else {
+      values[column] = it->second;
+    }
+  }
+  return values;
+}
+
+// ---- statistics ----
+
+// Splits an engine stats column name into a path: `s"."x` (outer quotes already stripped) or a
+// plain top-level name.
+std::vector<std::string> StatsPath(const Schema& schema, const std::string& name) {
+  if (schema.Find(name) != nullptr) return {name};
+  std::vector<std::string> path;
+  std::string stripped = name;
+  if (stripped.size() >= 2 && stripped.front() == '"' && stripped.back() == '"') {
+    stripped = stripped.substr(1, stripped.size() - 2);
+  }
+  size_t start = 0;
+  while (true) {
+    size_t separator = stripped.find("\".\"", start);
+    if (separator == std::string::npos) {
+      path.push_back(stripped.substr(start));
+      break;
+    }
+    path.push_back(stripped.substr(start, separator - start));
+    start = separator + 3;
+  }
+  if (path.size() == 1 && path[0].find('.') != std::string::npos) {
+    // Unquoted "a.b": split on dots.
+    std::vector<std::string> dotted;
+    size_t begin = 0;
+    while (true) {
+      size_t dot = path[0].find('.', begin);
+      dotted.push_back(path[0].substr(begin, dot == std::string::npos ? std::string::npos
+                                                                      : dot - begin));
+      if (dot == std::string::npos) break;
+      begin = dot + 1;
+    }
+    return dotted;
+  }
+  for (auto& part : path) {
+    std::string unescaped;
+    for (size_t i = 0; i < part.size(); ++i) {
+      unescaped += part[i];
+      if (part[i] == '"' && i + 1 < part.size() && part[i + 1] == '"') ++i;
+    }
+    part = unescaped;
+  }
+  return path;
+}
+
+// Parses "YYYY-MM-DD HH:MM:SS[.ffffff][+HH[:MM]]" to microseconds since the epoch, applying the
+// offset when present.
+std::optional<int64_t> ParseTimestampMicros(const std::string& text) {
+  int year, month, day, hour = 0, minute = 0, second = 0;
+  int consumed = 0;
+  if (std::sscanf(text.c_str(), "%d-%d-%d%n", &year, &month, &day, &consumed) != 3) {
+    return std::nullopt;
+  }
+  size_t pos = static_cast<size_t>(consumed);
+  if (pos < text.size() && (text[pos] == ' ' || text[pos] == 'T')) {
+    int used = 0;
+    if (std::sscanf(text.c_str() + pos + 1, "%d:%d:%d%n", &hour, &minute, &second, &used) != 3) {
+      return std::nullopt;
+    }
+    pos += 1 + static_cast<size_t>(used);
+  }
+  int64_t micros = 0;
+  if (pos < text.size() && text[pos] == '.') {
+    ++pos;
+    int digits = 0;
+    while (pos < text.size() && std::isdigit(static_cast<unsigned char>(text[pos]))) {
+      if (digits < 6) micros = micros * 10 + (text[pos] - '0');
+      ++digits;
+      ++pos;
+    }
+    for (int i = digits; i < 6; ++i) micros *= 10;
+  }
+  int64_t offset_seconds = 0;
+  if (pos < text.size() && (text[pos] == '+' || text[pos] == '-')) {
+    int sign = text[pos] == '-' ? -1 : 1;
+    int offset_hours = 0, offset_minutes = 0;
+    std::string rest = text.substr(pos + 1);
+    if (std::sscanf(rest.c_str(), "%d:%d", &offset_hours, &offset_minutes) < 1) {
+      return std::nullopt;
+    }
+    if (rest.size() == 4 && rest.find(':') == std::string::npos) {  // "+0530"
+      offset_minutes = offset_hours % 100;
+      offset_hours /= 100;
+    }
+    offset_seconds = sign * (offset_hours * 3600 + offset_minutes * 60);
+  }
+  std::tm tm{};
+  tm.tm_year = year - 1900;
+  tm.tm_mon = month - 1;
+  tm.tm_mday = day;
+  tm.tm_hour = hour;
+  tm.tm_min = minute;
+  tm.tm_sec = second;
+  int64_t seconds = static_cast<int64_t>(timegm(&tm)) - offset_seconds;
+  return seconds * 1'000'000 + micros;
+}
+
+std::string FormatTimestampMillis(int64_t micros, bool utc_suffix) {
+  int64_t millis = micros >= 0 ? micros / 1000 : -((-micros + 999) / 1000);  // floor
+  std::time_t seconds = static_cast<std::time_t>(millis >= 0 ? millis / 1000
+                                                             : -((-millis + 999) / 1000));
+  int fraction = static_cast<int>(millis - static_cast<int64_t>(seconds) * 1000);
+  std::tm tm{};
+  gmtime_r(&seconds, &tm);
+  char text[48];
+  std::snprintf(text, sizeof(text), "%04d-%02d-%02dT%02d:%02d:%02d.%03d%s", tm.tm_year + 1900,
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, fraction,
+                utc_suffix ? "Z" : "");
+  return text;
+}
+
+// Number of UTF-8 code points, and the prefix of at most `count` code points.
+size_t CodePoints(const std::string& text) {
+  size_t count = 0;
+  for (unsigned char c : text) {
+    if ((c & 0xC0) != 0x80) ++count;
+  }
+  return count;
+}
+
+std::string CodePointPrefix(const std::string& text, size_t count) {
+  size_t seen = 0;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80) {
+      if (seen == count) return text.substr(0, i);
+      ++seen;
+    }
+  }
+  return text;
+}
+
+// A stats value typed for JSON, or nullopt when the type gets no min/max statistics.
+std::optional<json> StatsValue(const DataType& type, const std::string& text, bool is_max) {
+  try {
+    if (type.kind() == DataType::Kind::kDecimal) {
+      if (type.precision() > 15) return std::nullopt;
+      double value = std::stod(text);
+      if (!std::isfinite(value)) return std::nullopt;
+      return json(value);
+    }
+    if (type.kind() != DataType::Kind::kPrimitive) return std::nullopt;
+    const std::string& name = type.name();
+    if (name == "long" || name == "integer" || name == "short" || name == "byte") {
+      size_t used = 0;
+      int64_t value = std::stoll(text, &used);
+      if (used != text.size()) return std::nullopt;
+      return json(value);
+    }
+    if (name == "double" || name == "float") {
+      double value = std::stod(text);
+      if (!std::isfinite(value)) return std::nullopt;
+      return json(value);
+    }
+    if (name == "string") {
+      if (CodePoints(text) <= kStringStatsPrefix) return json(text);
+      // A prefix is still a lower bound; a truncated maximum would not be an upper bound.
+      if (is_max) return std::nullopt;
+      return json(CodePointPrefix(text, kStringStatsPrefix));
+    }
+    if (name == "date") {
+      if (text.size() == 10 && text[4] == '-' && text[7] == '-') return json(text);
+      return std::nullopt;
+    }
+    if (name == "timestamp" || name == "timestamp_ntz") {
+      auto micros = ParseTimestampMicros(text);
+      if (!micros) return std::nullopt;
+      return json(FormatTimestampMillis(*micros, name == "timestamp"));
+    }
+  } catch (const std::exception&) {
+  }
+  return std::nullopt;  // boolean, binary and anything unparsable
+}
+
+// Finds the field at `path` (structs only); fills the physical path.
+const StructField* FieldAt(const Schema& schema, const std::vector<std::string>& path,
+                           ColumnMappingMode mode, std::vector<std::string>* physical) {
+  const std::vector<StructField>* fields = &schema.fields;
+  const StructField* field = nullptr;
+  for (size_t i = 0; i < path.size(); ++i) {
+    field = nullptr;
+    for (const auto& candidate : *fields) {
+      if (candidate.name == path[i] || PhysicalName(candidate, mode) == path[i]) {
+        field = &candidate;
+        break;
+      }
+    }
+    if (field == nullptr) return nullptr;
+    physical->push_back(PhysicalName(*field, mode));
+    if (i + 1 < path.size()) {
+      if (field->type.kind() != DataType::Kind::kStruct) return nullptr;
+      fields = &field->type.fields();
+    }
+  }
+  return field;
+}
+
+void SetAt(json& root, const std::vector<std::string>& path, json value) {
+  json* node = &root;
+  for (size_t i = 0; i + 1 < path.size(); ++i) {
+    if (!node->contains(path[i]) || !(*node)[path[i]].is_object()) {
+      (*node)[path[i]] = json::object();
+    }
+    node = &(*node)[path[i]];
+  }
+  (*node)[path.back()] = std::move(value);
+}
+
+// ---- predicates over partitions ----
+
+struct PartitionTemplate {
+  std::vector<std::string> columns;  // logical names
+  std::vector<const StructField*> fields;
+  std::vector<std::string> keys;  // partitionValues keys (physical names)
+};
+
+Result<PartitionTemplate> MakePartitionTemplate(const Snapshot& snapshot) {
+  PartitionTemplate out;
+  ColumnMappingMode mode = snapshot.column_mapping_mode();
+  for (const auto& column : snapshot.partition_columns()) {
+    const StructField* field = snapshot.schema.Find(column);
+    if (field == nullptr) {
+      return Status::Corrupt("partition column '" + column + "' is not in the table schema");
+    }
+    out.columns.push_back(field->name);
+    out.fields.push_back(field);
+    out.keys.push_back(PhysicalName(*field, mode));
+  }
+  return out;
+}
+
+Status PredicateError(const Status& status, const Snapshot& snapshot,
+                      const std::string& predicate) {
+  const std::string& message = status.message();
+  std::string marker = "Referenced column \"";
+  size_t at = message.find(marker);
+  if (at != std::string::npos) {
+    size_t start = at + marker.size();
+    size_t end = message.find('"', start);
+    std::string column = message.substr(start, end - start);
+    std::string partitions;
+    for (const auto& p : snapshot.partition_columns()) {
+      partitions += (partitions.empty() ? "" : ", ") + p;
+    }
+    if (snapshot.schema.Find(column) != nullptr) {
+      return Status::Unsupported(
+          "predicate '" + predicate + "' references column '" + column +
+          "', which is not a partition column; only predicates on partition columns" +
+          (partitions.empty() ? std::string(" (the table has none)")
+                              : " (" + partitions + ")") +
+          " are supported for now");
+    }
+    return Status::Invalid("predicate '" + predicate + "' references unknown column '" + column +
+                           "'");
+  }
+  return Status::Invalid("invalid predicate '" + predicate + "': " + message);
+}
+
+// Which of `tuples` satisfy `predicate`.
+Result<std::vector<bool>> EvaluatePartitionPredicate(Engine& engine, const Snapshot& snapshot,
+                                                     const std::string& predicate,
+                                                     const std::vector<PartitionValues>& tuples) {
+  NL_ASSIGN_OR_RETURN(PartitionTemplate partition, MakePartitionTemplate(snapshot));
+  std::string sql = "SELECT __nl_index FROM (SELECT -1 AS __nl_index";
+  for (size_t c = 0; c < partition.columns.size(); ++c) {
+    NL_ASSIGN_OR_RETURN(std::string literal,
+                        PartitionLiteral(std::nullopt, partition.fields[c]->type));
+    sql += ", " + literal + " AS " + Q(partition.columns[c]);
+  }
+  for (size_t i = 0; i < tuples.size(); ++i) {
+    sql += " UNION ALL SELECT " + std::to_string(i);
+    for (size_t c = 0; c < partition.columns.size(); ++c) {
+      auto it = tuples[i].find(partition.keys[c]);
+      std::optional<std::string> value = it == tuples[i].end() ? std::nullopt : it->second;
+      NL_ASSIGN_OR_RETURN(std::string literal, PartitionLiteral(value, partition.fields[c]->type));
+      sql += ", " + literal;
+    }
+  }
+  sql += ") AS __nl_partitions WHERE __nl_index >= 0 AND (" + predicate + ")";
+  auto result = engine.Query(sql);
+  if (!result.ok()) return PredicateError(result.status(), snapshot, predicate);
+  std::vector<bool> matches(tuples.size(), false);
+  for (const auto& row : result->rows) {
+    if (!row.at(0)) continue;
+    size_t index = static_cast<size_t>(std::stoll(*row[0]));
+    if (index < matches.size()) matches[index] = true;
+  }
+  return matches;
+}
+
+std::string TupleKey(const PartitionValues& values) {
+  std::string key;
+  for (const auto& [name, value] : values) {
+    key += name;
+    key += value ? "=" + *value : "#null";
+    key += '\0';
+  }
+  return key;
+}
+
+// Files of `snapshot` whose partition satisfies `predicate`.
+Result<std::vector<const AddFile*>> FilesMatching(Engine& engine, const Snapshot& snapshot,
+                                                  const std::string& predicate) {
+  std::vector<PartitionValues> tuples;
+  std::map<std::string, size_t> index_of;
+  for (const auto& file : snapshot.files) {
+    std::string key = TupleKey(file.partition_values);
+    if (index_of.emplace(key, tuples.size()).second) tuples.push_back(file.partition_values);
+  }
+  NL_ASSIGN_OR_RETURN(std::vector<bool> matches,
+                      EvaluatePartitionPredicate(engine, snapshot, predicate, tuples));
+  std::vector<const AddFile*> out;
+  for (const auto& file : snapshot.files) {
+    if (matches[index_of.at(TupleKey(file.partition_values))]) out.push_back(&file);
+  }
+  return out;
+}
+
+// A predicate function for conflict detection: evaluates `predicate` on partition values of
+// concurrently added files (cached; an evaluation error counts as a match, i.e. a conflict).
+std::function<bool(const PartitionValues&)> PartitionPredicate(Engine* engine,
+                                                               std::shared_ptr<const Snapshot> snapshot,
+                                                               std::string predicate) {
+  auto cache = std::make_shared<std::map<std::string, bool>>();
+  auto mutex = std::make_shared<std::mutex>();
+  return [engine, snapshot, predicate, cache, mutex](const PartitionValues& values) {
+    std::string key = TupleKey(values);
+    {
+      std::lock_guard lock(*mutex);
+      auto it = cache->find(key);
+      if (it != cache->end()) return it->second;
+    }
+    auto result = EvaluatePartitionPredicate(*engine, *snapshot, predicate, {values});
+    bool match = !result.ok() || (*result)[0];
+    std::lock_guard lock(*mutex);
+    (*cache)[key] = match;
+    return match;
+  };
+}
+
+// ---- writing data files ----
+
+struct WrittenData {
+  std::vector<AddFile> adds;
+  int64_t rows = 0;
+  int64_t bytes = 0;
+};
+
+// Deletes data files written by a write that did not commit (best effort).
+void DeleteWritten(DeltaTable& table, const std::vector<AddFile>& adds) {
+  for (const auto& add : adds) {
+    if (!IsAbsolutePath(add.path)) (void)table.store().Delete(add.path);
+  }
+}
+
+Result<int64_t> TargetFileSize(const Snapshot* snapshot, const WriteOptions& options,
+                               const std::map<std::string, std::string>* properties) {
+  if (options.target_file_size) return *options.target_file_size;
+  std::optional<std::string> value;
+  if (snapshot != nullptr) value = snapshot->Property(kTargetFileSizeProperty);
+  if (!value && properties != nullptr) {
+    auto it = properties->find(std::string(kTargetFileSizeProperty));
+    if (it != properties->end()) value = it->second;
+  }
+  if (value) return ParseByteSize(*value);
+  return kDefaultTargetFileSize;
+}
+
+// Writes the rows of `source` (with schema `data`) as data files of a table with schema `target`.
+Result<WrittenData> WriteDataFiles(DeltaTable& table, Engine& engine,
+                                   const ResolvedSource& source, const Schema& target,
+                                   const std::vector<std::string>& partition_columns,
+                                   int64_t target_file_size) {
+  std::string select;
+  auto append = [&](const std::string& item) {
+    if (!select.empty()) select += ", ";
+    select += item;
+  };
+  std::vector<std::string> partition_names;
+  for (const auto& field : target.fields) {
+    const StructField* data_field = source.schema.Find(field.name);
+    NL_ASSIGN_OR_RETURN(std::string duck_type, DataTypeToDuckDb(field.type));
+    if (IsPartitionColumn(partition_columns, field.name)) {
+      if (field.type.kind() != DataType::Kind::kPrimitive &&
+          field.type.kind() != DataType::Kind::kDecimal) {
+        return Status::Invalid("partition column '" + field.name + "' has type " +
+                               field.type.ToString() + "; partition columns must be primitive");
+      }
+      std::string value = data_field == nullptr
+                              ? "CAST(NULL AS " + duck_type + ")"
+                              : "CAST(__nl_source." + Q(data_field->name) + " AS " + duck_type + ")";
+      append(PartitionValueSql(value, field.type) + " AS " + Q(field.name));
+      partition_names.push_back(Q(field.name));
+      continue;
+    }
+    if (data_field == nullptr) continue;  // missing (nullable) columns read back as NULL
+    append("CAST(__nl_source." + Q(data_field->name) + " AS " + duck_type + ") AS " +
+           Q(field.name));
+  }
+  if (select.empty()) return Status::Invalid("the data has no columns of the table");
+  std::string options = "FORMAT parquet, FILENAME_PATTERN 'part-{uuid}', RETURN_STATS, APPEND";
+  if (!partition_names.empty()) {
+    std::string list;
+    for (const auto& name : partition_names) list += (list.empty() ? "" : ", ") + name;
+    options += ", PARTITION_BY (" + list + ")";
+  } else {
+    options += ", FILE_SIZE_BYTES " + std::to_string(std::max<int64_t>(target_file_size, 1 << 20));
+  }
+  std::string root = table.DataRoot();
+  std::string sql = "COPY (SELECT " + select + " FROM " + source.relation + " AS __nl_source) TO " +
+                    L(root) + " (" + options + ")";
+  auto files = engine.CopyWithStats(sql);
+  if (!files.ok()) return files.status().WithContext("writing data files");
+
+  WrittenData written;
+  int64_t now = NowMs();
+  std::vector<std::string> empty_files;
+  for (const auto& file : *files) {
+    std::string relative = file.uri;
+    if (relative.rfind(root + "/", 0) == 0) {
+      relative = relative.substr(root.size() + 1);
+    } else if (relative.rfind(root, 0) == 0) {
+      relative = relative.substr(root.size());
+      while (!relative.empty() && relative.front() == '/') relative.erase(0, 1);
+    }
+    if (file.num_rows == 0) {
+      empty_files.push_back(relative);
+      continue;
+    }
+    AddFile add;
+    add.path = relative;
+    add.partition_values = PartitionValuesOf(file, relative, partition_columns);
+    add.size = file.size_bytes;
+    if (add.size <= 0) {
+      auto head = table.store().Head(relative);
+      if (head.ok()) add.size = head->size;
+    }
+    add.modification_time = now;
+    add.data_change = true;
+    add.stats = StatsJson(target, partition_columns, file);
+    written.rows += file.num_rows;
+    written.bytes += add.size;
+    written.adds.push_back(std::move(add));
+  }
+  for (const auto& key : empty_files) (void)table.store().Delete(key);
+
+  // NOT NULL columns: refuse files with nulls in them.
+  for (const auto& file : *files) {
+    for (const auto& stats : file.columns) {
+      auto path = StatsPath(target, stats.column);
+      if (path.size() != 1) continue;
+      const StructField* field = target.Find(path[0]);
+      if (field != nullptr && !field->nullable && stats.null_count.value_or(0) > 0) {
+        DeleteWritten(table, written.adds);
+        return Status::Invalid("column '" + field->name + "' is not nullable but the data has " +
+                               std::to_string(*stats.null_count) + " null value(s)");
+      }
+    }
+  }
+  return written;
+}
+
+// ---- commits ----
+
+std::vector<std::string> PartitionColumnsOf(const Snapshot& snapshot) {
+  return snapshot.partition_columns();
+}
+
+WriteResult FinishResult(const CommitResult& commit, const WrittenData& written,
+                         int64_t files_removed, bool schema_changed) {
+  WriteResult result;
+  result.version = commit.version;
+  result.committed = !commit.skipped;
+  result.skipped = commit.skipped;
+  result.attempts = commit.attempts;
+  result.files_added = commit.skipped ? 0 : static_cast<int64_t>(written.adds.size());
+  result.rows_added = commit.skipped ? 0 : written.rows;
+  result.bytes_added = commit.skipped ? 0 : written.bytes;
+  result.files_removed = commit.skipped ? 0 : files_removed;
+  result.schema_changed = schema_changed && !commit.skipped;
+  result.post_commit_status = commit.post_commit_status;
+  result.snapshot = commit.snapshot;
+  return result;
+}
+
+CommitOptions WithCheckpoint(DeltaTable& table, const WriteOptions& options) {
+  CommitOptions commit = options.commit;
+  if (options.checkpoint_when_due) {
+    auto previous = commit.after_commit;
+    DeltaTable* target = &table;
+    commit.after_commit = [previous, target](const std::shared_ptr<const Snapshot>& snapshot) {
+      if (previous) NL_RETURN_NOT_OK(previous(snapshot));
+      return CheckpointIfDue(*target, *snapshot);
+    };
+  }
+  return commit;
+}
+
+void SetMetrics(Transaction& txn, const WrittenData& written, int64_t files_removed) {
+  txn.SetCommitInfoField("operationMetrics",
+                         {{"numFiles", std::to_string(written.adds.size())},
+                          {"numOutputRows", std::to_string(written.rows)},
+                          {"numOutputBytes", std::to_string(written.bytes)},
+                          {"numRemovedFiles", std::to_string(files_removed)}});
+}
+
+// Protocol needed after a schema change, or nullopt when the current one suffices.
+std::optional<Protocol> UpgradedProtocol(const Protocol& current, const Schema& schema) {
+  if (!UsesTimestampNtz(schema)) return std::nullopt;
+  if (current.HasReaderFeature("timestampNtz") && current.HasWriterFeature("timestampNtz")) {
+    return std::nullopt;
+  }
+  Protocol upgraded = current;
+  std::set<std::string> reader;
+  if (upgraded.reader_features) {
+    reader.insert(upgraded.reader_features->begin(), upgraded.reader_features->end());
+  }
+  std::set<std::string> writer;
+  if (upgraded.writer_features) {
+    writer.insert(upgraded.writer_features->begin(), upgraded.writer_features->end());
+  } else {
+    // Features implied by the legacy writer version stay supported.
+    if (current.min_writer_version >= 2) writer.insert({"appendOnly", "invariants"});
+    if (current.min_writer_version >= 3) writer.insert("checkConstraints");
+    if (current.min_writer_version >= 4) writer.insert({"changeDataFeed", "generatedColumns"});
+    if (current.min_writer_version >= 5) writer.insert("columnMapping");
+    if (current.min_writer_version >= 6) writer.insert("identityColumns");
+  }
+  if (current.min_reader_version == 2) reader.insert("columnMapping");
+  reader.insert("timestampNtz");
+  writer.insert("timestampNtz");
+  upgraded.min_reader_version = 3;
+  upgraded.min_writer_version = 7;
+  upgraded.reader_features = std::vector<std::string>(reader.begin(), reader.end());
+  upgraded.writer_features = std::vector<std::string>(writer.begin(), writer.end());
+  return upgraded;
+}
+
+std::string OperationSchemaMode(SchemaMode mode) {
+  switch (mode) {
+    case SchemaMode::kEnforce:
+      return "";
+    case SchemaMode::kMerge:
+      return "merge";
+    case SchemaMode::kOverwrite:
+      return "overwrite";
+  }
+  return "";
+}
+
+Result<std::shared_ptr<const Snapshot>> LatestForWrite(DeltaTable& table) {
+  auto snapshot = table.LoadSnapshot();
+  if (!snapshot.ok()) {
+    if (snapshot.status().IsNotFound() && snapshot.status().message().find("no Delta table") !=
+                                              std::string::npos) {
+      return Status::NotFound("no Delta table at '" + table.uri() +
+                              "' (create it first with `neuralake table create`)");
+    }
+    return snapshot.status();
+  }
+  NL_RETURN_NOT_OK(CheckWriteSupported((*snapshot)->protocol, (*snapshot)->metadata,
+                                       (*snapshot)->schema));
+  return snapshot;
+}
+
+// Shared by Append and Overwrite: schema handling, data files, and the transaction skeleton.
+struct PreparedWrite {
+  std::shared_ptr<const Snapshot> snapshot;
+  Schema target;
+  bool schema_changed = false;
+  std::optional<Metadata> new_metadata;
+  std::optional<Protocol> new_protocol;
+  WrittenData written;
+};
+
+Result<PreparedWrite> PrepareWrite(DeltaTable& table, Engine& engine, const DataSource& source,
+                                   const WriteOptions& options, bool overwrite) {
+  PreparedWrite prepared;
+  NL_ASSIGN_OR_RETURN(prepared.snapshot, LatestForWrite(table));
+  const Snapshot& snapshot = *prepared.snapshot;
+  bool typed_from_table = options.schema_mode != SchemaMode::kOverwrite;
+  NL_ASSIGN_OR_RETURN(ResolvedSource resolved,
+                      ResolveSource(engine, source, typed_from_table ? &snapshot.schema : nullptr));
+  switch (options.schema_mode) {
+    case SchemaMode::kEnforce:
+      NL_RETURN_NOT_OK(CheckWriteCompatible(snapshot.schema, resolved.schema, false));
+      prepared.target = snapshot.schema;
+      break;
+    case SchemaMode::kMerge: {
+      NL_ASSIGN_OR_RETURN(prepared.target, MergeSchemas(snapshot.schema, resolved.schema));
+      prepared.schema_changed = !(prepared.target == snapshot.schema);
+      break;
+    }
+    case SchemaMode::kOverwrite: {
+      if (!overwrite) {
+        return Status::Invalid("schema mode 'overwrite' is only allowed when overwriting a table");
+      }
+      prepared.target = resolved.schema;
+      for (const auto& column : snapshot.partition_columns()) {
+        if (prepared.target.Find(column) == nullptr) {
+          return Status::Invalid("the new schema lacks partition column '" + column + "'");
+        }
+      }
+      prepared.schema_changed = !(prepared.target == snapshot.schema);
+      break;
+    }
+  }
+  if (prepared.schema_changed) {
+    Metadata metadata = snapshot.metadata;
+    metadata.schema_string = SerializeSchema(prepared.target);
+    prepared.new_metadata = metadata;
+    prepared.new_protocol = UpgradedProtocol(snapshot.protocol, prepared.target);
+    NL_RETURN_NOT_OK(CheckWriteSupported(
+        prepared.new_protocol ? *prepared.new_protocol : snapshot.protocol, metadata,
+        prepared.target));
+  }
+  NL_ASSIGN_OR_RETURN(int64_t target_size, TargetFileSize(&snapshot, options, nullptr));
+  NL_ASSIGN_OR_RETURN(prepared.written,
+                      WriteDataFiles(table, engine, resolved, prepared.target,
+                                     snapshot.partition_columns(), target_size));
+  return prepared;
+}
+
+Result<WriteResult> CommitPrepared(DeltaTable& table, PreparedWrite& prepared, Transaction& txn,
+                                   const WriteOptions& options, int64_t files_removed) {
+  if (prepared.new_protocol) txn.AddAction(*prepared.new_protocol);
+  if (prepared.new_metadata) txn.AddAction(*prepared.new_metadata);
+  for (const auto& add : prepared.written.adds) txn.AddAction(add);
+  if (options.app_id) txn.SetAppTransaction(*options.app_id, options.app_version);
+  SetMetrics(txn, prepared.written, files_removed);
+  auto commit = txn.Commit(WithCheckpoint(table, options));
+  if (!commit.ok()) {
+    DeleteWritten(table, prepared.written.adds);
+    return commit.status();
+  }
+  if (commit->skipped) DeleteWritten(table, prepared.written.adds);
+  return FinishResult(*commit, prepared.written, files_removed, prepared.schema_changed);
+}
+
+}  // namespace
+
+Result<DataSource> DataSource::FromFile(std::string_view path) {
+  std::string lower = Lower(path);
+  if (lower.ends_with(".gz")) lower.resize(lower.size() - 3);
+  else if (lower.ends_with(".zst")) lower.resize(lower.size() - 4);
+  DataSource source;
+  source.description = "'" + std::string(path) + "'";
+  std::string literal = L(path);
+  if (lower.ends_with(".csv")) {
+    source.relation = "read_csv(" + literal + ", header = true)";
+    source.csv_path = std::string(path);
+  } else if (lower.ends_with(".tsv")) {
+    source.relation = "read_csv(" + literal + ", header = true, delim = '\\t')";
+  } else if (lower.ends_with(".json") || lower.ends_with(".jsonl") ||
+             lower.ends_with(".ndjson")) {
+    source.relation = "read_json(" + literal + ")";
+  } else if (lower.ends_with(".parquet")) {
+    source.relation = "read_parquet(" + literal + ")";
+  } else {
+    return Status::Invalid("cannot tell the format of '" + std::string(path) +
+                           "' from its extension (expected .csv, .tsv, .json, .jsonl, .ndjson "
+                           "or .parquet)");
+  }
+  return source;
+}
+
+DataSource DataSource::FromQuery(std::string_view select_sql) {
+  DataSource source;
+  source.relation = "(" + std::string(select_sql) + ")";
+  source.description = "query";
+  return source;
+}
+
+Result<int64_t> ParseByteSize(std::string_view text) {
+  std::string value = Lower(text);
+  value.erase(std::remove(value.begin(), value.end(), ' '), value.end());
+  size_t digits = 0;
+  while (digits < value.size() && std::isdigit(static_cast<unsigned char>(value[digits]))) {
+    ++digits;
+  }
+  if (digits == 0) return Status::Invalid("cannot parse size '" + std::string(text) + "'");
+  int64_t amount = std::stoll(value.substr(0, digits));
+  std::string unit = value.substr(digits);
+  int64_t scale = 1;
+  if (unit.empty() || unit == "b") scale = 1;
+  else if (unit == "k" || unit == "kb" || unit == "kib") scale = 1LL << 10;
+  else if (unit == "m" || unit == "mb" || unit == "mib") scale = 1LL << 20;
+  else if (unit == "g" || unit == "gb" || unit == "gib") scale = 1LL << 30;
+  else return Status::Invalid("cannot parse size '" + std::string(text) + "'");
+  return amount * scale;
+}
+
+std::string StatsJson(const Schema& schema, const std::vector<std::string>& partition_columns,
+                      const engine::WrittenFile& file) {
+  json stats = json::object();
+  stats["numRecords"] = file.num_rows;
+  json min_values = json::object();
+  json max_values = json::object();
+  json null_count = json::object();
+  for (const auto& column : file.columns) {
+    std::vector<std::string> path = StatsPath(schema, column.column);
+    if (path.empty() || IsPartitionColumn(partition_columns, path[0])) continue;
+    std::vector<std::string> physical;
+    const StructField* field = FieldAt(schema, path, ColumnMappingMode::kNone, &physical);
+    if (field == nullptr) continue;
+    if (field->type.kind() == DataType::Kind::kStruct ||
+        field->type.kind() == DataType::Kind::kArray ||
+        field->type.kind() == DataType::Kind::kMap) {
+      continue;
+    }
+    if (column.null_count) SetAt(null_count, physical, *column.null_count);
+    bool all_null = column.null_count && *column.null_count == file.num_rows;
+    if (all_null) continue;
+    if (column.min) {
+      if (auto value = StatsValue(field->type, *column.min, false)) {
+        SetAt(min_values, physical, *value);
+      }
+    }
+    if (column.max) {
+      if (auto value = StatsValue(field->type, *column.max, true)) {
+        SetAt(max_values, physical, *value);
+      }
+    }
+  }
+  stats["minValues"] = min_values;
+  stats["maxValues"] = max_values;
+  stats["nullCount"] = null_count;
+  return stats.dump();
+}
+
+Protocol ProtocolFor(const Schema& schema, const std::map<std::string, std::string>& properties) {
+  Protocol protocol;  // (1, 2)
+  bool ntz = UsesTimestampNtz(schema);
+  auto ict = properties.find(std::string(kInCommitTimestampsProperty));
+  bool in_commit_timestamps = ict != properties.end() && Lower(ict->second) == "true";
+  auto cdf = properties.find("delta.enableChangeDataFeed");
+  bool change_data_feed = cdf != properties.end() && Lower(cdf->second) == "true";
+  if (!ntz && !in_commit_timestamps) {
+    if (change_data_feed) protocol.min_writer_version = 4;
+    return protocol;
+  }
+  std::vector<std::string> writer = {"appendOnly", "invariants"};
+  if (change_data_feed) writer.push_back("changeDataFeed");
+  if (in_commit_timestamps) writer.push_back("inCommitTimestamp");
+  protocol.min_writer_version = 7;
+  if (ntz) {
+    writer.push_back("timestampNtz");
+    protocol.min_reader_version = 3;
+    protocol.reader_features = std::vector<std::string>{"timestampNtz"};
+  }
+  protocol.writer_features = writer;
+  return protocol;
+}
+
+Result<WriteResult> CreateTable(DeltaTable& table, const CreateTableOptions& options) {
+  NL_ASSIGN_OR_RETURN(bool exists, table.Exists());
+  if (exists) return Status::Invalid("a Delta table already exists at '" + table.uri() + "'");
+  if (!options.schema && !options.source) {
+    return Status::Invalid("creating a table needs a schema or source data");
+  }
+  Engine* engine = nullptr;
+  std::optional<ResolvedSource> resolved;
+  if (options.source) {
+    NL_ASSIGN_OR_RETURN(engine, table.GetEngine());
+    NL_ASSIGN_OR_RETURN(resolved, ResolveSource(*engine, *options.source,
+                                                options.schema ? &*options.schema : nullptr));
+  }
+  Schema schema = options.schema ? *options.schema : resolved->schema;
+  if (options.schema && resolved) {
+    NL_RETURN_NOT_OK(CheckWriteCompatible(schema, resolved->schema, false));
+  }
+  if (schema.fields.empty()) return Status::Invalid("a table needs at least one column");
+  std::vector<std::string> partition_columns;
+  for (const auto& column : options.partition_columns) {
+    const StructField* field = schema.Find(column);
+    if (field == nullptr) {
+      return Status::Invalid("partition column '" + column + "' is not in the schema (columns: " +
+                             [&] {
+                               std::string names;
+                               for (const auto& n : schema.FieldNames()) {
+                                 names += (names.empty() ? "" : ", ") + n;
+                               }
+                               return names;
+                             }() +
+                             ")");
+    }
+    if (field->type.kind() != DataType::Kind::kPrimitive &&
+        field->type.kind() != DataType::Kind::kDecimal) {
+      return Status::Invalid("partition column '" + column + "' has type " +
+                             field->type.ToString() + "; partition columns must be primitive");
+    }
+    if (IsPartitionColumn(partition_columns, field->name)) {
+      return Status::Invalid("partition column '" + column + "' is listed twice");
+    }
+    partition_columns.push_back(field->name);
+  }
+  if (!partition_columns.empty() && partition_columns.size() == schema.fields.size()) {
+    return Status::Invalid("cannot partition by every column of the table");
+  }
+  for (const auto& [key, value] : options.properties) {
+    if (key == kCheckpointIntervalProperty) {
+      try {
+        if (std::stoll(value) <= 0) throw std::invalid_argument("not positive");
+      } catch (...) {
+        return Status::Invalid("property " + key + " must be a positive integer, not '" + value +
+                               "'");
+      }
+    }
+    if (key == kLogRetentionProperty || key == kDeletedFileRetentionProperty) {
+      NL_RETURN_NOT_OK(ParseDurationMs(value).status().WithContext("property " + key));
+    }
+    if (key == kTargetFileSizeProperty) {
+      NL_RETURN_NOT_OK(ParseByteSize(value).status().WithContext("property " + key));
+    }
+    if (key == kColumnMappingModeProperty && Lower(value) != "none") {
+      return Status::Unsupported("creating tables with column mapping is not supported yet");
+    }
+  }
+
+  Metadata metadata;
+  metadata.id = NewUuid();
+  metadata.name = options.name;
+  metadata.description = options.description;
+  metadata.schema_string = SerializeSchema(schema);
+  metadata.partition_columns = partition_columns;
+  metadata.configuration = options.properties;
+  metadata.created_time = NowMs();
+  Protocol protocol = ProtocolFor(schema, options.properties);
+
+  WrittenData written;
+  if (resolved) {
+    NL_ASSIGN_OR_RETURN(int64_t target_size,
+                        TargetFileSize(nullptr, options.write, &options.properties));
+    NL_ASSIGN_OR_RETURN(written, WriteDataFiles(table, *engine, *resolved, schema,
+                                                partition_columns, target_size));
+  }
+  Transaction txn(&table.log());
+  txn.SetOperation(resolved ? "CREATE TABLE AS SELECT" : "CREATE TABLE",
+                   {{"isManaged", "false"},
+                    {"description", options.description.value_or("")},
+                    {"partitionBy", StringArray(partition_columns).dump()},
+                    {"properties", json(options.properties).dump()}});
+  txn.AddAction(protocol);
+  txn.AddAction(metadata);
+  for (const auto& add : written.adds) txn.AddAction(add);
+  if (options.write.app_id) txn.SetAppTransaction(*options.write.app_id, options.write.app_version);
+  SetMetrics(txn, written, 0);
+  auto commit = txn.Commit(WithCheckpoint(table, options.write));
+  if (!commit.ok()) {
+    DeleteWritten(table, written.adds);
+    return commit.status();
+  }
+  return FinishResult(*commit, written, 0, false);
+}
+
+Result<WriteResult> Append(DeltaTable& table, const DataSource& source,
+                           const WriteOptions& options) {
+  NL_ASSIGN_OR_RETURN(Engine * engine, table.GetEngine());
+  NL_ASSIGN_OR_RETURN(PreparedWrite prepared,
+                      PrepareWrite(table, *engine, source, options, /*overwrite=*/false));
+  Transaction txn(&table.log(), prepared.snapshot);
+  json parameters = {{"mode", "Append"},
+                     {"partitionBy", StringArray(prepared.snapshot->partition_columns()).dump()}};
+  if (options.schema_mode == SchemaMode::kMerge) parameters["mergeSchema"] = "true";
+  txn.SetOperation("WRITE", parameters);
+  // A schema change reads the metadata; plain appends read nothing (blind appends commute).
+  return CommitPrepared(table, prepared, txn, options, 0);
+}
+
+Result<WriteResult> Overwrite(DeltaTable& table, const DataSource& source,
+                              const std::optional<std::string>& predicate,
+                              const WriteOptions& options) {
+  NL_ASSIGN_OR_RETURN(Engine * engine, table.GetEngine());
+  if (predicate && options.schema_mode == SchemaMode::kOverwrite) {
+    return Status::Invalid("schema mode 'overwrite' replaces the whole table; it cannot be "
+                           "combined with a predicate");
+  }
+  std::shared_ptr<const Snapshot> snapshot;
+  std::vector<const AddFile*> removed;
+  if (predicate) {
+    // Validate the predicate (partition columns only) before writing anything.
+    NL_ASSIGN_OR_RETURN(snapshot, LatestForWrite(table));
+    NL_ASSIGN_OR_RETURN(removed, FilesMatching(*engine, *snapshot, *predicate));
+    // Every new row must satisfy the predicate.
+    auto violations = engine->Query("SELECT count(*) FROM " + source.relation +
+                                    " AS __nl_source WHERE NOT COALESCE((" + *predicate +
+                                    "), false)");
+    if (!violations.ok()) {
+      return Status::Invalid("cannot check the new data against predicate '" + *predicate +
+                             "': " + violations.status().message());
+    }
+    int64_t count = std::stoll(violations->rows.at(0).at(0).value_or("0"));
+    if (count > 0) {
+      return Status::Invalid(std::to_string(count) + " row(s) of the new data do not satisfy the "
+                             "overwrite predicate '" + *predicate + "'");
+    }
+  }
+  NL_ASSIGN_OR_RETURN(PreparedWrite prepared,
+                      PrepareWrite(table, *engine, source, options, /*overwrite=*/true));
+  if (prepared.new_metadata && options.schema_mode == SchemaMode::kOverwrite) {
+    // Properties and partitioning stay; the schema is the data's.
+  }
+  if (predicate) {
+    // The snapshot may have advanced between validation and writing: re-evaluate on the one the
+    // transaction reads.
+    NL_ASSIGN_OR_RETURN(removed, FilesMatching(*engine, *prepared.snapshot, *predicate));
+  } else {
+    removed.clear();
+    for (const auto& file : prepared.snapshot->files) removed.push_back(&file);
+  }
+  Transaction txn(&table.log(), prepared.snapshot);
+  json parameters = {{"mode", "Overwrite"},
+                     {"partitionBy", StringArray(prepared.snapshot->partition_columns()).dump()}};
+  if (predicate) parameters["predicate"] = *predicate;
+  std::string schema_mode = OperationSchemaMode(options.schema_mode);
+  if (!schema_mode.empty()) parameters["schemaMode"] = schema_mode;
+  txn.SetOperation("WRITE", parameters);
+  if (predicate) {
+    txn.ReadPartitions(PartitionPredicate(engine, prepared.snapshot, *predicate), *predicate);
+  } else {
+    txn.ReadWholeTable();
+  }
+  int64_t now = NowMs();
+  for (const AddFile* file : removed) {
+    txn.ReadFile(file->path);
+    txn.AddAction(RemoveFor(*file, now));
+  }
+  return CommitPrepared(table, prepared, txn, options, static_cast<int64_t>(removed.size()));
+}
+
+Result<WriteResult> DeleteWhere(DeltaTable& table, const std::string& predicate,
+                                const WriteOptions& options) {
+  NL_ASSIGN_OR_RETURN(Engine * engine, table.GetEngine());
+  NL_ASSIGN_OR_RETURN(auto snapshot, LatestForWrite(table));
+  NL_ASSIGN_OR_RETURN(auto removed, FilesMatching(*engine, *snapshot, predicate));
+  WriteResult result;
+  result.version = snapshot->version;
+  result.snapshot = snapshot;
+  if (removed.empty()) return result;
+  Transaction txn(&table.log(), snapshot);
+  txn.SetOperation("DELETE", {{"predicate", json(std::vector<std::string>{predicate}).dump()}});
+  txn.ReadPartitions(PartitionPredicate(engine, snapshot, predicate), predicate);
+  int64_t now = NowMs();
+  int64_t rows = 0;
+  for (const AddFile* file : removed) {
+    txn.ReadFile(file->path);
+    txn.AddAction(RemoveFor(*file, now));
+    if (file->stats) {
+      try {
+        rows += json::parse(*file->stats).value("numRecords", int64_t{0});
+      } catch (...) {
+      }
+    }
+  }
+  if (options.app_id) txn.SetAppTransaction(*options.app_id, options.app_version);
+  txn.SetCommitInfoField("operationMetrics",
+                         {{"numRemovedFiles", std::to_string(removed.size())},
+                          {"numDeletedRows", std::to_string(rows)}});
+  NL_ASSIGN_OR_RETURN(CommitResult commit, txn.Commit(WithCheckpoint(table, options)));
+  return FinishResult(commit, WrittenData{}, static_cast<int64_t>(removed.size()), false);
+}
+
+Result<std::string> ScanSql(const DeltaTable& table, const Snapshot& snapshot) {
+  ColumnMappingMode mode = snapshot.column_mapping_mode();
+  const auto& partition_columns = snapshot.partition_columns();
+  // Typed template: every column (physical names), no rows.
+  std::string template_sql;
+  std::string outer;
+  std::vector<std::string> data_columns;  // physical names of non-partition columns
+  for (const auto& field : snapshot.schema.fields) {
+    NL_ASSIGN_OR_RETURN(std::string duck_type, DataTypeToDuckDb(field.type));
+    std::string physical = PhysicalName(field, mode);
+    template_sql += (template_sql.empty() ? "" : ", ") + std::string("CAST(NULL AS ") + duck_type +
+                    ") AS " + Q(physical);
+    outer += (outer.empty() ? "" : ", ") + std::string("CAST(__nl_rows.") + Q(physical) + " AS " +
+             duck_type + ") AS " + Q(field.name);
+    if (!IsPartitionColumn(partition_columns, field.name)) data_columns.push_back(physical);
+  }
+  if (template_sql.empty()) return Status::Corrupt("table schema has no columns");
+  std::string sql = "SELECT " + outer + " FROM (SELECT " + template_sql + " WHERE false";
+
+  // Group files by partition tuple.
+  std::map<std::string, std::pair<PartitionValues, std::vector<std::string>>> groups;
+  for (const auto& file : snapshot.files) {
+    if (file.deletion_vector) {
+      return Status::Unsupported("file '" + file.path +
+                                 "' has a deletion vector, which neuralake cannot apply");
+    }
+    auto& group = groups[TupleKey(file.partition_values)];
+    group.first = file.partition_values;
+    group.second.push_back(table.DataFileUri(file.path));
+  }
+  std::string column_filter;
+  if (!data_columns.empty()) {
+    std::string list;
+    for (const auto& name : data_columns) list += (list.empty() ? "" : ", ") + L(name);
+    column_filter = "COLUMNS(lambda c: c IN (" + list + "))";
+  }
+  for (const auto& [key, group] : groups) {
+    std::string select = column_filter;
+    for (const auto& column : partition_columns) {
+      const StructField* field = snapshot.schema.Find(column);
+      if (field == nullptr) continue;
+      std::string physical = PhysicalName(*field, mode);
+      auto it = group.first.find(physical);
+      std::optional<std::string> value = it == group.first.end() ? std::nullopt : it->second;
+      NL_ASSIGN_OR_RETURN(std::string literal, PartitionLiteral(value, field->type));
+      select += (select.empty() ? "" : ", ") + literal + " AS " + Q(physical);
+    }
+    std::string files;
+    for (const auto& uri : group.second) files += (files.empty() ? "" : ", ") + L(uri);
+    sql += " UNION ALL BY NAME SELECT " + select + " FROM read_parquet([" + files +
+           "], union_by_name = true, hive_partitioning = false)";
+  }
+  sql += ") AS __nl_rows";
+  return sql;
+}
+
+}  // namespace neuralake::delta

@@ -1,0 +1,118 @@
+// Table operations: create, append, overwrite, delete, and the SQL that reads a snapshot.
+//
+// Every write has the same shape: describe the source with the engine, check its schema against
+// the table (enforcement, or merge / overwrite evolution), write immutable Parquet data files with
+// one `COPY ... TO '<table root>' (FORMAT parquet, [PARTITION_BY], RETURN_STATS)`, turn the
+// returned per-file statistics into add actions (partition values as strings, stats JSON with
+// numRecords / minValues / maxValues / nullCount), then commit through a Transaction. Files of a
+// write that does not commit (schema error after writing, conflict) are deleted again.
+//
+// Sources are SQL relations; DataSource::FromFile picks read_csv / read_json / read_parquet by the
+// file extension. CSV columns that the table already has are parsed with the table's types (a CSV
+// column that is empty in every row would otherwise come out as VARCHAR).
+//
+// Predicates of Overwrite (replaceWhere) and DeleteWhere are SQL over partition columns only;
+// a predicate naming a data column is Unsupported for now.
+//
+// Thread safety: operations on the same table from many threads or processes are safe; they
+// serialize through optimistic commits and may fail with Conflict (see transaction.h).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "neuralake/common/result.h"
+#include "neuralake/delta/schema.h"
+#include "neuralake/delta/snapshot.h"
+#include "neuralake/delta/table.h"
+#include "neuralake/delta/transaction.h"
+#include "neuralake/engine/engine.h"
+
+namespace neuralake::delta {
+
+// Where the rows of a write come from.
+struct DataSource {
+  std::string relation;               // SQL usable after FROM: "read_parquet('x.parquet')"
+  std::optional<std::string> csv_path;  // set for CSV files (typed from the table schema)
+  std::string description;            // for messages and commitInfo
+
+  // .csv / .tsv (optionally .gz), .json / .jsonl / .ndjson, .parquet (globs allowed). Invalid for
+  // other extensions.
+  static Result<DataSource> FromFile(std::string_view path);
+  // Any SELECT statement.
+  static DataSource FromQuery(std::string_view select_sql);
+};
+
+struct WriteOptions {
+  SchemaMode schema_mode = SchemaMode::kEnforce;
+  // Target size of data files in bytes (unpartitioned writes; DuckDB cannot rotate files of a
+  // partitioned COPY). Default: the table's delta.targetFileSize, else 128 MiB.
+  std::optional<int64_t> target_file_size;
+  // Idempotent writes: txn(app_id, app_version); skipped when the table already has >= version.
+  std::optional<std::string> app_id;
+  int64_t app_version = 0;
+  CommitOptions commit;
+  // Write a checkpoint (and clean up the log) when the committed version is due.
+  bool checkpoint_when_due = true;
+};
+
+struct CreateTableOptions {
+  std::optional<Schema> schema;       // required when there is no source
+  std::optional<DataSource> source;   // initial data (its schema is the table's when no schema)
+  std::vector<std::string> partition_columns;
+  std::map<std::string, std::string> properties;  // metaData.configuration
+  std::optional<std::string> name;
+  std::optional<std::string> description;
+  WriteOptions write;
+};
+
+struct WriteResult {
+  int64_t version = -1;  // committed version (the unchanged version when nothing was committed)
+  bool committed = false;
+  bool skipped = false;  // idempotent write already applied
+  int attempts = 0;
+  int64_t files_added = 0;
+  int64_t rows_added = 0;
+  int64_t bytes_added = 0;
+  int64_t files_removed = 0;
+  bool schema_changed = false;
+  Status post_commit_status;  // checkpoint / cleanup after the commit (does not undo it)
+  std::shared_ptr<const Snapshot> snapshot;  // the table after the operation
+};
+
+Result<WriteResult> CreateTable(DeltaTable& table, const CreateTableOptions& options);
+Result<WriteResult> Append(DeltaTable& table, const DataSource& source,
+                           const WriteOptions& options = {});
+// Replaces the whole table, or with `predicate` only the partitions it selects (replaceWhere:
+// every new row must satisfy the predicate). Schema mode overwrite replaces the schema (whole-table
+// overwrites only).
+Result<WriteResult> Overwrite(DeltaTable& table, const DataSource& source,
+                              const std::optional<std::string>& predicate,
+                              const WriteOptions& options = {});
+// Removes the files of the partitions `predicate` selects. Nothing is committed when no file
+// matches.
+Result<WriteResult> DeleteWhere(DeltaTable& table, const std::string& predicate,
+                                const WriteOptions& options = {});
+
+// A SELECT returning the rows of `snapshot`, columns in table schema order, partition values
+// restored from the log and columns missing from older files read as NULL.
+Result<std::string> ScanSql(const DeltaTable& table, const Snapshot& snapshot);
+
+// The Delta protocol a new table with this schema and properties needs: (1,2) unless features
+// (timestampNtz, in-commit timestamps) require table features.
+Protocol ProtocolFor(const Schema& schema, const std::map<std::string, std::string>& properties);
+
+// The `add.stats` JSON for a written file: numRecords, and minValues / maxValues / nullCount for
+// the non-partition columns, typed by `schema` (numbers as numbers, dates and timestamps as ISO
+// strings, nested structs as nested objects).
+std::string StatsJson(const Schema& schema, const std::vector<std::string>& partition_columns,
+                      const engine::WrittenFile& file);
+
+// Parses sizes such as "134217728", "128mb", "1 GB".
+Result<int64_t> ParseByteSize(std::string_view text);
+
+}  // namespace neuralake::delta

@@ -1,0 +1,442 @@
+// Table operations end to end on memory:// tables, with DuckDB (the engine) as the reference.
+#include "neuralake/delta/writer.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "neuralake/delta/checkpoint.h"
+#include "neuralake/storage/test_environment.h"
+
+namespace neuralake::delta {
+namespace {
+
+class WriterTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    engine::EngineOptions options;
+    options.threads = 2;
+    auto made = engine::Engine::Make(options);
+    ASSERT_TRUE(made.ok()) << made.status().ToString();
+    engine_ = std::move(made).value().release();
+  }
+  static void TearDownTestSuite() {
+    delete engine_;
+    engine_ = nullptr;
+  }
+
+  void SetUp() override { table_ = Open("memory://" + testing::UniqueName("delta-writer") + "/t"); }
+
+  std::unique_ptr<DeltaTable> Open(const std::string& uri) {
+    TableOptions options;
+    options.engine = engine_;
+    auto table = DeltaTable::Open(uri, options);
+    EXPECT_TRUE(table.ok()) << table.status().ToString();
+    return table.ok() ? std::move(table).value() : nullptr;
+  }
+
+  // Rows of `sql`, each row as "a|b|c", sorted.
+  std::vector<std::string> Rows(const std::string& sql) {
+    auto result = engine_->Query(sql);
+    EXPECT_TRUE(result.ok()) << result.status().ToString() << "\n" << sql;
+    std::vector<std::string> rows;
+    if (!result.ok()) return rows;
+    for (const auto& row : result->rows) {
+      std::string text;
+      for (size_t i = 0; i < row.size(); ++i) {
+        if (i > 0) text += "|";
+        text += row[i].value_or("NULL");
+      }
+      rows.push_back(text);
+    }
+    std::sort(rows.begin(), rows.end());
+    return rows;
+  }
+
+  std::shared_ptr<const delta::Snapshot> Load(std::optional<int64_t> version = std::nullopt) {
+    auto snapshot = table_->LoadSnapshot(version);
+    EXPECT_TRUE(snapshot.ok()) << snapshot.status().ToString();
+    return snapshot.ok() ? *snapshot : nullptr;
+  }
+
+  std::vector<std::string> TableRows(std::optional<int64_t> version = std::nullopt,
+                                     const std::string& columns = "*") {
+    auto snapshot = Load(version);
+    if (!snapshot) return {};
+    auto sql = ScanSql(*table_, *snapshot);
+    EXPECT_TRUE(sql.ok()) << sql.status().ToString();
+    return Rows("SELECT " + columns + " FROM (" + *sql + ")");
+  }
+
+  int64_t Count(std::optional<int64_t> version = std::nullopt) {
+    auto snapshot = Load(version);
+    auto sql = ScanSql(*table_, *snapshot);
+    auto rows = Rows("SELECT count(*) FROM (" + *sql + ")");
+    return rows.empty() ? -1 : std::stoll(rows[0]);
+  }
+
+  WriteResult MustCreate(const std::string& query, std::vector<std::string> partitions = {},
+                         std::map<std::string, std::string> properties = {}) {
+    CreateTableOptions options;
+    options.source = DataSource::FromQuery(query);
+    options.partition_columns = std::move(partitions);
+    options.properties = std::move(properties);
+    auto result = CreateTable(*table_, options);
+    EXPECT_TRUE(result.ok()) << result.status().ToString();
+    return result.ok() ? *result : WriteResult{};
+  }
+
+  WriteResult MustAppend(const std::string& query, WriteOptions options = {}) {
+    auto result = Append(*table_, DataSource::FromQuery(query), options);
+    EXPECT_TRUE(result.ok()) << result.status().ToString();
+    return result.ok() ? *result : WriteResult{};
+  }
+
+  static engine::Engine* engine_;
+  std::unique_ptr<DeltaTable> table_;
+};
+
+engine::Engine* WriterTest::engine_ = nullptr;
+
+constexpr const char* kTrips =
+    "SELECT i::BIGINT AS id, CASE i % 3 WHEN 0 THEN 'paris' WHEN 1 THEN 'rome' ELSE 'oslo' END "
+    "AS city, i * 1.5::DOUBLE AS fare FROM range(30) t(i)";
+
+TEST_F(WriterTest, CreatePartitionedTableAndReadItBack) {
+  WriteResult created = MustCreate(kTrips, {"city"});
+  EXPECT_EQ(created.version, 0);
+  EXPECT_EQ(created.rows_added, 30);
+  EXPECT_EQ(created.files_added, 3);
+  auto snapshot = Load();
+  EXPECT_EQ(snapshot->partition_columns(), std::vector<std::string>{"city"});
+  EXPECT_EQ(snapshot->protocol, Protocol{});
+  for (const auto& file : snapshot->files) {
+    ASSERT_TRUE(file.partition_values.at("city").has_value());
+    EXPECT_EQ(file.path.rfind("city=" + *file.partition_values.at("city") + "/part-", 0), 0u)
+        << file.path;
+    ASSERT_TRUE(file.stats.has_value());
+    auto stats = nlohmann::json::parse(*file.stats);
+    EXPECT_EQ(stats["numRecords"], 10);
+    EXPECT_TRUE(stats["minValues"]["id"].is_number_integer()) << *file.stats;
+    EXPECT_TRUE(stats["maxValues"]["fare"].is_number()) << *file.stats;
+    EXPECT_EQ(stats["nullCount"]["id"], 0);
+    EXPECT_FALSE(stats["minValues"].contains("city"));  // partition columns have no stats
+  }
+  EXPECT_EQ(TableRows(), Rows("SELECT * FROM (" + std::string(kTrips) + ")"));
+}
+
+TEST_F(WriterTest, StatsAreTypedPerTheProtocol) {
+  MustCreate(
+      "SELECT 1::INTEGER AS n, 'abc' AS s, DATE '2024-02-03' AS d, "
+      "TIMESTAMPTZ '2024-01-01 10:00:00.123456+00' AS ts, TIMESTAMP '2024-01-01 10:00:00' AS tn, "
+      "{'x': 5, 'y': 'q'} AS st, true AS b, NULL::VARCHAR AS empty "
+      "UNION ALL SELECT 7, 'abd', DATE '2024-02-05', TIMESTAMPTZ '2024-01-02 00:00:00+00', "
+      "TIMESTAMP '2024-01-03 00:00:00', {'x': 9, 'y': 'r'}, false, NULL");
+  auto snapshot = Load();
+  ASSERT_EQ(snapshot->files.size(), 1u);
+  auto stats = nlohmann::json::parse(*snapshot->files[0].stats);
+  EXPECT_EQ(stats["numRecords"], 2);
+  EXPECT_EQ(stats["minValues"]["n"], 1);
+  EXPECT_EQ(stats["maxValues"]["n"], 7);
+  EXPECT_EQ(stats["minValues"]["s"], "abc");
+  EXPECT_EQ(stats["maxValues"]["d"], "2024-02-05");
+  EXPECT_EQ(stats["minValues"]["ts"], "2024-01-01T10:00:00.123Z");
+  EXPECT_EQ(stats["maxValues"]["tn"], "2024-01-03T00:00:00.000");
+  EXPECT_EQ(stats["minValues"]["st"]["x"], 5);
+  EXPECT_EQ(stats["maxValues"]["st"]["y"], "r");
+  EXPECT_EQ(stats["nullCount"]["st"]["x"], 0);
+  EXPECT_EQ(stats["nullCount"]["empty"], 2);
+  EXPECT_FALSE(stats["minValues"].contains("empty"));
+  // timestamp_ntz needs the table feature.
+  EXPECT_EQ(snapshot->protocol.min_reader_version, 3);
+  EXPECT_TRUE(snapshot->protocol.HasReaderFeature("timestampNtz"));
+  EXPECT_TRUE(snapshot->protocol.HasWriterFeature("timestampNtz"));
+  EXPECT_EQ(Count(), 2);
+}
+
+TEST_F(WriterTest, CreateRefusesAnExistingTableAndBadPartitionColumns) {
+  MustCreate(kTrips);
+  CreateTableOptions again;
+  again.source = DataSource::FromQuery(kTrips);
+  auto result = CreateTable(*table_, again);
+  ASSERT_TRUE(result.status().IsInvalid());
+  EXPECT_NE(result.status().message().find("already exists"), std::string::npos);
+
+  auto other = Open("memory://" + testing::UniqueName("delta-writer") + "/t");
+  CreateTableOptions bad;
+  bad.source = DataSource::FromQuery(kTrips);
+  bad.partition_columns = {"country"};
+  auto missing = CreateTable(*other, bad);
+  ASSERT_TRUE(missing.status().IsInvalid());
+  EXPECT_NE(missing.status().message().find("'country'"), std::string::npos);
+}
+
+TEST_F(WriterTest, AppendEnforcesTheSchema) {
+  MustCreate(kTrips, {"city"});
+  auto extra = Append(*table_, DataSource::FromQuery("SELECT 1::BIGINT AS id, 'x' AS city, "
+                                                     "2.0::DOUBLE AS fare, 3 AS tip"));
+  ASSERT_TRUE(extra.status().IsInvalid());
+  EXPECT_NE(extra.status().message().find("'tip'"), std::string::npos) << extra.status().message();
+  auto mismatch = Append(*table_, DataSource::FromQuery("SELECT 'one' AS id, 'x' AS city"));
+  ASSERT_TRUE(mismatch.status().IsInvalid());
+  EXPECT_NE(mismatch.status().message().find("'id'"), std::string::npos);
+  EXPECT_NE(mismatch.status().message().find("string"), std::string::npos);
+  EXPECT_NE(mismatch.status().message().find("long"), std::string::npos);
+  // Nothing was committed and no data file was left behind.
+  EXPECT_EQ(Load()->version, 0);
+  auto objects = table_->store().List("");
+  ASSERT_TRUE(objects.ok());
+  int64_t data_files = 0;
+  for (const auto& object : *objects) data_files += object.key.ends_with(".parquet") ? 1 : 0;
+  EXPECT_EQ(data_files, 3);
+  // A subset of columns with a narrower type is fine.
+  WriteResult appended = MustAppend("SELECT 100::INTEGER AS id, 'lima' AS city");
+  EXPECT_EQ(appended.version, 1);
+  EXPECT_EQ(Rows("SELECT fare FROM (" + *ScanSql(*table_, *Load()) + ") WHERE id = 100"),
+            std::vector<std::string>{"NULL"});
+}
+
+TEST_F(WriterTest, MergeEvolvesTheSchemaInTheSameCommit) {
+  MustCreate(kTrips, {"city"});
+  WriteOptions merge;
+  merge.schema_mode = SchemaMode::kMerge;
+  WriteResult result =
+      MustAppend("SELECT 500::BIGINT AS id, 'lima' AS city, 1.0::DOUBLE AS fare, 7 AS tip", merge);
+  EXPECT_TRUE(result.schema_changed);
+  auto actions = table_->log().ReadCommit(1);
+  ASSERT_TRUE(actions.ok());
+  bool has_metadata = false;
+  for (const auto& action : *actions) has_metadata |= std::holds_alternative<Metadata>(action);
+  EXPECT_TRUE(has_metadata);
+  auto snapshot = Load();
+  ASSERT_EQ(snapshot->schema.fields.size(), 4u);
+  EXPECT_EQ(snapshot->schema.fields[3].name, "tip");
+  EXPECT_EQ(snapshot->schema.fields[3].type.ToString(), "integer");
+  // Old files read the new column as NULL.
+  EXPECT_EQ(Rows("SELECT count(*), count(tip) FROM (" + *ScanSql(*table_, *snapshot) + ")"),
+            std::vector<std::string>{"31|1"});
+  // Version 0 still has the old schema.
+  EXPECT_EQ(Load(0)->schema.fields.size(), 3u);
+}
+
+TEST_F(WriterTest, OverwriteWholeTableAndPartitions) {
+  MustCreate(kTrips, {"city"});
+  auto replaced = Overwrite(*table_,
+                            DataSource::FromQuery("SELECT 1000::BIGINT AS id, 'paris' AS city, "
+                                                  "0.0::DOUBLE AS fare"),
+                            std::string("city = 'paris'"));
+  ASSERT_TRUE(replaced.ok()) << replaced.status().ToString();
+  EXPECT_EQ(replaced->files_removed, 1);
+  EXPECT_EQ(Count(), 21);
+  EXPECT_EQ(Rows("SELECT id FROM (" + *ScanSql(*table_, *Load()) + ") WHERE city = 'paris'"),
+            std::vector<std::string>{"1000"});
+
+  // New rows outside the predicate are refused.
+  auto outside = Overwrite(*table_,
+                           DataSource::FromQuery("SELECT 1::BIGINT AS id, 'rome' AS city, "
+                                                 "0.0::DOUBLE AS fare"),
+                           std::string("city = 'paris'"));
+  ASSERT_TRUE(outside.status().IsInvalid());
+  EXPECT_NE(outside.status().message().find("do not satisfy"), std::string::npos);
+
+  auto whole = Overwrite(*table_, DataSource::FromQuery(kTrips), std::nullopt);
+  ASSERT_TRUE(whole.ok()) << whole.status().ToString();
+  EXPECT_EQ(Count(), 30);
+
+  WriteOptions schema_overwrite;
+  schema_overwrite.schema_mode = SchemaMode::kOverwrite;
+  auto reshaped = Overwrite(*table_, DataSource::FromQuery("SELECT 'x' AS city, 1 AS n"),
+                            std::nullopt, schema_overwrite);
+  ASSERT_TRUE(reshaped.ok()) << reshaped.status().ToString();
+  EXPECT_EQ(Load()->schema.FieldNames(), (std::vector<std::string>{"city", "n"}));
+  EXPECT_EQ(TableRows(), std::vector<std::string>{"x|1"});
+}
+
+TEST_F(WriterTest, DeleteWherePartitionPredicate) {
+  MustCreate(kTrips, {"city"});
+  auto deleted = DeleteWhere(*table_, "city IN ('paris', 'rome')");
+  ASSERT_TRUE(deleted.ok()) << deleted.status().ToString();
+  EXPECT_EQ(deleted->files_removed, 2);
+  EXPECT_EQ(deleted->version, 1);
+  EXPECT_EQ(Count(), 10);
+  EXPECT_EQ(Count(0), 30);
+  EXPECT_EQ(Load()->tombstones.size(), 2u);
+
+  auto nothing = DeleteWhere(*table_, "city = 'nowhere'");
+  ASSERT_TRUE(nothing.ok());
+  EXPECT_FALSE(nothing->committed);
+  EXPECT_EQ(nothing->version, 1);
+
+  auto data_column = DeleteWhere(*table_, "fare > 3");
+  ASSERT_TRUE(data_column.status().IsUnsupported());
+  EXPECT_NE(data_column.status().message().find("'fare'"), std::string::npos)
+      << data_column.status().message();
+  auto unknown = DeleteWhere(*table_, "planet = 'mars'");
+  ASSERT_TRUE(unknown.status().IsInvalid());
+  EXPECT_NE(unknown.status().message().find("'planet'"), std::string::npos);
+}
+
+TEST_F(WriterTest, NullPartitionValues) {
+  MustCreate("SELECT 1::BIGINT AS id, NULL::VARCHAR AS city UNION ALL SELECT 2, 'rome'", {"city"});
+  auto snapshot = Load();
+  ASSERT_EQ(snapshot->files.size(), 2u);
+  int nulls = 0;
+  for (const auto& file : snapshot->files) nulls += file.partition_values.at("city") ? 0 : 1;
+  EXPECT_EQ(nulls, 1);
+  auto line = SerializeAction(snapshot->files[0]);
+  EXPECT_EQ(TableRows(), (std::vector<std::string>{"1|NULL", "2|rome"}));
+  auto deleted = DeleteWhere(*table_, "city IS NULL");
+  ASSERT_TRUE(deleted.ok()) << deleted.status().ToString();
+  EXPECT_EQ(TableRows(), std::vector<std::string>{"2|rome"});
+}
+
+TEST_F(WriterTest, IdempotentAppends) {
+  MustCreate(kTrips);
+  WriteOptions options;
+  options.app_id = "loader";
+  options.app_version = 1;
+  WriteResult first = MustAppend("SELECT 100::BIGINT AS id", options);
+  EXPECT_TRUE(first.committed);
+  WriteResult again = MustAppend("SELECT 100::BIGINT AS id", options);
+  EXPECT_TRUE(again.skipped);
+  EXPECT_EQ(again.version, 1);
+  EXPECT_EQ(Count(), 31);
+}
+
+TEST_F(WriterTest, CheckpointReadsBackLikeJsonReplay) {
+  MustCreate(kTrips, {"city"}, {{"delta.checkpointInterval", "3"}});
+  WriteOptions merge;
+  merge.schema_mode = SchemaMode::kMerge;
+  merge.app_id = "app";
+  merge.app_version = 9;
+  MustAppend("SELECT 100::BIGINT AS id, 'a b/c:d' AS city, 1.0::DOUBLE AS fare, 1 AS tip", merge);
+  ASSERT_TRUE(DeleteWhere(*table_, "city = 'rome'").ok());
+  WriteResult third = MustAppend("SELECT 101::BIGINT AS id, 'oslo' AS city");  // version 3
+  EXPECT_TRUE(third.post_commit_status.ok()) << third.post_commit_status.ToString();
+  auto last = table_->log().ReadLastCheckpoint();
+  ASSERT_TRUE(last.ok() && last->has_value()) << last.status().ToString();
+  EXPECT_EQ((*last)->version, 3);
+  MustAppend("SELECT 102::BIGINT AS id, 'oslo' AS city");
+
+  auto from_checkpoint = Load();
+  ASSERT_TRUE(from_checkpoint);
+  EXPECT_EQ(from_checkpoint->checkpoint_version, 3);
+  LogReplay replay;
+  for (int64_t v = 0; v <= 4; ++v) {
+    ASSERT_TRUE(replay.ApplyCommit(v, *table_->log().ReadCommit(v), 0).ok());
+  }
+  auto from_json = replay.Finish(table_->uri());
+  ASSERT_TRUE(from_json.ok());
+  ASSERT_EQ(from_json->files.size(), from_checkpoint->files.size());
+  for (size_t i = 0; i < from_json->files.size(); ++i) {
+    AddFile expected = from_json->files[i];
+    AddFile actual = from_checkpoint->files[i];
+    // Checkpoints store adds with dataChange=false.
+    expected.data_change = actual.data_change = true;
+    EXPECT_EQ(actual, expected) << SerializeAction(actual) << "\n" << SerializeAction(expected);
+  }
+  EXPECT_EQ(from_checkpoint->metadata, from_json->metadata);
+  EXPECT_EQ(from_checkpoint->protocol, from_json->protocol);
+  EXPECT_EQ(from_checkpoint->AppTransactionVersion("app"), 9);
+  EXPECT_EQ(from_checkpoint->tombstones.size(), 1u);
+  EXPECT_EQ(TableRows(), TableRows(4));
+  EXPECT_EQ(Count(), 23);
+}
+
+TEST_F(WriterTest, LogCleanupKeepsEverythingFromTheNewestOldCheckpoint) {
+  MustCreate(kTrips, {}, {{"delta.checkpointInterval", "2"},
+                          {"delta.logRetentionDuration", "interval 0 days"}});
+  MustAppend("SELECT 100::BIGINT AS id");
+  MustAppend("SELECT 101::BIGINT AS id");  // version 2: checkpoint, then cleanup
+  auto listing = table_->log().List();
+  ASSERT_TRUE(listing.ok());
+  EXPECT_EQ(listing->commits.count(0), 0u);
+  EXPECT_EQ(listing->commits.count(1), 0u);
+  EXPECT_EQ(listing->commits.count(2), 1u);
+  MustAppend("SELECT 102::BIGINT AS id");
+  EXPECT_EQ(Count(), 33);
+  EXPECT_EQ(Count(2), 32);
+  EXPECT_TRUE(table_->LoadSnapshot(1).status().IsInvalid());
+}
+
+TEST_F(WriterTest, TimeTravelOverTwoHundredCommits) {
+  CreateTableOptions options;
+  options.schema = *SchemaFromDuckDb({{"id", "BIGINT"}, {"batch", "INTEGER"}});
+  options.properties = {{"delta.checkpointInterval", "50"}};
+  ASSERT_TRUE(CreateTable(*table_, options).ok());
+  for (int k = 1; k <= 200; ++k) {
+    MustAppend("SELECT (" + std::to_string(k) + " * 1000 + i)::BIGINT AS id, " +
+               std::to_string(k) + " AS batch FROM range(" + std::to_string(k % 3 + 1) + ") t(i)");
+  }
+  auto latest = Load();
+  EXPECT_EQ(latest->version, 200);
+  EXPECT_EQ(latest->checkpoint_version, 200);
+  for (int64_t k : {0, 1, 2, 49, 50, 51, 99, 100, 137, 199, 200}) {
+    auto rows = Rows("SELECT count(*), COALESCE(max(batch), 0), count(DISTINCT batch) FROM (" +
+                     *ScanSql(*table_, *Load(k)) + ")");
+    int64_t expected_rows = 0;
+    for (int b = 1; b <= k; ++b) expected_rows += b % 3 + 1;
+    EXPECT_EQ(rows, std::vector<std::string>{std::to_string(expected_rows) + "|" +
+                                             std::to_string(k) + "|" + std::to_string(k)})
+        << "version " << k;
+  }
+  // By timestamp: the commit timestamp of version k selects version k.
+  auto history = table_->log().History();
+  ASSERT_TRUE(history.ok());
+  for (const auto& record : *history) {
+    if (record.version % 40 != 7) continue;
+    auto version = table_->log().VersionAtTimestamp(record.timestamp_ms);
+    ASSERT_TRUE(version.ok());
+    // Several commits may share a millisecond; the latest of them is chosen.
+    EXPECT_GE(*version, record.version);
+    auto at = table_->log().History();
+  }
+}
+
+TEST_F(WriterTest, CsvSourcesAreTypedByTheTable) {
+  auto dir = std::filesystem::temp_directory_path() / testing::UniqueName("delta-csv");
+  std::filesystem::create_directories(dir);
+  auto write = [&](const std::string& name, const std::string& text) {
+    std::string path = (dir / name).string();
+    FILE* file = std::fopen(path.c_str(), "w");
+    std::fwrite(text.data(), 1, text.size(), file);
+    std::fclose(file);
+    return path;
+  };
+  std::string v0 = write("v0.csv", "id,city,tip\n1,paris,3\n2,rome,4\n");
+  std::string v1 = write("v1.csv", "id,city,tip\n3,paris,\n4,paris,\n");
+  CreateTableOptions options;
+  options.source = *DataSource::FromFile(v0);
+  options.partition_columns = {"city"};
+  ASSERT_TRUE(CreateTable(*table_, options).ok());
+  auto appended = Append(*table_, *DataSource::FromFile(v1));
+  ASSERT_TRUE(appended.ok()) << appended.status().ToString();
+  EXPECT_EQ(TableRows(), (std::vector<std::string>{"1|paris|3", "2|rome|4", "3|paris|NULL",
+                                                   "4|paris|NULL"}));
+  std::filesystem::remove_all(dir);
+  EXPECT_TRUE(DataSource::FromFile("x.xlsx").status().IsInvalid());
+}
+
+TEST_F(WriterTest, LocalDirectoryTable) {
+  auto dir = std::filesystem::temp_directory_path() / testing::UniqueName("delta-local");
+  auto table = Open(dir.string());
+  CreateTableOptions options;
+  options.source = DataSource::FromQuery(kTrips);
+  options.partition_columns = {"city"};
+  auto created = CreateTable(*table, options);
+  ASSERT_TRUE(created.ok()) << created.status().ToString();
+  EXPECT_TRUE(std::filesystem::exists(dir / "_delta_log" / "00000000000000000000.json"));
+  auto snapshot = table->LoadSnapshot();
+  ASSERT_TRUE(snapshot.ok());
+  auto sql = ScanSql(*table, **snapshot);
+  EXPECT_EQ(Rows("SELECT count(*) FROM (" + *sql + ")"), std::vector<std::string>{"30"});
+  ASSERT_TRUE(WriteCheckpoint(*table, **snapshot).ok());
+  auto reloaded = table->LoadSnapshot();
+  ASSERT_TRUE(reloaded.ok()) << reloaded.status().ToString();
+  EXPECT_EQ((*reloaded)->checkpoint_version, 0);
+  EXPECT_EQ((*reloaded)->files.size(), 3u);
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace neuralake::delta
