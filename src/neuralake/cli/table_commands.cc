@@ -1,0 +1,603 @@
+// `neuralake table create|append|overwrite|delete|read|history|describe|checkpoint`: Delta tables.
+//
+// Thin wrappers over neuralake::delta (writer.h, checkpoint.h): parse flags, run one operation,
+// print a one-line summary (or the rows / history / description) on stdout. Failures come back as
+// a Status, which the CLI prints on stderr and turns into exit code 1.
+#include <cctype>
+#include <cstdio>
+#include <ctime>
+#include <fstream>
+#include <iomanip>
+#include <map>
+#include <memory>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include "neuralake/cli/cli.h"
+#include "neuralake/delta/checkpoint.h"
+#include "neuralake/delta/table.h"
+#include "neuralake/delta/writer.h"
+
+namespace neuralake::cli {
+namespace {
+
+using delta::DeltaTable;
+
+std::string IsoTime(int64_t ms) {
+  std::time_t seconds = static_cast<std::time_t>(ms / 1000);
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  char text[40];
+  std::snprintf(text, sizeof(text), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", utc.tm_year + 1900,
+                utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec,
+                static_cast<int>(ms % 1000));
+  return text;
+}
+
+// Epoch milliseconds, or ISO-8601 ("2024-05-01", "2024-05-01T10:00:00Z",
+// "2024-05-01 10:00:00.5+02:00"); without an offset the time is UTC.
+Result<int64_t> ParseTimestampArgument(const std::string& text) {
+  auto invalid = [&] {
+    return Status::Invalid("cannot parse timestamp '" + text +
+                           "' (expected ISO-8601 such as 2024-05-01T10:00:00Z, or epoch ms)");
+  };
+  if (!text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
+        return std::isdigit(static_cast<unsigned char>(c));
+      })) {
+    try {
+      return std::stoll(text);
+    } catch (...) {
+      return invalid();
+    }
+  }
+  int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0, consumed = 0;
+  if (std::sscanf(text.c_str(), "%4d-%2d-%2d%n", &year, &month, &day, &consumed) != 3) {
+    return invalid();
+  }
+  size_t pos = static_cast<size_t>(consumed);
+  if (pos < text.size() && (text[pos] == 'T' || text[pos] == ' ')) {
+    int used = 0;
+    int fields = std::sscanf(text.c_str() + pos + 1, "%2d:%2d%n:%2d%n", &hour, &minute, &used,
+                             &second, &used);
+    if (fields < 2) return invalid();
+    pos += 1 + static_cast<size_t>(used);
+  }
+  int64_t millis = 0;
+  if (pos < text.size() && text[pos] == '.') {
+    ++pos;
+    int digits = 0;
+    while (pos < text.size() && std::isdigit(static_cast<unsigned char>(text[pos]))) {
+      if (digits < 3) millis = millis * 10 + (text[pos] - '0');
+      ++digits;
+      ++pos;
+    }
+    for (int i = digits; i < 3; ++i) millis *= 10;
+  }
+  int64_t offset_seconds = 0;
+  if (pos < text.size()) {
+    if (text[pos] == 'Z' || text[pos] == 'z') {
+      ++pos;
+    } else if (text[pos] == '+' || text[pos] == '-') {
+      int sign = text[pos] == '-' ? -1 : 1;
+      int offset_hours = 0, offset_minutes = 0;
+      if (std::sscanf(text.c_str() + pos + 1, "%2d:%2d", &offset_hours, &offset_minutes) < 1 &&
+          std::sscanf(text.c_str() + pos + 1, "%2d%2d", &offset_hours, &offset_minutes) < 1) {
+        return invalid();
+      }
+      offset_seconds = sign * (offset_hours * 3600 + offset_minutes * 60);
+      pos = text.size();
+    }
+  }
+  if (pos != text.size()) return invalid();
+  std::tm tm{};
+  tm.tm_year = year - 1900;
+  tm.tm_mon = month - 1;
+  tm.tm_mday = day;
+  tm.tm_hour = hour;
+  tm.tm_min = minute;
+  tm.tm_sec = second;
+  return (static_cast<int64_t>(timegm(&tm)) - offset_seconds) * 1000 + millis;
+}
+
+Result<std::unique_ptr<DeltaTable>> OpenTable(const GlobalOptions& options, const std::string& uri) {
+  delta::TableOptions table_options;
+  table_options.storage = options.storage;
+  return DeltaTable::Open(uri, table_options);
+}
+
+Result<delta::SchemaMode> SchemaModeFlag(const std::string& text, bool overwrite) {
+  NL_ASSIGN_OR_RETURN(delta::SchemaMode mode, delta::ParseSchemaMode(text));
+  if (mode == delta::SchemaMode::kOverwrite && !overwrite) {
+    return Status::Invalid("--schema-mode overwrite is only valid for `table overwrite`");
+  }
+  return mode;
+}
+
+void ReportPostCommit(const delta::WriteResult& result, std::ostream& err) {
+  if (!result.post_commit_status.ok()) {
+    err << "warning: the commit succeeded but the checkpoint after it failed: "
+        << result.post_commit_status.ToString() << "\n";
+  }
+}
+
+std::string Plural(int64_t count, const char* word) {
+  return std::to_string(count) + " " + word + (count == 1 ? "" : "s");
+}
+
+struct WriteFlags {
+  std::string uri;
+  std::string from;
+  std::string schema_mode;
+  std::optional<std::string> where;
+  std::vector<std::string> partition_by;
+  std::vector<std::string> properties;
+  std::optional<std::string> app_id;
+  int64_t app_version = 0;
+  std::optional<std::string> target_file_size;
+};
+
+Result<delta::WriteOptions> WriteOptionsOf(const WriteFlags& flags, bool overwrite) {
+  delta::WriteOptions options;
+  NL_ASSIGN_OR_RETURN(options.schema_mode, SchemaModeFlag(flags.schema_mode, overwrite));
+  if (flags.app_id) {
+    options.app_id = *flags.app_id;
+    options.app_version = flags.app_version;
+  }
+  if (flags.target_file_size) {
+    NL_ASSIGN_OR_RETURN(int64_t size, delta::ParseByteSize(*flags.target_file_size));
+    options.target_file_size = size;
+  }
+  return options;
+}
+
+Status Create(const GlobalOptions& global, const WriteFlags& flags, std::ostream& out,
+              std::ostream& err) {
+  NL_ASSIGN_OR_RETURN(auto table, OpenTable(global, flags.uri));
+  delta::CreateTableOptions options;
+  NL_ASSIGN_OR_RETURN(options.source, delta::DataSource::FromFile(flags.from));
+  for (const auto& column : flags.partition_by) {
+    if (!column.empty()) options.partition_columns.push_back(column);
+  }
+  for (const auto& property : flags.properties) {
+    size_t equals = property.find('=');
+    if (equals == std::string::npos || equals == 0) {
+      return Status::Invalid("--property expects key=value, got '" + property + "'");
+    }
+    options.properties[property.substr(0, equals)] = property.substr(equals + 1);
+  }
+  NL_ASSIGN_OR_RETURN(options.write, WriteOptionsOf(flags, false));
+  NL_ASSIGN_OR_RETURN(delta::WriteResult result, delta::CreateTable(*table, options));
+  out << "created " << table->uri() << " at version " << result.version << ": "
+      << Plural(result.rows_added, "row") << " in " << Plural(result.files_added, "file") << "\n";
+  ReportPostCommit(result, err);
+  return Status::OK();
+}
+
+void PrintWrite(const std::string& verb, const DeltaTable& table, const delta::WriteResult& result,
+                std::ostream& out) {
+  if (result.skipped) {
+    out << "already applied (txn recorded): " << table.uri() << " unchanged at version "
+        << result.version << "\n";
+    return;
+  }
+  out << verb << " " << Plural(result.rows_added, "row") << " in "
+      << Plural(result.files_added, "file");
+  if (result.files_removed > 0) out << ", removed " << Plural(result.files_removed, "file");
+  if (result.schema_changed) out << ", schema updated";
+  out << ": " << table.uri() << " version " << result.version << "\n";
+}
+
+Status AppendCommand(const GlobalOptions& global, const WriteFlags& flags, std::ostream& out,
+                     std::ostream& err) {
+  NL_ASSIGN_OR_RETURN(auto table, OpenTable(global, flags.uri));
+  NL_ASSIGN_OR_RETURN(delta::DataSource source, delta::DataSource::FromFile(flags.from));
+  NL_ASSIGN_OR_RETURN(delta::WriteOptions options, WriteOptionsOf(flags, false));
+  NL_ASSIGN_OR_RETURN(delta::WriteResult result, delta::Append(*table, source, options));
+  PrintWrite("appended", *table, result, out);
+  ReportPostCommit(result, err);
+  return Status::OK();
+}
+
+Status OverwriteCommand(const GlobalOptions& global, const WriteFlags& flags, std::ostream& out,
+                        std::ostream& err) {
+  NL_ASSIGN_OR_RETURN(auto table, OpenTable(global, flags.uri));
+  NL_ASSIGN_OR_RETURN(delta::DataSource source, delta::DataSource::FromFile(flags.from));
+  NL_ASSIGN_OR_RETURN(delta::WriteOptions options, WriteOptionsOf(flags, true));
+  NL_ASSIGN_OR_RETURN(delta::WriteResult result,
+                      delta::Overwrite(*table, source, flags.where, options));
+  PrintWrite("wrote", *table, result, out);
+  ReportPostCommit(result, err);
+  return Status::OK();
+}
+
+Status DeleteCommand(const GlobalOptions& global, const WriteFlags& flags, std::ostream& out,
+                     std::ostream& err) {
+  NL_ASSIGN_OR_RETURN(auto table, OpenTable(global, flags.uri));
+  NL_ASSIGN_OR_RETURN(delta::WriteOptions options, WriteOptionsOf(flags, false));
+  NL_ASSIGN_OR_RETURN(delta::WriteResult result,
+                      delta::DeleteWhere(*table, flags.where.value_or(""), options));
+  if (!result.committed) {
+    out << "no files matched; " << table->uri() << " unchanged at version " << result.version
+        << "\n";
+    return Status::OK();
+  }
+  out << "removed " << Plural(result.files_removed, "file") << ": " << table->uri() << " version "
+      << result.version << "\n";
+  ReportPostCommit(result, err);
+  return Status::OK();
+}
+
+// ---- read ----
+
+struct ReadFlags {
+  std::string uri;
+  std::optional<int64_t> version;
+  std::optional<std::string> timestamp;
+  std::string format = "table";
+  std::optional<std::string> output;
+  std::optional<int64_t> limit;
+};
+
+std::string CsvField(const std::optional<std::string>& value) {
+  if (!value) return "";
+  const std::string& text = *value;
+  bool quote = text.empty() || text.find_first_of(",\"\r\n") != std::string::npos ||
+               text.front() == ' ' || text.back() == ' ';
+  if (!quote) return text;
+  std::string out = "\"";
+  for (char c : text) {
+    out += c;
+    if (c == '"') out += '"';
+  }
+  return out + "\"";
+}
+
+void PrintGrid(const engine::Table& rows, std::ostream& out) {
+  std::vector<size_t> widths;
+  for (const auto& column : rows.columns) {
+    widths.push_back(std::max(column.name.size(), column.type.size()));
+  }
+  for (const auto& row : rows.rows) {
+    for (size_t i = 0; i < row.size() && i < widths.size(); ++i) {
+      widths[i] = std::max(widths[i], row[i] ? row[i]->size() : 4);
+    }
+  }
+  for (auto& width : widths) width = std::min<size_t>(width, 60);
+  auto cell = [](const std::string& text, size_t width) {
+    std::string shown = text.size() > width ? text.substr(0, width - 1) + "~" : text;
+    return shown + std::string(width - shown.size(), ' ');
+  };
+  std::string separator = "+";
+  for (size_t width : widths) separator += std::string(width + 2, '-') + "+";
+  out << separator << "\n|";
+  for (size_t i = 0; i < rows.columns.size(); ++i) {
+    out << " " << cell(rows.columns[i].name, widths[i]) << " |";
+  }
+  out << "\n|";
+  for (size_t i = 0; i < rows.columns.size(); ++i) {
+    std::string type = rows.columns[i].type;
+    for (char& c : type) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    out << " " << cell(type, widths[i]) << " |";
+  }
+  out << "\n" << separator << "\n";
+  for (const auto& row : rows.rows) {
+    out << "|";
+    for (size_t i = 0; i < row.size(); ++i) out << " " << cell(row[i].value_or("NULL"), widths[i]) << " |";
+    out << "\n";
+  }
+  out << separator << "\n" << Plural(rows.NumRows(), "row") << "\n";
+}
+
+Status ReadCommand(const GlobalOptions& global, const ReadFlags& flags, std::ostream& out) {
+  NL_ASSIGN_OR_RETURN(auto table, OpenTable(global, flags.uri));
+  std::shared_ptr<const delta::Snapshot> snapshot;
+  if (flags.timestamp) {
+    NL_ASSIGN_OR_RETURN(int64_t timestamp, ParseTimestampArgument(*flags.timestamp));
+    NL_ASSIGN_OR_RETURN(snapshot, table->LoadSnapshotAtTimestamp(timestamp));
+  } else {
+    NL_ASSIGN_OR_RETURN(snapshot, table->LoadSnapshot(flags.version));
+  }
+  NL_ASSIGN_OR_RETURN(std::string scan, delta::ScanSql(*table, *snapshot));
+  if (flags.limit) {
+    if (*flags.limit < 0) return Status::Invalid("--limit must not be negative");
+    scan = "SELECT * FROM (" + scan + ") LIMIT " + std::to_string(*flags.limit);
+  }
+  NL_ASSIGN_OR_RETURN(engine::Engine * engine, table->GetEngine());
+  const std::string& format = flags.format;
+  if (format != "table" && format != "csv" && format != "json" && format != "parquet") {
+    return Status::Invalid("unknown --format '" + format + "' (expected table, csv, json or parquet)");
+  }
+  if (flags.output) {
+    std::string options = format == "parquet" ? "FORMAT parquet"
+                          : format == "csv"   ? "FORMAT csv, HEADER true"
+                          : format == "json"  ? "FORMAT json"
+                                              : "";
+    if (options.empty()) {
+      return Status::Invalid("--output needs --format csv, json or parquet");
+    }
+    NL_RETURN_NOT_OK(engine->Execute("COPY (" + scan + ") TO " +
+                                     engine::Engine::QuoteLiteral(*flags.output) + " (" + options +
+                                     ")"));
+    return Status::OK();
+  }
+  if (format == "parquet") return Status::Invalid("--format parquet needs --output FILE");
+  if (format == "json") {
+    NL_ASSIGN_OR_RETURN(engine::Table rows,
+                        engine->Query("SELECT to_json(__nl_row) FROM (" + scan + ") AS __nl_row"));
+    for (const auto& row : rows.rows) out << row.at(0).value_or("null") << "\n";
+    return Status::OK();
+  }
+  NL_ASSIGN_OR_RETURN(engine::Table rows, engine->Query(scan));
+  if (format == "csv") {
+    for (size_t i = 0; i < rows.columns.size(); ++i) {
+      out << (i > 0 ? "," : "") << CsvField(rows.columns[i].name);
+    }
+    out << "\n";
+    for (const auto& row : rows.rows) {
+      for (size_t i = 0; i < row.size(); ++i) out << (i > 0 ? "," : "") << CsvField(row[i]);
+      out << "\n";
+    }
+    return Status::OK();
+  }
+  PrintGrid(rows, out);
+  return Status::OK();
+}
+
+// ---- history, describe, checkpoint ----
+
+Status HistoryCommand(const GlobalOptions& global, const std::string& uri, int64_t limit,
+                      std::ostream& out) {
+  NL_ASSIGN_OR_RETURN(auto table, OpenTable(global, uri));
+  NL_ASSIGN_OR_RETURN(auto history, table->log().History(limit));
+  out << std::left << std::setw(8) << "version" << std::setw(26) << "timestamp" << std::setw(24)
+      << "operation" << "parameters\n";
+  for (const auto& record : history) {
+    std::string operation = record.info ? record.info->Operation() : "";
+    std::string parameters;
+    if (record.info && record.info->fields.contains("operationParameters")) {
+      parameters = record.info->fields["operationParameters"].dump();
+    }
+    out << std::left << std::setw(8) << record.version << std::setw(26)
+        << IsoTime(record.timestamp_ms) << std::setw(24)
+        << (operation.empty() ? "-" : operation) << parameters << "\n";
+  }
+  return Status::OK();
+}
+
+void PrintFields(const std::vector<delta::StructField>& fields,
+                 const std::vector<std::string>& partition_columns, const std::string& indent,
+                 std::ostream& out) {
+  size_t width = 4;
+  for (const auto& field : fields) width = std::max(width, field.name.size());
+  for (const auto& field : fields) {
+    bool partition = std::find(partition_columns.begin(), partition_columns.end(), field.name) !=
+                     partition_columns.end();
+    out << indent << std::left << std::setw(static_cast<int>(width) + 2) << field.name
+        << std::setw(16) << (field.type.kind() == delta::DataType::Kind::kStruct
+                                 ? std::string("struct")
+                                 : field.type.ToString())
+        << (field.nullable ? "nullable" : "not null") << (partition ? "  (partition)" : "")
+        << "\n";
+    if (field.type.kind() == delta::DataType::Kind::kStruct) {
+      PrintFields(field.type.fields(), {}, indent + "  ", out);
+    }
+  }
+}
+
+Status DescribeCommand(const GlobalOptions& global, const std::string& uri,
+                       std::optional<int64_t> version, std::ostream& out) {
+  NL_ASSIGN_OR_RETURN(auto table, OpenTable(global, uri));
+  NL_ASSIGN_OR_RETURN(auto snapshot, table->log().LoadSnapshot(version));
+  const auto& metadata = snapshot->metadata;
+  const auto& protocol = snapshot->protocol;
+  int64_t rows = 0;
+  bool rows_known = true;
+  for (const auto& file : snapshot->files) {
+    if (!file.stats) {
+      rows_known = false;
+      continue;
+    }
+    try {
+      auto stats = nlohmann::json::parse(*file.stats);
+      if (!stats.contains("numRecords")) rows_known = false;
+      rows += stats.value("numRecords", int64_t{0});
+    } catch (...) {
+      rows_known = false;
+    }
+  }
+  auto join = [](const std::vector<std::string>& items) {
+    std::string text;
+    for (const auto& item : items) text += (text.empty() ? "" : ", ") + item;
+    return text.empty() ? std::string("(none)") : text;
+  };
+  out << "table:       " << table->uri() << "\n";
+  out << "version:     " << snapshot->version << "\n";
+  out << "table id:    " << metadata.id << "\n";
+  if (metadata.name) out << "table name:  " << *metadata.name << "\n";
+  if (metadata.description) out << "description: " << *metadata.description << "\n";
+  if (metadata.created_time) out << "created:     " << IsoTime(*metadata.created_time) << "\n";
+  out << "protocol:    reader " << protocol.min_reader_version << ", writer "
+      << protocol.min_writer_version;
+  if (protocol.reader_features) out << "; reader features: " << join(*protocol.reader_features);
+  if (protocol.writer_features) out << "; writer features: " << join(*protocol.writer_features);
+  out << "\n";
+  Status readable = delta::CheckReadSupported(protocol, metadata);
+  if (!readable.ok()) out << "readable:    no (" << readable.message() << ")\n";
+  out << "partitions:  " << join(metadata.partition_columns) << "\n";
+  out << "files:       " << snapshot->files.size() << "\n";
+  out << "bytes:       " << snapshot->TotalBytes() << "\n";
+  out << "rows:        " << (rows_known ? std::to_string(rows) : "unknown (files without stats)")
+      << "\n";
+  if (snapshot->checkpoint_version) {
+    out << "checkpoint:  version " << *snapshot->checkpoint_version << "\n";
+  }
+  if (!snapshot->app_transactions.empty()) {
+    out << "transactions:\n";
+    for (const auto& [app, txn] : snapshot->app_transactions) {
+      out << "  " << app << " = " << txn.version << "\n";
+    }
+  }
+  out << "properties:" << (metadata.configuration.empty() ? " (none)" : "") << "\n";
+  for (const auto& [key, value] : metadata.configuration) {
+    out << "  " << key << " = " << value << "\n";
+  }
+  out << "schema:\n";
+  PrintFields(snapshot->schema.fields, metadata.partition_columns, "  ", out);
+  return Status::OK();
+}
+
+Status CheckpointCommand(const GlobalOptions& global, const std::string& uri, std::ostream& out) {
+  NL_ASSIGN_OR_RETURN(auto table, OpenTable(global, uri));
+  NL_ASSIGN_OR_RETURN(auto snapshot, table->LoadSnapshot());
+  NL_ASSIGN_OR_RETURN(delta::LastCheckpoint last, delta::WriteCheckpoint(*table, *snapshot));
+  out << "checkpoint written at version " << last.version << " (" << Plural(last.size, "action")
+      << ", " << last.size_in_bytes.value_or(0) << " bytes)\n";
+  NL_ASSIGN_OR_RETURN(delta::CleanupResult cleanup,
+                      delta::CleanupLog(*table, *snapshot, delta::NowMs()));
+  if (cleanup.deleted_files > 0) {
+    out << "log cleanup removed " << Plural(cleanup.deleted_files, "expired log file")
+        << " older than version " << cleanup.retained_from_version.value_or(0) << "\n";
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
+void AddTableCommands(CLI::App& app, CommandContext& context) {
+  CLI::App* table = app.add_subcommand("table", "Delta tables: create, write, read, inspect");
+  table->require_subcommand(1);
+
+  auto add_common_write = [](CLI::App* command, WriteFlags& flags) {
+    command->add_option("--txn-app-id", flags.app_id,
+                        "idempotent write: application id recorded as a Delta txn");
+    command->add_option("--txn-version", flags.app_version,
+                        "idempotent write: skipped when the table has this app's version >= it");
+  };
+
+  {
+    auto flags = std::make_shared<WriteFlags>();
+    CLI::App* create = table->add_subcommand("create", "Create a table from a data file");
+    create->add_option("uri", flags->uri, "table location (path, s3://..., memory://...)")
+        ->required();
+    create->add_option("--from", flags->from, "initial data: .csv, .json/.jsonl, .parquet")
+        ->required();
+    create->add_option("--partition-by", flags->partition_by, "partition columns (a,b)")
+        ->delimiter(',');
+    create->add_option("--property", flags->properties,
+                       "table property key=value (repeatable), e.g. delta.checkpointInterval=10");
+    create->add_option("--target-file-size", flags->target_file_size,
+                       "target data file size, e.g. 128mb (unpartitioned writes)");
+    add_common_write(create, *flags);
+    create->callback([&context, flags] {
+      context.action = [&context, flags] {
+        return Create(context.options, *flags, *context.out, *context.err);
+      };
+    });
+  }
+  {
+    auto flags = std::make_shared<WriteFlags>();
+    CLI::App* append = table->add_subcommand("append", "Append the rows of a data file");
+    append->add_option("uri", flags->uri, "table location")->required();
+    append->add_option("--from", flags->from, "data: .csv, .json/.jsonl, .parquet")->required();
+    append->add_option("--schema-mode", flags->schema_mode,
+                       "merge: add new columns to the table schema");
+    append->add_option("--target-file-size", flags->target_file_size, "target data file size");
+    add_common_write(append, *flags);
+    append->callback([&context, flags] {
+      context.action = [&context, flags] {
+        return AppendCommand(context.options, *flags, *context.out, *context.err);
+      };
+    });
+  }
+  {
+    auto flags = std::make_shared<WriteFlags>();
+    CLI::App* overwrite =
+        table->add_subcommand("overwrite", "Replace the table (or the partitions --where selects)");
+    overwrite->add_option("uri", flags->uri, "table location")->required();
+    overwrite->add_option("--from", flags->from, "data: .csv, .json/.jsonl, .parquet")
+        ->required();
+    overwrite->add_option("--where", flags->where,
+                          "SQL predicate on partition columns: replace only those partitions");
+    overwrite->add_option("--schema-mode", flags->schema_mode,
+                          "merge: add new columns; overwrite: replace the schema");
+    overwrite->add_option("--target-file-size", flags->target_file_size, "target data file size");
+    add_common_write(overwrite, *flags);
+    overwrite->callback([&context, flags] {
+      context.action = [&context, flags] {
+        return OverwriteCommand(context.options, *flags, *context.out, *context.err);
+      };
+    });
+  }
+  {
+    auto flags = std::make_shared<WriteFlags>();
+    CLI::App* remove = table->add_subcommand("delete", "Delete the partitions a predicate selects");
+    remove->add_option("uri", flags->uri, "table location")->required();
+    remove->add_option("--where", flags->where, "SQL predicate on partition columns")->required();
+    add_common_write(remove, *flags);
+    remove->callback([&context, flags] {
+      context.action = [&context, flags] {
+        return DeleteCommand(context.options, *flags, *context.out, *context.err);
+      };
+    });
+  }
+  {
+    auto flags = std::make_shared<ReadFlags>();
+    CLI::App* read = table->add_subcommand("read", "Print or export the rows of a version");
+    read->add_option("uri", flags->uri, "table location")->required();
+    auto* version = read->add_option("--version", flags->version, "table version (time travel)");
+    read->add_option("--timestamp", flags->timestamp,
+                     "latest version committed at or before this time (ISO-8601 or epoch ms)")
+        ->excludes(version);
+    read->add_option("--format", flags->format, "table (default), csv, json or parquet");
+    read->add_option("--output", flags->output, "write to this file (csv, json, parquet)");
+    read->add_option("--limit", flags->limit, "at most this many rows");
+    read->callback([&context, flags] {
+      context.action = [&context, flags] {
+        return ReadCommand(context.options, *flags, *context.out);
+      };
+    });
+  }
+  {
+    auto uri = std::make_shared<std::string>();
+    auto limit = std::make_shared<int64_t>(0);
+    CLI::App* history = table->add_subcommand("history", "Commits, newest first");
+    history->add_option("uri", *uri, "table location")->required();
+    history->add_option("--limit", *limit, "at most this many commits");
+    history->callback([&context, uri, limit] {
+      context.action = [&context, uri, limit] {
+        return HistoryCommand(context.options, *uri, *limit, *context.out);
+      };
+    });
+  }
+  {
+    auto uri = std::make_shared<std::string>();
+    auto version = std::make_shared<std::optional<int64_t>>();
+    CLI::App* describe =
+        table->add_subcommand("describe", "Schema, partitions, version, files, bytes, properties");
+    describe->add_option("uri", *uri, "table location")->required();
+    describe->add_option("--version", *version, "describe this version");
+    describe->callback([&context, uri, version] {
+      context.action = [&context, uri, version] {
+        return DescribeCommand(context.options, *uri, *version, *context.out);
+      };
+    });
+  }
+  {
+    auto uri = std::make_shared<std::string>();
+    CLI::App* checkpoint =
+        table->add_subcommand("checkpoint", "Write a checkpoint of the latest version");
+    checkpoint->add_option("uri", *uri, "table location")->required();
+    checkpoint->callback([&context, uri] {
+      context.action = [&context, uri] {
+        return CheckpointCommand(context.options, *uri, *context.out);
+      };
+    });
+  }
+}
+
+}  // namespace neuralake::cli
