@@ -417,6 +417,65 @@ TEST_F(WriterTest, CsvSourcesAreTypedByTheTable) {
   EXPECT_TRUE(DataSource::FromFile("x.xlsx").status().IsInvalid());
 }
 
+TEST_F(WriterTest, DeleteRacingAnAppendIntoTheSamePartitionConflicts) {
+  MustCreate(kTrips, {"city"});
+  WriteOptions options;
+  bool raced = false;
+  options.commit.before_commit = [&](int64_t) {
+    if (raced) return;
+    raced = true;
+    MustAppend("SELECT 99::BIGINT AS id, 'paris' AS city, 1.0::DOUBLE AS fare");
+  };
+  auto deleted = DeleteWhere(*table_, "city = 'paris'", options);
+  ASSERT_TRUE(deleted.status().IsConflict()) << deleted.status().ToString();
+  EXPECT_NE(deleted.status().message().find("version 1"), std::string::npos);
+  EXPECT_EQ(Load()->version, 1);
+  EXPECT_EQ(Count(), 31);
+
+  // Racing an append into another partition commutes.
+  raced = false;
+  options.commit.before_commit = [&](int64_t) {
+    if (raced) return;
+    raced = true;
+    MustAppend("SELECT 98::BIGINT AS id, 'oslo' AS city, 1.0::DOUBLE AS fare");
+  };
+  auto other = DeleteWhere(*table_, "city = 'rome'", options);
+  ASSERT_TRUE(other.ok()) << other.status().ToString();
+  EXPECT_EQ(other->version, 3);
+  EXPECT_EQ(Count(), 22);
+}
+
+TEST_F(WriterTest, ConcurrentAppendsBothLand) {
+  MustCreate(kTrips);
+  WriteOptions options;
+  bool raced = false;
+  options.commit.before_commit = [&](int64_t) {
+    if (raced) return;
+    raced = true;
+    MustAppend("SELECT 200::BIGINT AS id, 'x' AS city, 0.0::DOUBLE AS fare");
+  };
+  WriteResult result =
+      MustAppend("SELECT 201::BIGINT AS id, 'y' AS city, 0.0::DOUBLE AS fare", options);
+  EXPECT_EQ(result.version, 2);
+  EXPECT_EQ(result.attempts, 2);
+  EXPECT_EQ(Count(), 32);
+}
+
+TEST_F(WriterTest, UnknownReaderFeatureIsUnsupported) {
+  MustCreate(kTrips);
+  Protocol protocol{3, 7, std::vector<std::string>{"deletionVectors"},
+                    std::vector<std::string>{"deletionVectors"}};
+  ASSERT_TRUE(table_->store().PutIfAbsent(CommitKey(1), SerializeCommit({protocol})).ok());
+  auto snapshot = table_->LoadSnapshot();
+  ASSERT_TRUE(snapshot.status().IsUnsupported());
+  EXPECT_EQ(snapshot.status().message(),
+            "table requires reader feature 'deletionVectors' which neuralake does not support");
+  auto appended = Append(*table_, DataSource::FromQuery("SELECT 1::BIGINT AS id"));
+  ASSERT_TRUE(appended.status().IsUnsupported());
+  // Older versions stay readable.
+  EXPECT_EQ(Count(0), 30);
+}
+
 TEST_F(WriterTest, LocalDirectoryTable) {
   auto dir = std::filesystem::temp_directory_path() / testing::UniqueName("delta-local");
   auto table = Open(dir.string());
