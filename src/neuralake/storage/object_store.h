@@ -34,7 +34,8 @@ struct ListPage {
 };
 
 // Sequential writer for one object. Bytes become visible only at Close(), all at once; a writer
-// destroyed without Close() aborts (nothing becomes visible).
+// destroyed without Close() aborts (nothing becomes visible). A writer borrows its store: it must
+// not outlive the ObjectStore that opened it.
 class ObjectWriter {
  public:
   virtual ~ObjectWriter() = default;
