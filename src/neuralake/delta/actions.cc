@@ -78,7 +78,9 @@ std::map<std::string, std::string> StringMap(const json& value, const char* what
   if (!value.is_object()) throw ParseError{std::string(what) + " is not an object"};
   for (auto it = value.begin(); it != value.end(); ++it) {
     if (it.value().is_null()) continue;
-    out[it.key()] = it.value().is_string() ? it.value().get<std::string>() : it.value().dump();
+    out[it.key()] = it.value().is_string() ? it.value().get<std::string>()
+                                             : it.value().dump(-1, ' ', false,
+                                                               json::error_handler_t::replace);
   }
   return out;
 }
@@ -99,7 +101,8 @@ PartitionValues ParsePartitionValues(const json& value) {
     if (v.is_null()) {
       out[it.key()] = std::nullopt;
     } else {
-      std::string text = v.is_string() ? v.get<std::string>() : v.dump();
+      std::string text = v.is_string() ? v.get<std::string>()
+                                       : v.dump(-1, ' ', false, json::error_handler_t::replace);
       // The protocol: an empty string is a null partition value.
       if (text.empty()) {
         out[it.key()] = std::nullopt;
@@ -454,7 +457,10 @@ Result<Action> ActionFromJson(const nlohmann::json& value) {
   }
 }
 
-std::string SerializeAction(const Action& action) { return ActionToJson(action).dump(); }
+std::string SerializeAction(const Action& action) {
+  // Invalid UTF-8 (e.g. a partition value from a foreign writer) is replaced, never thrown.
+  return ActionToJson(action).dump(-1, ' ', false, json::error_handler_t::replace);
+}
 
 Result<Action> ParseAction(std::string_view line) {
   json value;

@@ -211,6 +211,7 @@ Result<CleanupResult> CleanupLog(DeltaTable& table, const Snapshot& latest, int6
                      [](char c) { return std::isdigit(static_cast<unsigned char>(c)); })) {
       continue;
     }
+    if (name[0] != '0') continue;  // beyond int64
     int64_t version = std::stoll(std::string(name.substr(0, 20)));
     if (version >= keep_from) continue;
     std::string_view rest = name.substr(21);

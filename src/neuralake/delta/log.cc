@@ -53,6 +53,8 @@ LogFileName ParseLogFileName(std::string_view key) {
   LogFileName out;
   if (key.substr(0, kLogPrefix.size()) == kLogPrefix) key.remove_prefix(kLogPrefix.size());
   if (key.size() < 21 || !AllDigits(key.substr(0, 20)) || key[20] != '.') return out;
+  // 20 digits may exceed int64; such a name is not a version we can use.
+  if (key[0] != '0') return out;
   int64_t version = std::stoll(std::string(key.substr(0, 20)));
   std::string_view rest = key.substr(21);
   if (rest == "json") {
@@ -70,10 +72,13 @@ LogFileName ParseLogFileName(std::string_view key) {
   // <part>.<parts>.parquet with 10-digit numbers.
   if (rest.size() == 10 + 1 + 10 + 8 && AllDigits(rest.substr(0, 10)) && rest[10] == '.' &&
       AllDigits(rest.substr(11, 10)) && rest.substr(21) == ".parquet") {
+    int64_t part = std::stoll(std::string(rest.substr(0, 10)));
+    int64_t parts = std::stoll(std::string(rest.substr(11, 10)));
+    if (parts > 1'000'000 || part > parts) return out;
     out.kind = LogFileName::Kind::kCheckpointPart;
     out.version = version;
-    out.part = std::stoi(std::string(rest.substr(0, 10)));
-    out.parts = std::stoi(std::string(rest.substr(11, 10)));
+    out.part = static_cast<int>(part);
+    out.parts = static_cast<int>(parts);
     return out;
   }
   if (rest.size() > 8 && (rest.ends_with(".parquet") || rest.ends_with(".json"))) {

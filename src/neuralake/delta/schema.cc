@@ -528,7 +528,8 @@ Result<Schema> ParseSchema(std::string_view schema_string) {
 std::string SerializeSchema(const Schema& schema) {
   json fields = json::array();
   for (const auto& field : schema.fields) fields.push_back(FieldToJson(field));
-  return json{{"type", "struct"}, {"fields", fields}}.dump();
+  return json{{"type", "struct"}, {"fields", fields}}.dump(-1, ' ', false,
+                                                        json::error_handler_t::replace);
 }
 
 nlohmann::json DataTypeToJson(const DataType& type) {

@@ -130,7 +130,7 @@ Result<int64_t> ParseDurationMs(std::string_view text) {
   while (digits_end < value.size() && std::isdigit(static_cast<unsigned char>(value[digits_end]))) {
     ++digits_end;
   }
-  if (digits_end == pos) return bad();
+  if (digits_end == pos || digits_end - pos > 12) return bad();
   int64_t amount = std::stoll(value.substr(pos, digits_end - pos));
   std::string unit = value.substr(digits_end);
   unit.erase(0, unit.find_first_not_of(' '));

@@ -846,6 +846,7 @@ Result<int64_t> ParseByteSize(std::string_view text) {
     ++digits;
   }
   if (digits == 0) return Status::Invalid("cannot parse size '" + std::string(text) + "'");
+  if (digits > 15) return Status::Invalid("size '" + std::string(text) + "' is too large");
   int64_t amount = std::stoll(value.substr(0, digits));
   std::string unit = value.substr(digits);
   int64_t scale = 1;
@@ -892,7 +893,7 @@ std::string StatsJson(const Schema& schema, const std::vector<std::string>& part
   stats["minValues"] = min_values;
   stats["maxValues"] = max_values;
   stats["nullCount"] = null_count;
-  return stats.dump();
+  return stats.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
 Protocol ProtocolFor(const Schema& schema, const std::map<std::string, std::string>& properties) {
