@@ -1128,7 +1128,25 @@ Result<WriteResult> DeleteWhere(DeltaTable& table, const std::string& predicate,
   return FinishResult(commit, WrittenData{}, static_cast<int64_t>(removed.size()), false);
 }
 
-Result<std::string> ScanSql(const DeltaTable& table, const Snapshot& snapshot) {
+Result<std::vector<AddFile>> WriteFiles(DeltaTable& table, const Snapshot& snapshot,
+                                        const DataSource& source,
+                                        std::optional<int64_t> target_file_size) {
+  NL_RETURN_NOT_OK(CheckWriteSupported(snapshot.protocol, snapshot.metadata, snapshot.schema));
+  NL_ASSIGN_OR_RETURN(Engine * engine, table.GetEngine());
+  NL_ASSIGN_OR_RETURN(ResolvedSource resolved, ResolveSource(*engine, source, &snapshot.schema));
+  NL_RETURN_NOT_OK(CheckWriteCompatible(snapshot.schema, resolved.schema, false));
+  WriteOptions options;
+  options.target_file_size = target_file_size;
+  NL_ASSIGN_OR_RETURN(int64_t size, TargetFileSize(&snapshot, options, nullptr));
+  NL_ASSIGN_OR_RETURN(WrittenData written,
+                      WriteDataFiles(table, *engine, resolved, snapshot.schema,
+                                     snapshot.partition_columns(), size));
+  return std::move(written.adds);
+}
+
+Result<std::string> ScanSql(const DeltaTable& table, const Snapshot& snapshot,
+                            const std::vector<AddFile>* files) {
+  if (files == nullptr) files = &snapshot.files;
   ColumnMappingMode mode = snapshot.column_mapping_mode();
   const auto& partition_columns = snapshot.partition_columns();
   // Typed template: every column (physical names), no rows.
@@ -1149,7 +1167,7 @@ Result<std::string> ScanSql(const DeltaTable& table, const Snapshot& snapshot) {
 
   // Group files by partition tuple.
   std::map<std::string, std::pair<PartitionValues, std::vector<std::string>>> groups;
-  for (const auto& file : snapshot.files) {
+  for (const auto& file : *files) {
     if (file.deletion_vector) {
       return Status::Unsupported("file '" + file.path +
                                  "' has a deletion vector, which neuralake cannot apply");

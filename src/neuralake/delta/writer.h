@@ -98,9 +98,19 @@ Result<WriteResult> Overwrite(DeltaTable& table, const DataSource& source,
 Result<WriteResult> DeleteWhere(DeltaTable& table, const std::string& predicate,
                                 const WriteOptions& options = {});
 
-// A SELECT returning the rows of `snapshot`, columns in table schema order, partition values
-// restored from the log and columns missing from older files read as NULL.
-Result<std::string> ScanSql(const DeltaTable& table, const Snapshot& snapshot);
+// A SELECT returning the rows of `snapshot` (or only of `files`, a subset of its files), columns
+// in table schema order, partition values restored from the log and columns missing from older
+// files read as NULL.
+Result<std::string> ScanSql(const DeltaTable& table, const Snapshot& snapshot,
+                            const std::vector<AddFile>* files = nullptr);
+
+// Writes the rows of `source` as new data files of the table `snapshot` describes (schema
+// enforced, columns cast to the table types, partitioned like the table) WITHOUT committing them.
+// The caller commits the returned adds through a Transaction (e.g. with data_change=false for a
+// compaction) or deletes them. `target_file_size` as in WriteOptions.
+Result<std::vector<AddFile>> WriteFiles(DeltaTable& table, const Snapshot& snapshot,
+                                        const DataSource& source,
+                                        std::optional<int64_t> target_file_size = std::nullopt);
 
 // The Delta protocol a new table with this schema and properties needs: (1,2) unless features
 // (timestampNtz, in-commit timestamps) require table features.

@@ -476,6 +476,52 @@ TEST_F(WriterTest, UnknownReaderFeatureIsUnsupported) {
   EXPECT_EQ(Count(0), 30);
 }
 
+TEST_F(WriterTest, CompactionRewritesFilesWithoutChangingData) {
+  MustCreate(kTrips, {"city"});
+  MustAppend("SELECT 100::BIGINT AS id, 'paris' AS city, 1.0::DOUBLE AS fare");
+  MustAppend("SELECT 101::BIGINT AS id, 'paris' AS city, 2.0::DOUBLE AS fare");
+  auto snapshot = Load();
+  std::vector<AddFile> paris;
+  for (const auto& file : snapshot->files) {
+    if (file.partition_values.at("city") == "paris") paris.push_back(file);
+  }
+  ASSERT_EQ(paris.size(), 3u);
+  auto scan = ScanSql(*table_, *snapshot, &paris);
+  ASSERT_TRUE(scan.ok()) << scan.status().ToString();
+  EXPECT_EQ(Rows("SELECT count(*) FROM (" + *scan + ")"), std::vector<std::string>{"12"});
+  auto rewritten = WriteFiles(*table_, *snapshot, DataSource::FromQuery(*scan));
+  ASSERT_TRUE(rewritten.ok()) << rewritten.status().ToString();
+  ASSERT_EQ(rewritten->size(), 1u);
+
+  Transaction txn(&table_->log(), snapshot);
+  txn.SetOperation("OPTIMIZE");
+  for (const auto& file : paris) {
+    txn.ReadFile(file.path);
+    txn.AddAction(RemoveFor(file, NowMs(), /*data_change=*/false));
+  }
+  for (AddFile add : *rewritten) {
+    add.data_change = false;
+    txn.AddAction(add);
+  }
+  // A concurrent append (even into paris) commutes with the rewrite.
+  CommitOptions options;
+  bool raced = false;
+  options.before_commit = [&](int64_t) {
+    if (raced) return;
+    raced = true;
+    MustAppend("SELECT 102::BIGINT AS id, 'paris' AS city, 3.0::DOUBLE AS fare");
+  };
+  auto committed = txn.Commit(options);
+  ASSERT_TRUE(committed.ok()) << committed.status().ToString();
+  EXPECT_EQ(committed->version, 4);
+  EXPECT_EQ(Count(), 33);
+  EXPECT_EQ(TableRows(4), TableRows(3));  // the rewrite changed no data
+  int64_t paris_files = 0;
+  auto latest = Load();
+  for (const auto& file : latest->files) paris_files += file.partition_values.at("city") == "paris";
+  EXPECT_EQ(paris_files, 2);
+}
+
 TEST_F(WriterTest, LocalDirectoryTable) {
   auto dir = std::filesystem::temp_directory_path() / testing::UniqueName("delta-local");
   auto table = Open(dir.string());
