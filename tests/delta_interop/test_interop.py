@@ -62,7 +62,8 @@ def test_tables_delta_rs_writes_are_read_by_us_at_every_version(nl, table_uri):
                     storage_options=options)
     dt = open_delta_rs(table_uri)
     dt.create_checkpoint()
-    write_deltalake(table_uri, batch(300, 310, "paris"), mode="overwrite",
+    replacement = batch(300, 310, "paris").append_column("tip", pa.array([None] * 10, pa.int32()))
+    write_deltalake(table_uri, replacement, mode="overwrite",
                     predicate="city = 'paris'", storage_options=options)
     write_deltalake(table_uri, batch(310, 320, "nice"), mode="append", schema_mode="merge",
                     storage_options=options)
