@@ -132,3 +132,24 @@ TEST_F(CliS3Test, UnreachableEndpointFailsAfterRetries) {
 
 }  // namespace
 }  // namespace neuralake::cli
+
+namespace neuralake::cli {
+namespace {
+
+// Regression: creating a local table whose directories do not exist yet.
+TEST(CliTest, TableCreateMakesMissingLocalDirectories) {
+  auto dir = std::filesystem::temp_directory_path() / testing::UniqueName("nl-cli-create");
+  auto csv = std::filesystem::temp_directory_path() / testing::UniqueName("nl-cli-rows");
+  std::ofstream(csv.string() + ".csv") << "id,name\n1,a\n2,b\n";
+  std::string table = (dir / "deep" / "table").string();
+  Outcome created = RunCli({"table", "create", table, "--from", csv.string() + ".csv"});
+  ASSERT_EQ(created.code, 0) << created.err;
+  Outcome read = RunCli({"table", "read", table, "--format", "csv"});
+  ASSERT_EQ(read.code, 0) << read.err;
+  EXPECT_EQ(std::count(read.out.begin(), read.out.end(), '\n'), 3) << read.out;
+  std::filesystem::remove_all(dir);
+  std::filesystem::remove(csv.string() + ".csv");
+}
+
+}  // namespace
+}  // namespace neuralake::cli

@@ -1,6 +1,7 @@
 #include "neuralake/delta/writer.h"
 
 #include <algorithm>
+#include <filesystem>
 #include <cctype>
 #include <cmath>
 #include <ctime>
@@ -574,6 +575,15 @@ Result<WrittenData> WriteDataFiles(DeltaTable& table, Engine& engine,
     options += ", FILE_SIZE_BYTES " + std::to_string(std::max<int64_t>(target_file_size, 1 << 20));
   }
   std::string root = table.DataRoot();
+  if (table.location().scheme == "file") {
+    // DuckDB's COPY creates the partition directories but not the table root itself.
+    std::error_code error;
+    std::filesystem::create_directories(table.location().path, error);
+    if (error) {
+      return Status::IOError("cannot create table directory '" + table.location().path +
+                             "': " + error.message());
+    }
+  }
   std::string sql = "COPY (SELECT " + select + " FROM " + source.relation + " AS __nl_source) TO " +
                     L(root) + " (" + options + ")";
   auto files = engine.CopyWithStats(sql);
