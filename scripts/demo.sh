@@ -63,4 +63,15 @@ if "$NL" table --help >/dev/null 2>&1; then
   run "$NL" storage ls "$TABLE/_delta_log"
 fi
 
+step "5. Generator: 200,000 synthetic click events straight into a Delta table, many small files"
+EVENTS=$BASE/events
+run "$NL" generate --schema events --rows 200000 --seed 7 --format delta --output "$EVENTS" \
+  --rows-per-file 10000 --files-per-commit 5
+run "$NL" table describe "$EVENTS"
+run "$NL" table history "$EVENTS"
+events=$("$NL" table read "$EVENTS" --format csv | tail -n +2 | wc -l)
+echo "rows in $EVENTS: $events (expected 200000)"
+[ "$events" -eq 200000 ] || { echo "demo: generated row count is wrong" >&2; exit 1; }
+run "$NL" generate --schema telemetry --rows 5 --seed 1 --format csv --output -
+
 step "Done. Everything the demo wrote is under $BASE (MinIO console: http://127.0.0.1:9001)"
