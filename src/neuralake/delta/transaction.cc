@@ -39,6 +39,18 @@ std::string WinnerText(int64_t version, const std::vector<Action>& actions) {
   return text;
 }
 
+bool HasTxnId(const std::vector<Action>& actions, const std::string& txn_id) {
+  for (const auto& action : actions) {
+    const auto* info = std::get_if<CommitInfo>(&action);
+    if (info == nullptr || !info->fields.is_object()) continue;
+    auto it = info->fields.find("txnId");
+    if (it != info->fields.end() && it->is_string() && it->get<std::string>() == txn_id) {
+      return true;
+    }
+  }
+  return false;
+}
+
 const Metadata* LastMetadata(const std::vector<Action>& actions) {
   const Metadata* found = nullptr;
   for (const auto& action : actions) {
@@ -183,7 +195,7 @@ bool Transaction::AlreadyApplied() const {
   return recorded && *recorded >= app_transaction_->version;
 }
 
-nlohmann::json Transaction::BuildCommitInfo(const Snapshot* base, int64_t version, int64_t now_ms,
+nlohmann::json Transaction::BuildCommitInfo(int64_t now_ms,
                                             std::optional<int64_t> in_commit_timestamp) const {
   nlohmann::json info = nlohmann::json::object();
   if (in_commit_timestamp) info["inCommitTimestamp"] = *in_commit_timestamp;
@@ -204,9 +216,7 @@ nlohmann::json Transaction::BuildCommitInfo(const Snapshot* base, int64_t versio
     info[it.key()] = it.value();
   }
   info["engineInfo"] = EngineInfo();
-  info["txnId"] = NewUuid();
-  (void)base;
-  (void)version;
+  info["txnId"] = txn_id_;
   return info;
 }
 
@@ -295,25 +305,41 @@ Result<CommitResult> Transaction::Commit(const CommitOptions& options) {
     int64_t now = NowMs();
     NL_ASSIGN_OR_RETURN(std::optional<int64_t> ict, InCommitTimestampFor(base.get(), now));
     CommitInfo info;
-    info.fields = BuildCommitInfo(base.get(), attempt_version, now, ict);
+    info.fields = BuildCommitInfo(now, ict);
     std::vector<Action> content;
     content.reserve(actions.size() + 1);
     content.push_back(info);  // first, as in-commit timestamps require
     for (const auto& action : actions) content.push_back(action);
 
     std::string key = CommitKey(attempt_version);
-    Status put = log_->store()->PutIfAbsent(key, SerializeCommit(content));
-    if (put.ok()) {
-      LogReplay replay = base ? LogReplay(*base) : LogReplay();
-      NL_RETURN_NOT_OK(replay.ApplyCommit(attempt_version, content, now));
-      NL_ASSIGN_OR_RETURN(Snapshot snapshot, replay.Finish(log_->table_uri()));
-      result.version = attempt_version;
+    // Finishes a commit that landed at `version` on top of the state `before`.
+    auto succeed = [&](int64_t version, const std::vector<Action>& committed,
+                       LogReplay before) -> Result<CommitResult> {
+      NL_RETURN_NOT_OK(before.ApplyCommit(version, committed, now));
+      NL_ASSIGN_OR_RETURN(Snapshot snapshot, before.Finish(log_->table_uri()));
+      result.version = version;
       result.snapshot = std::make_shared<Snapshot>(std::move(snapshot));
       if (options.after_commit) result.post_commit_status = options.after_commit(result.snapshot);
       return result;
+    };
+    auto base_replay = [&] { return base ? LogReplay(*base) : LogReplay(); };
+    Status put = log_->store()->PutIfAbsent(key, SerializeCommit(content));
+    if (put.ok()) return succeed(attempt_version, content, base_replay());
+    if (!put.IsConflict()) {
+      // The outcome is unknown (the request may have been applied): look before giving up.
+      auto landed = log_->ReadCommit(attempt_version);
+      if (!landed.ok()) {
+        return Status(put.code(), "committing " + key + ": " + put.message() +
+                                      " (the commit may or may not have been applied)");
+      }
+      if (HasTxnId(*landed, txn_id_)) return succeed(attempt_version, *landed, base_replay());
+      put = Status::Conflict("lost the race for " + key);  // another writer has that version
     }
-    if (!put.IsConflict()) return put.WithContext("committing " + key);
     if (!read_snapshot_) {
+      auto existing = log_->ReadCommit(0);
+      if (existing.ok() && HasTxnId(*existing, txn_id_)) {
+        return succeed(0, *existing, LogReplay());
+      }
       return Status::Conflict("table '" + log_->table_uri() +
                               "' was created concurrently by another writer");
     }
@@ -325,6 +351,11 @@ Result<CommitResult> Transaction::Commit(const CommitOptions& options) {
       if (!winning.ok()) {
         if (winning.status().IsNotFound()) break;
         return winning.status();
+      }
+      if (HasTxnId(*winning, txn_id_)) {
+        // Our own commit, applied by an attempt whose success was not reported to us (e.g. a
+        // store-level retry of a put-if-absent whose first response was lost).
+        return succeed(version, *winning, replay);
       }
       NL_RETURN_NOT_OK(CheckWinningCommit(read_, write, version, *winning));
       NL_RETURN_NOT_OK(replay.ApplyCommit(version, *winning, NowMs()));

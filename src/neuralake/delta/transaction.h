@@ -119,11 +119,14 @@ class Transaction {
   // True when the read snapshot already records txn(app_id) >= the version set above.
   bool AlreadyApplied() const;
 
+  // Commits (see the file comment). Errors: Conflict (nothing of this transaction is in the
+  // table), Invalid / Unsupported (refused before any attempt), or IOError / other store errors
+  // when the outcome could not be established (the commit may or may not have landed; data files
+  // must then be left for vacuum, not deleted).
   Result<CommitResult> Commit(const CommitOptions& options = {});
 
  private:
-  nlohmann::json BuildCommitInfo(const Snapshot* base, int64_t version, int64_t now_ms,
-                                 std::optional<int64_t> in_commit_timestamp) const;
+  nlohmann::json BuildCommitInfo(int64_t now_ms, std::optional<int64_t> in_commit_timestamp) const;
   Result<std::optional<int64_t>> InCommitTimestampFor(const Snapshot* base, int64_t now_ms) const;
 
   const DeltaLog* log_;
@@ -134,6 +137,9 @@ class Transaction {
   std::vector<Action> actions_;
   std::optional<SetTransaction> app_transaction_;
   ReadSet read_;
+  // Identifies this transaction's commit (commitInfo.txnId), so that a commit of ours that landed
+  // although the store reported a failure (a lost response, a client-side retry) is recognized.
+  std::string txn_id_ = NewUuid();
 };
 
 }  // namespace neuralake::delta

@@ -18,6 +18,45 @@ AddFile Add(std::string path, std::optional<std::string> city = std::nullopt) {
   return add;
 }
 
+// A store whose put-if-absent of commit files is applied but then reported as failed, the way a
+// lost response (IOError) or a client-side retry of an applied request (Conflict) looks.
+class LostResponseStore : public storage::ObjectStore {
+ public:
+  LostResponseStore(storage::ObjectStore* wrapped, Status reported)
+      : wrapped_(wrapped), reported_(std::move(reported)) {}
+  bool armed = false;
+
+  std::string RootUri() const override { return wrapped_->RootUri(); }
+  Result<std::string> Get(std::string_view key) override { return wrapped_->Get(key); }
+  Result<std::string> GetRange(std::string_view key, int64_t offset, int64_t length) override {
+    return wrapped_->GetRange(key, offset, length);
+  }
+  Result<storage::ObjectInfo> Head(std::string_view key) override { return wrapped_->Head(key); }
+  Status Put(std::string_view key, std::string_view data) override {
+    return wrapped_->Put(key, data);
+  }
+  Status PutIfAbsent(std::string_view key, std::string_view data) override {
+    Status status = wrapped_->PutIfAbsent(key, data);
+    if (status.ok() && armed) {
+      armed = false;
+      return reported_;
+    }
+    return status;
+  }
+  Result<storage::ListPage> ListPaged(std::string_view prefix, std::string_view token,
+                                      int max_keys) override {
+    return wrapped_->ListPaged(prefix, token, max_keys);
+  }
+  Status Delete(std::string_view key) override { return wrapped_->Delete(key); }
+  Result<std::unique_ptr<storage::ObjectWriter>> OpenWriter(std::string_view key) override {
+    return wrapped_->OpenWriter(key);
+  }
+
+ private:
+  storage::ObjectStore* wrapped_;
+  Status reported_;
+};
+
 class TransactionTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -280,6 +319,24 @@ TEST_F(TransactionTest, GivesUpAfterBoundedAttempts) {
   auto result = ours.Commit(options);
   ASSERT_TRUE(result.status().IsConflict());
   EXPECT_NE(result.status().message().find("3 attempts"), std::string::npos);
+}
+
+TEST_F(TransactionTest, AppliedCommitReportedAsFailedIsRecognized) {
+  CreateTable();
+  for (Status reported : {Status::IOError("connection reset"), Status::Conflict("412")}) {
+    LostResponseStore lossy(store_.get(), reported);
+    DeltaLog lossy_log(&lossy, uri_, nullptr);
+    auto snapshot = Latest();
+    Transaction txn(&lossy_log, snapshot);
+    txn.AddAction(Add("city=paris/" + NewUuid() + ".parquet", "paris"));
+    lossy.armed = true;
+    auto result = txn.Commit();
+    ASSERT_TRUE(result.ok()) << reported.ToString() << ": " << result.status().ToString();
+    EXPECT_EQ(result->version, snapshot->version + 1);
+    // Committed exactly once.
+    EXPECT_EQ(Latest()->version, snapshot->version + 1);
+    EXPECT_EQ(Latest()->files.size(), snapshot->files.size() + 1);
+  }
 }
 
 }  // namespace

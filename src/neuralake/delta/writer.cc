@@ -514,6 +514,12 @@ struct WrittenData {
   int64_t bytes = 0;
 };
 
+// Whether a failed commit certainly left nothing in the table (so its data files may go). After an
+// I/O error the commit may have landed; its files must then stay (vacuum removes true orphans).
+bool CertainlyNotCommitted(const Status& status) {
+  return status.IsConflict() || status.IsInvalid() || status.IsUnsupported();
+}
+
 // Deletes data files written by a write that did not commit (best effort).
 void DeleteWritten(DeltaTable& table, const std::vector<AddFile>& adds) {
   for (const auto& add : adds) {
@@ -807,7 +813,7 @@ Result<WriteResult> CommitPrepared(DeltaTable& table, PreparedWrite& prepared, T
   SetMetrics(txn, prepared.written, files_removed);
   auto commit = txn.Commit(WithCheckpoint(table, options));
   if (!commit.ok()) {
-    DeleteWritten(table, prepared.written.adds);
+    if (CertainlyNotCommitted(commit.status())) DeleteWritten(table, prepared.written.adds);
     return commit.status();
   }
   if (commit->skipped) DeleteWritten(table, prepared.written.adds);
@@ -1025,7 +1031,7 @@ Result<WriteResult> CreateTable(DeltaTable& table, const CreateTableOptions& opt
   SetMetrics(txn, written, 0);
   auto commit = txn.Commit(WithCheckpoint(table, options.write));
   if (!commit.ok()) {
-    DeleteWritten(table, written.adds);
+    if (CertainlyNotCommitted(commit.status())) DeleteWritten(table, written.adds);
     return commit.status();
   }
   return FinishResult(*commit, written, 0, false);
