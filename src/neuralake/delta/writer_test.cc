@@ -522,6 +522,46 @@ TEST_F(WriterTest, CompactionRewritesFilesWithoutChangingData) {
   EXPECT_EQ(paris_files, 2);
 }
 
+TEST_F(WriterTest, ReadsColumnMappingNameMode) {
+  // A table as Spark writes it with delta.columnMapping.mode=name: physical column names in the
+  // files and in partitionValues.
+  ASSERT_TRUE(engine_
+                  ->Execute("COPY (SELECT 1::BIGINT AS \"col-1\", 'one' AS \"col-2\") TO " +
+                            engine::Engine::QuoteLiteral(table_->DataFileUri("p/part-0.parquet")) +
+                            " (FORMAT parquet)")
+                  .ok());
+  auto field = [](const char* name, const char* type, int id) {
+    return nlohmann::json{{"name", name},
+                          {"type", type},
+                          {"nullable", true},
+                          {"metadata",
+                           {{"delta.columnMapping.id", id},
+                            {"delta.columnMapping.physicalName", std::string("col-") +
+                                                                     std::to_string(id)}}}};
+  };
+  Metadata metadata;
+  metadata.id = NewUuid();
+  metadata.schema_string = nlohmann::json{{"type", "struct"},
+                                          {"fields",
+                                           {field("id", "long", 1), field("label", "string", 2),
+                                            field("part", "string", 3)}}}
+                               .dump();
+  metadata.partition_columns = {"part"};
+  metadata.configuration = {{"delta.columnMapping.mode", "name"},
+                            {"delta.columnMapping.maxColumnId", "3"}};
+  AddFile add;
+  add.path = "p/part-0.parquet";
+  add.partition_values = {{"col-3", "x"}};
+  add.size = table_->store().Head("p/part-0.parquet")->size;
+  ASSERT_TRUE(table_->store()
+                  .PutIfAbsent(CommitKey(0), SerializeCommit({Protocol{2, 5, {}, {}}, metadata, add}))
+                  .ok());
+  EXPECT_EQ(TableRows(), std::vector<std::string>{"1|one|x"});
+  EXPECT_TRUE(Append(*table_, DataSource::FromQuery("SELECT 2::BIGINT AS id"))
+                  .status()
+                  .IsUnsupported());
+}
+
 TEST_F(WriterTest, LocalDirectoryTable) {
   auto dir = std::filesystem::temp_directory_path() / testing::UniqueName("delta-local");
   auto table = Open(dir.string());
