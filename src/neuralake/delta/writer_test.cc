@@ -389,7 +389,9 @@ TEST_F(WriterTest, TimeTravelOverTwoHundredCommits) {
     ASSERT_TRUE(version.ok());
     // Several commits may share a millisecond; the latest of them is chosen.
     EXPECT_GE(*version, record.version);
-    auto at = table_->log().History();
+    auto snapshot = table_->LoadSnapshotAtTimestamp(record.timestamp_ms);
+    ASSERT_TRUE(snapshot.ok());
+    EXPECT_EQ((*snapshot)->version, *version);
   }
 }
 
