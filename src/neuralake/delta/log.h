@@ -135,6 +135,9 @@ class DeltaLog {
                                                 const CheckpointFiles* checkpoint,
                                                 int64_t version) const;
   Result<int64_t> CommitTimestamp(int64_t version, const storage::ObjectInfo& info) const;
+  // Reads commits [from, to] (fetched concurrently) and applies them in order.
+  Status ReplayCommits(const LogListing& listing, int64_t from, int64_t to,
+                       LogReplay* replay) const;
 
   storage::ObjectStore* store_;
   std::string table_uri_;
