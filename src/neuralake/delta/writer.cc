@@ -1218,4 +1218,14 @@ Result<std::string> ScanSql(const DeltaTable& table, const Snapshot& snapshot,
   return sql;
 }
 
+Result<std::vector<AddFile>> FilesInPartitions(DeltaTable& table, const Snapshot& snapshot,
+                                               const std::string& predicate) {
+  NL_ASSIGN_OR_RETURN(Engine * engine, table.GetEngine());
+  NL_ASSIGN_OR_RETURN(auto matching, FilesMatching(*engine, snapshot, predicate));
+  std::vector<AddFile> out;
+  out.reserve(matching.size());
+  for (const AddFile* file : matching) out.push_back(*file);
+  return out;
+}
+
 }  // namespace neuralake::delta

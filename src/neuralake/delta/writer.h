@@ -122,6 +122,11 @@ Protocol ProtocolFor(const Schema& schema, const std::map<std::string, std::stri
 std::string StatsJson(const Schema& schema, const std::vector<std::string>& partition_columns,
                       const engine::WrittenFile& file);
 
+// The files of `snapshot` whose partition values satisfy `predicate` (SQL over partition columns
+// only; a predicate naming a data column or an unknown column is Invalid/Unsupported, naming it).
+Result<std::vector<AddFile>> FilesInPartitions(DeltaTable& table, const Snapshot& snapshot,
+                                               const std::string& predicate);
+
 // Parses sizes such as "134217728", "128mb", "1 GB".
 Result<int64_t> ParseByteSize(std::string_view text);
 

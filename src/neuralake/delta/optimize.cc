@@ -1,0 +1,126 @@
+#include "neuralake/delta/optimize.h"
+
+#include <algorithm>
+#include <chrono>
+#include <map>
+
+#include "neuralake/delta/transaction.h"
+#include "neuralake/delta/writer.h"
+
+namespace neuralake::delta {
+namespace {
+
+std::string PartitionKey(const PartitionValues& values) {
+  std::string key;
+  for (const auto& [column, value] : values) {
+    key += column + "=" + (value ? "v" + *value : std::string("null")) + "\x1f";
+  }
+  return key;
+}
+
+int64_t RowsOf(const AddFile& file) {
+  if (!file.stats) return 0;
+  size_t at = file.stats->find("\"numRecords\":");
+  if (at == std::string::npos) return 0;
+  return std::atoll(file.stats->c_str() + at + 13);
+}
+
+// Bins of small files per partition, each about `target` bytes, two files or more.
+std::vector<std::vector<AddFile>> PlanBins(const std::vector<AddFile>& files, int64_t target) {
+  std::map<std::string, std::vector<AddFile>> by_partition;
+  for (const AddFile& file : files) {
+    if (file.size < target && !file.deletion_vector) {
+      by_partition[PartitionKey(file.partition_values)].push_back(file);
+    }
+  }
+  std::vector<std::vector<AddFile>> bins;
+  for (auto& [key, candidates] : by_partition) {
+    std::sort(candidates.begin(), candidates.end(),
+              [](const AddFile& a, const AddFile& b) { return a.path < b.path; });
+    std::vector<AddFile> bin;
+    int64_t bytes = 0;
+    for (AddFile& file : candidates) {
+      if (!bin.empty() && bytes + file.size > target) {
+        if (bin.size() > 1) bins.push_back(std::move(bin));
+        bin.clear();
+        bytes = 0;
+      }
+      bytes += file.size;
+      bin.push_back(std::move(file));
+    }
+    if (bin.size() > 1) bins.push_back(std::move(bin));
+  }
+  return bins;
+}
+
+}  // namespace
+
+Result<OptimizeResult> Optimize(DeltaTable& table, const OptimizeOptions& options) {
+  if (options.target_file_size <= 0) return Status::Invalid("target size must be positive");
+  auto start = std::chrono::steady_clock::now();
+  NL_ASSIGN_OR_RETURN(auto snapshot, table.LoadSnapshot());
+  NL_RETURN_NOT_OK(CheckWriteSupported(snapshot->protocol, snapshot->metadata, snapshot->schema));
+  std::vector<AddFile> candidates = snapshot->files;
+  if (options.partition_predicate) {
+    NL_ASSIGN_OR_RETURN(candidates,
+                        FilesInPartitions(table, *snapshot, *options.partition_predicate));
+  }
+  std::vector<std::vector<AddFile>> bins = PlanBins(candidates, options.target_file_size);
+  OptimizeResult result;
+  result.last_version = snapshot->version;
+  for (size_t index = 0; index < bins.size(); ++index) {
+    if (options.max_bins > 0 && static_cast<int64_t>(index) >= options.max_bins) break;
+    const std::vector<AddFile>& bin = bins[index];
+    NL_ASSIGN_OR_RETURN(std::string scan, ScanSql(table, *snapshot, &bin));
+    DataSource source = DataSource::FromQuery(scan);
+    source.description = "optimize";
+    NL_ASSIGN_OR_RETURN(std::vector<AddFile> adds,
+                        WriteFiles(table, *snapshot, source, options.target_file_size));
+    if (options.before_commit) options.before_commit(static_cast<int64_t>(index));
+
+    Transaction transaction(&table.log(), snapshot);
+    nlohmann::json parameters = {{"targetSize", std::to_string(options.target_file_size)},
+                                 {"predicate", options.partition_predicate.value_or("")}};
+    transaction.SetOperation("OPTIMIZE", parameters);
+    int64_t now = NowMs();
+    int64_t rows = 0, bin_bytes = 0, new_bytes = 0;
+    for (const AddFile& file : bin) {
+      transaction.ReadFile(file.path);
+      RemoveFile remove;
+      remove.path = file.path;
+      remove.deletion_timestamp = now;
+      remove.data_change = false;
+      remove.extended_file_metadata = true;
+      remove.partition_values = file.partition_values;
+      remove.size = file.size;
+      transaction.AddAction(remove);
+      bin_bytes += file.size;
+      rows += RowsOf(file);
+    }
+    for (AddFile add : adds) {
+      add.data_change = false;
+      new_bytes += add.size;
+      transaction.AddAction(std::move(add));
+    }
+    auto committed = transaction.Commit();
+    if (!committed.ok()) {
+      for (const AddFile& add : adds) (void)table.store().Delete(add.path);
+      if (!committed.status().IsConflict()) return committed.status().WithContext("optimize");
+      ++result.bins_conflicted;
+      NL_ASSIGN_OR_RETURN(snapshot, table.LoadSnapshot());
+      continue;
+    }
+    ++result.bins_committed;
+    result.bytes_removed += bin_bytes;
+    result.bytes_added += new_bytes;
+    result.files_removed += static_cast<int64_t>(bin.size());
+    result.files_added += static_cast<int64_t>(adds.size());
+    result.rows_rewritten += rows;
+    result.last_version = committed->version;
+    snapshot = committed->snapshot;
+  }
+  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return result;
+}
+
+}  // namespace neuralake::delta

@@ -1,0 +1,218 @@
+// OPTIMIZE and VACUUM: rows unchanged, races with writers resolved, retained versions intact.
+#include <sys/stat.h>
+#include <utime.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include <gtest/gtest.h>
+
+#include "neuralake/delta/optimize.h"
+#include "neuralake/delta/vacuum.h"
+#include "neuralake/delta/writer.h"
+#include "neuralake/storage/test_environment.h"
+
+namespace neuralake::delta {
+namespace {
+
+std::string Rows(int64_t first, int64_t count, const std::string& partition) {
+  return "SELECT range AS id, '" + partition + "' AS p, range * 2 AS v FROM range(" +
+         std::to_string(first) + ", " + std::to_string(first + count) + ")";
+}
+
+class OptimizeTest : public ::testing::Test {
+ protected:
+  void SetUp() override { Open("memory://" + testing::UniqueName("optimize") + "/t"); }
+
+  void Open(const std::string& uri) {
+    uri_ = uri;
+    auto table = DeltaTable::Open(uri_);
+    ASSERT_TRUE(table.ok()) << table.status().ToString();
+    table_ = std::move(table).value();
+  }
+
+  // 2 partitions x `commits` small appends of 100 rows.
+  void MakeSmallFiles(int commits) {
+    CreateTableOptions create;
+    create.source = DataSource::FromQuery(Rows(0, 100, "a"));
+    create.partition_columns = {"p"};
+    ASSERT_TRUE(CreateTable(*table_, create).ok());
+    int64_t next = 100;
+    for (int i = 1; i < commits * 2; ++i) {
+      auto appended = Append(*table_, DataSource::FromQuery(Rows(next, 100, i % 2 ? "b" : "a")));
+      ASSERT_TRUE(appended.ok()) << appended.status().ToString();
+      next += 100;
+    }
+    rows_written_ = next;
+  }
+
+  // count, sum(id), count(distinct id) of the table at `version` (latest when negative).
+  std::vector<std::string> Summary(int64_t version = -1) {
+    auto snapshot = version < 0 ? table_->LoadSnapshot() : table_->LoadSnapshot(version);
+    EXPECT_TRUE(snapshot.ok()) << snapshot.status().ToString();
+    auto sql = ScanSql(*table_, **snapshot);
+    EXPECT_TRUE(sql.ok());
+    auto engine = table_->GetEngine();
+    auto result = (*engine)->Query("SELECT count(*), sum(id), count(DISTINCT id) FROM (" + *sql +
+                                   ")");
+    EXPECT_TRUE(result.ok()) << result.status().ToString();
+    if (!result.ok()) return {};
+    return {*result->rows[0][0], *result->rows[0][1], *result->rows[0][2]};
+  }
+
+  size_t FileCount() { return (*table_->LoadSnapshot())->files.size(); }
+
+  std::string uri_;
+  std::unique_ptr<DeltaTable> table_;
+  int64_t rows_written_ = 0;
+};
+
+TEST_F(OptimizeTest, CompactsSmallFilesPerPartitionWithoutChangingRows) {
+  MakeSmallFiles(10);
+  auto before = Summary();
+  EXPECT_EQ(FileCount(), 20u);
+  OptimizeOptions options;
+  options.target_file_size = 64 << 20;
+  auto result = Optimize(*table_, options);
+  ASSERT_TRUE(result.ok()) << result.status().ToString();
+  EXPECT_EQ(result->bins_committed, 2);  // one bin per partition
+  EXPECT_EQ(result->files_removed, 20);
+  EXPECT_EQ(result->files_added, 2);
+  EXPECT_EQ(FileCount(), 2u);
+  EXPECT_EQ(Summary(), before);
+  EXPECT_EQ(before[0], std::to_string(rows_written_));
+  // The rewrite is not a data change.
+  auto snapshot = table_->LoadSnapshot().value();
+  for (const auto& file : snapshot->files) EXPECT_FALSE(file.data_change);
+  // Running it again finds nothing to do.
+  auto again = Optimize(*table_, options);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->bins_committed, 0);
+}
+
+TEST_F(OptimizeTest, PartitionFilterLimitsTheWorkAndUnknownColumnsAreErrors) {
+  MakeSmallFiles(4);
+  OptimizeOptions options;
+  options.partition_predicate = "p = 'a'";
+  auto result = Optimize(*table_, options);
+  ASSERT_TRUE(result.ok()) << result.status().ToString();
+  EXPECT_EQ(result->bins_committed, 1);
+  EXPECT_EQ(FileCount(), 1u + 4u);
+  options.partition_predicate = "nope = 1";
+  auto bad = Optimize(*table_, options);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("nope"), std::string::npos) << bad.status().ToString();
+}
+
+TEST_F(OptimizeTest, AppendRacingTheCompactionBothLand) {
+  MakeSmallFiles(3);
+  OptimizeOptions options;
+  options.before_commit = [&](int64_t bin) {
+    if (bin == 0) ASSERT_TRUE(Append(*table_, DataSource::FromQuery(Rows(10'000, 50, "a"))).ok());
+  };
+  auto result = Optimize(*table_, options);
+  ASSERT_TRUE(result.ok()) << result.status().ToString();
+  EXPECT_EQ(result->bins_conflicted, 0);
+  auto summary = Summary();
+  EXPECT_EQ(summary[0], std::to_string(rows_written_ + 50));
+  EXPECT_EQ(summary[0], summary[2]) << "no duplicated rows";
+}
+
+TEST_F(OptimizeTest, DeleteRacingTheCompactionSkipsTheBinAndDuplicatesNothing) {
+  MakeSmallFiles(3);
+  OptimizeOptions options;
+  options.partition_predicate = "p = 'a'";
+  options.before_commit = [&](int64_t) {
+    ASSERT_TRUE(DeleteWhere(*table_, "p = 'a'").ok());  // removes the bin's files
+  };
+  auto result = Optimize(*table_, options);
+  ASSERT_TRUE(result.ok()) << result.status().ToString();
+  EXPECT_EQ(result->bins_committed, 0);
+  EXPECT_EQ(result->bins_conflicted, 1);
+  auto summary = Summary();
+  EXPECT_EQ(summary[0], "300");  // only partition b's 3 x 100 rows remain
+  EXPECT_EQ(summary[0], summary[2]);
+  // The compaction's uncommitted files were deleted again.
+  auto listed = table_->store().List("p=a/");
+  ASSERT_TRUE(listed.ok());
+  auto latest = table_->LoadSnapshot().value();
+  for (const auto& object : *listed) {
+    bool referenced = false;
+    for (const auto& file : latest->tombstones) {
+      referenced |= file.path == object.key;
+    }
+    EXPECT_TRUE(referenced) << "leftover file " << object.key;
+  }
+}
+
+TEST_F(OptimizeTest, VacuumRefusesShortRetentionAndNonDeltaPaths) {
+  MakeSmallFiles(2);
+  VacuumOptions options;
+  options.retention_hours = 1;
+  auto refused = Vacuum(*table_, options);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), StatusCode::kInvalid);
+  EXPECT_NE(refused.status().message().find("--force-retention"), std::string::npos);
+  EXPECT_EQ(FileCount(), 4u);  // nothing deleted
+
+  auto not_delta = DeltaTable::Open("memory://" + testing::UniqueName("not-delta") + "/x");
+  ASSERT_TRUE((*not_delta)->store().Put("data.parquet", "x").ok());
+  auto missing = Vacuum(**not_delta, {});
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.status().code(), StatusCode::kNotFound);
+  EXPECT_TRUE((*not_delta)->store().Head("data.parquet").ok()) << "nothing deleted";
+}
+
+TEST_F(OptimizeTest, VacuumKeepsEveryFileOfVersionsInsideTheWindow) {
+  MakeSmallFiles(4);
+  int64_t versions_before = (*table_->LoadSnapshot())->version;
+  ASSERT_TRUE(Optimize(*table_, {}).ok());
+  VacuumOptions window;
+  window.retention_hours = 1;
+  window.force_retention = true;
+  auto kept = Vacuum(*table_, window);
+  ASSERT_TRUE(kept.ok()) << kept.status().ToString();
+  EXPECT_TRUE(kept->deleted.empty()) << "tombstones inside the window are still needed";
+  for (int64_t version = 0; version <= versions_before + 2; ++version) {
+    auto summary = Summary(version);
+    ASSERT_EQ(summary.size(), 3u) << "version " << version;
+  }
+  // With a zero window the compacted-away files go (dry run first lists exactly them).
+  VacuumOptions zero;
+  zero.retention_hours = 0;
+  zero.force_retention = true;
+  zero.dry_run = true;
+  auto listed = Vacuum(*table_, zero);
+  ASSERT_TRUE(listed.ok());
+  EXPECT_EQ(listed->deleted.size(), 8u);
+  zero.dry_run = false;
+  auto deleted = Vacuum(*table_, zero);
+  ASSERT_TRUE(deleted.ok());
+  EXPECT_EQ(deleted->deleted.size(), 8u);
+  EXPECT_EQ(Summary()[0], std::to_string(rows_written_));  // the latest version is intact
+}
+
+TEST_F(OptimizeTest, VacuumDeletesOldOrphansButNotFreshUploads) {
+  auto dir = std::filesystem::temp_directory_path() / testing::UniqueName("nl-vacuum");
+  Open(dir.string());
+  MakeSmallFiles(1);
+  std::ofstream(dir / "orphan-old.parquet") << "left by a crashed writer";
+  std::ofstream(dir / "orphan-new.parquet") << "being committed right now";
+  struct utimbuf old_time {};
+  old_time.actime = old_time.modtime = time(nullptr) - 3 * 3600;
+  ASSERT_EQ(utime((dir / "orphan-old.parquet").c_str(), &old_time), 0);
+  VacuumOptions options;
+  options.retention_hours = 1;
+  options.force_retention = true;
+  auto result = Vacuum(*table_, options);
+  ASSERT_TRUE(result.ok()) << result.status().ToString();
+  ASSERT_EQ(result->deleted.size(), 1u);
+  EXPECT_EQ(result->deleted[0], "orphan-old.parquet");
+  EXPECT_TRUE(std::filesystem::exists(dir / "orphan-new.parquet"));
+  EXPECT_TRUE(std::filesystem::exists(dir / "_delta_log"));
+  EXPECT_EQ(Summary()[0], "200");
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace neuralake::delta
