@@ -5,6 +5,8 @@
 #include <random>
 #include <thread>
 
+#include "neuralake/common/uuid.h"
+
 namespace neuralake::delta {
 namespace {
 
@@ -75,14 +77,7 @@ std::string NewUuid() {
   std::uniform_int_distribution<uint64_t> dist;
   uint64_t high = dist(Random());
   uint64_t low = dist(Random());
-  high = (high & 0xFFFFFFFFFFFF0FFFULL) | 0x0000000000004000ULL;  // version 4
-  low = (low & 0x3FFFFFFFFFFFFFFFULL) | 0x8000000000000000ULL;    // variant 1
-  char text[37];
-  std::snprintf(text, sizeof(text), "%08x-%04x-%04x-%04x-%012llx",
-                static_cast<unsigned>(high >> 32), static_cast<unsigned>((high >> 16) & 0xFFFF),
-                static_cast<unsigned>(high & 0xFFFF), static_cast<unsigned>(low >> 48),
-                static_cast<unsigned long long>(low & 0xFFFFFFFFFFFFULL));
-  return text;
+  return FormatUuidV4(high, low);
 }
 
 int64_t NowMs() {
@@ -378,3 +373,4 @@ Result<CommitResult> Transaction::Commit(const CommitOptions& options) {
 }
 
 }  // namespace neuralake::delta
+

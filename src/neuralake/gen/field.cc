@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "neuralake/common/uuid.h"
 #include "neuralake/gen/vocabulary.h"
 
 namespace neuralake::gen {
@@ -59,15 +60,7 @@ size_t SampleCdf(const std::vector<double>& cdf, double u) {
 
 std::string UuidFrom(RowRandom& random) {
   uint64_t high = random.Next();
-  uint64_t low = random.Next();
-  high = (high & 0xFFFFFFFFFFFF0FFFULL) | 0x0000000000004000ULL;  // version 4
-  low = (low & 0x3FFFFFFFFFFFFFFFULL) | 0x8000000000000000ULL;    // variant 10
-  char text[37];
-  std::snprintf(text, sizeof(text), "%08x-%04x-%04x-%04x-%012llx",
-                static_cast<unsigned>(high >> 32), static_cast<unsigned>((high >> 16) & 0xFFFF),
-                static_cast<unsigned>(high & 0xFFFF), static_cast<unsigned>(low >> 48),
-                static_cast<unsigned long long>(low & 0xFFFFFFFFFFFFULL));
-  return text;
+  return FormatUuidV4(high, random.Next());
 }
 
 std::string Lower(std::string_view text) {
