@@ -14,6 +14,15 @@ MINIO_PASSWORD=minioadmin
 pid_file() { echo "$NL_RUN/$1.pid"; }
 log_file() { echo "$NL_LOGS/$1.log"; }
 
+# Whether `pid` is a running process. A killed child of ours that nobody has reaped yet is a
+# zombie: `kill -0` still succeeds on it, so the state in /proc decides.
+pid_alive() {
+  local pid=$1 state
+  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 1
+  state=$(sed 's/^.*) //' "/proc/$pid/stat" 2>/dev/null | cut -d' ' -f1) || return 1
+  [ -n "$state" ] && [ "$state" != Z ] && [ "$state" != X ]
+}
+
 # The recorded pid, if that process is alive.
 live_pid() {
   local file
@@ -21,7 +30,7 @@ live_pid() {
   [ -f "$file" ] || return 1
   local pid
   pid=$(cat "$file")
-  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+  if pid_alive "$pid"; then
     echo "$pid"
     return 0
   fi
@@ -53,18 +62,28 @@ wait_for() {  # wait_for <service> <seconds> <check command...>
 start_detached() {  # start_detached <service> <command...>
   local service=$1
   shift
-  setsid nohup "$@" >>"$(log_file "$service")" 2>&1 < /dev/null &
-  echo $! > "$(pid_file "$service")"
+  local pid_path
+  pid_path=$(pid_file "$service")
+  rm -f "$pid_path"
+  # The service records its own pid just before exec: `setsid` forks when its caller leads a
+  # process group (a shell with job control), so `$!` would name a process that is already gone.
+  setsid bash -c 'echo $$ > "$0"; exec "$@"' "$pid_path" "$@" \
+    >>"$(log_file "$service")" 2>&1 < /dev/null &
+  for _ in $(seq 1 100); do
+    [ -s "$pid_path" ] && return 0
+    sleep 0.05
+  done
+  die "$service did not start (no pid file)"
 }
 
 stop_pid() {  # stop_pid <service> <pid>
   local service=$1 pid=$2
   kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
   for _ in $(seq 1 60); do
-    kill -0 "$pid" 2>/dev/null || break
+    pid_alive "$pid" || break
     sleep 0.5
   done
-  if kill -0 "$pid" 2>/dev/null; then
+  if pid_alive "$pid"; then
     say "services: $service did not stop in 30s; killing"
     kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
   fi
