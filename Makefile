@@ -7,7 +7,7 @@ BUILD_TYPE ?= RelWithDebInfo
 CTEST_JOBS ?= 2
 CMAKE_FLAGS ?=
 
-.PHONY: all setup build test unit-test demo services-up services-down services-status bench clean asan
+.PHONY: all setup build test test-asan unit-test demo services-up services-down services-status bench clean asan
 
 all: build
 
@@ -30,9 +30,14 @@ services-down:
 services-status:
 	scripts/services.sh status
 
-# The whole suite against the real services (installed and started on demand).
+# The whole suite against the real services (installed and started on demand), then the C++
+# tests again under AddressSanitizer + UndefinedBehaviorSanitizer.
 test: setup build services-up
 	ctest --test-dir $(BUILD_DIR) --output-on-failure -j$(CTEST_JOBS)
+	$(MAKE) test-asan
+
+test-asan: asan services-up
+	ctest --test-dir build-asan --output-on-failure -j$(CTEST_JOBS) -LE python
 
 # Only what runs without servers.
 unit-test: build
