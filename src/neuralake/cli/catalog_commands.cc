@@ -1,23 +1,12 @@
 // `neuralake catalog ls|describe`: what a catalog file defines.
-#include <cstdlib>
-
 #include <CLI/CLI.hpp>
 
 #include "neuralake/catalog/catalog.h"
 #include "neuralake/cli/cli.h"
+#include "neuralake/cli/config_file.h"
 
 namespace neuralake::cli {
 namespace {
-
-// --catalog FILE, else $NEURALAKE_CATALOG, else ./catalog.yaml.
-Result<catalog::Catalog> LoadCatalog(const std::string& flag) {
-  std::string path = flag;
-  if (path.empty()) {
-    const char* env = std::getenv("NEURALAKE_CATALOG");
-    path = env != nullptr && *env != '\0' ? env : "catalog.yaml";
-  }
-  return catalog::Catalog::FromYamlFile(path);
-}
 
 Status ListTables(const std::string& catalog_path, std::ostream& out) {
   NL_ASSIGN_OR_RETURN(catalog::Catalog catalog, LoadCatalog(catalog_path));

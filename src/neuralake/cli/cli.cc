@@ -61,6 +61,7 @@ int Run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
   AddGenerateCommand(app, context);
   AddCatalogCommands(app, context);
   AddMaintenanceCommands(app, context);
+  AddSqlCommand(app, context);
 
   std::vector<std::string> reversed(args.rbegin(), args.rend() - (args.empty() ? 0 : 1));
   try {

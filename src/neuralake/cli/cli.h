@@ -41,6 +41,8 @@ void AddGenerateCommand(CLI::App& app, CommandContext& context);
 void AddCatalogCommands(CLI::App& app, CommandContext& context);
 // Adds `table optimize|vacuum` (after AddTableCommands) and the writer/compactor/vacuumer loops.
 void AddMaintenanceCommands(CLI::App& app, CommandContext& context);
+// `neuralake sql`: read-only SQL over a catalog (one-shot or interactive).
+void AddSqlCommand(CLI::App& app, CommandContext& context);
 
 // Runs the CLI with `args` (args[0] is the program name); returns the process exit code.
 int Run(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);

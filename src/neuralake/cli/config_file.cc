@@ -1,5 +1,6 @@
 #include "neuralake/cli/config_file.h"
 
+#include <cstdlib>
 #include <filesystem>
 
 #include <yaml-cpp/yaml.h>
@@ -58,6 +59,15 @@ Status ApplyConfigFile(const std::string& path, storage::StorageOptions* options
     return Status::Invalid("config file '" + path + "': " + error.what());
   }
   return Status::OK();
+}
+
+Result<catalog::Catalog> LoadCatalog(const std::string& flag) {
+  std::string path = flag;
+  if (path.empty()) {
+    const char* env = std::getenv("NEURALAKE_CATALOG");
+    path = env != nullptr && *env != '\0' ? env : "catalog.yaml";
+  }
+  return catalog::Catalog::FromYamlFile(path);
 }
 
 }  // namespace neuralake::cli

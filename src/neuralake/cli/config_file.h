@@ -13,6 +13,8 @@
 
 #include <string>
 
+#include "neuralake/catalog/catalog.h"
+#include "neuralake/common/result.h"
 #include "neuralake/common/status.h"
 #include "neuralake/storage/storage_options.h"
 
@@ -20,5 +22,9 @@ namespace neuralake::cli {
 
 // Overlays the settings in the YAML file at `path` onto `options`.
 Status ApplyConfigFile(const std::string& path, storage::StorageOptions* options);
+
+// The catalog a command reads: --catalog FILE when given, else $NEURALAKE_CATALOG, else
+// ./catalog.yaml.
+Result<catalog::Catalog> LoadCatalog(const std::string& flag);
 
 }  // namespace neuralake::cli

@@ -19,6 +19,7 @@
 #include <nlohmann/json.hpp>
 
 #include "neuralake/cli/cli.h"
+#include "neuralake/cli/output.h"
 #include "neuralake/delta/checkpoint.h"
 #include "neuralake/delta/table.h"
 #include "neuralake/delta/writer.h"
@@ -243,56 +244,6 @@ struct ReadFlags {
   std::optional<int64_t> limit;
 };
 
-std::string CsvField(const std::optional<std::string>& value) {
-  if (!value) return "";
-  const std::string& text = *value;
-  bool quote = text.empty() || text.find_first_of(",\"\r\n") != std::string::npos ||
-               text.front() == ' ' || text.back() == ' ';
-  if (!quote) return text;
-  std::string out = "\"";
-  for (char c : text) {
-    out += c;
-    if (c == '"') out += '"';
-  }
-  return out + "\"";
-}
-
-void PrintGrid(const engine::Table& rows, std::ostream& out) {
-  std::vector<size_t> widths;
-  for (const auto& column : rows.columns) {
-    widths.push_back(std::max(column.name.size(), column.type.size()));
-  }
-  for (const auto& row : rows.rows) {
-    for (size_t i = 0; i < row.size() && i < widths.size(); ++i) {
-      widths[i] = std::max(widths[i], row[i] ? row[i]->size() : 4);
-    }
-  }
-  for (auto& width : widths) width = std::min<size_t>(width, 60);
-  auto cell = [](const std::string& text, size_t width) {
-    std::string shown = text.size() > width ? text.substr(0, width - 1) + "~" : text;
-    return shown + std::string(width - shown.size(), ' ');
-  };
-  std::string separator = "+";
-  for (size_t width : widths) separator += std::string(width + 2, '-') + "+";
-  out << separator << "\n|";
-  for (size_t i = 0; i < rows.columns.size(); ++i) {
-    out << " " << cell(rows.columns[i].name, widths[i]) << " |";
-  }
-  out << "\n|";
-  for (size_t i = 0; i < rows.columns.size(); ++i) {
-    std::string type = rows.columns[i].type;
-    for (char& c : type) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    out << " " << cell(type, widths[i]) << " |";
-  }
-  out << "\n" << separator << "\n";
-  for (const auto& row : rows.rows) {
-    out << "|";
-    for (size_t i = 0; i < row.size(); ++i) out << " " << cell(row[i].value_or("NULL"), widths[i]) << " |";
-    out << "\n";
-  }
-  out << separator << "\n" << Plural(rows.NumRows(), "row") << "\n";
-}
-
 Status ReadCommand(const GlobalOptions& global, const ReadFlags& flags, std::ostream& out) {
   NL_ASSIGN_OR_RETURN(auto table, OpenTable(global, flags.uri));
   std::shared_ptr<const delta::Snapshot> snapshot;
@@ -334,17 +285,11 @@ Status ReadCommand(const GlobalOptions& global, const ReadFlags& flags, std::ost
   }
   NL_ASSIGN_OR_RETURN(engine::Table rows, engine->Query(scan));
   if (format == "csv") {
-    for (size_t i = 0; i < rows.columns.size(); ++i) {
-      out << (i > 0 ? "," : "") << CsvField(rows.columns[i].name);
-    }
-    out << "\n";
-    for (const auto& row : rows.rows) {
-      for (size_t i = 0; i < row.size(); ++i) out << (i > 0 ? "," : "") << CsvField(row[i]);
-      out << "\n";
-    }
+    PrintCsv(rows, out);
     return Status::OK();
   }
   PrintGrid(rows, out);
+  out << Plural(rows.NumRows(), "row") << "\n";
   return Status::OK();
 }
 

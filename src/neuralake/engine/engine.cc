@@ -1,7 +1,15 @@
 #include "neuralake/engine/engine.h"
 
+#include <chrono>
+#include <map>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
 #include "duckdb.hpp"
 #include "duckdb/common/types/value.hpp"
+#include "duckdb/parser/statement/explain_statement.hpp"
+#include "neuralake/engine/lake_scan_duckdb.h"
 #include "neuralake/engine/object_store_file_system.h"
 #include "neuralake/storage/object_store_factory.h"
 
@@ -16,8 +24,10 @@ int Table::ColumnIndex(std::string_view name) const {
 
 class Engine::Impl {
  public:
-  explicit Impl(std::unique_ptr<duckdb::DuckDB> db) : db(std::move(db)) {}
+  Impl(std::unique_ptr<duckdb::DuckDB> db, StoreOpener opener)
+      : db(std::move(db)), opener(std::move(opener)) {}
   std::unique_ptr<duckdb::DuckDB> db;
+  StoreOpener opener;
 };
 
 namespace {
@@ -82,7 +92,26 @@ Result<std::unique_ptr<Engine>> Engine::Make(const EngineOptions& options) {
     auto db = std::make_unique<duckdb::DuckDB>(nullptr, &config);
     db->instance->GetFileSystem().RegisterSubSystem(
         duckdb::make_uniq<ObjectStoreFileSystem>(opener));
-    engine.reset(new Engine(std::make_unique<Impl>(std::move(db))));
+    if (options.lake) RegisterLakeScan(*db, *options.lake);
+    if (options.restricted) {
+      // Only the listed directories stay readable once external access is off; then nothing
+      // may change the configuration again.
+      std::string allowed;
+      for (const auto& directory : options.allowed_directories) {
+        std::string path = directory.empty() || directory.back() == '/' ? directory
+                                                                        : directory + "/";
+        allowed += (allowed.empty() ? "" : ", ") + QuoteLiteral(path);
+      }
+      duckdb::Connection connection(*db);
+      for (const std::string& statement :
+           {"SET allowed_directories = [" + allowed + "]",
+            std::string("SET enable_external_access = false"),
+            std::string("SET lock_configuration = true")}) {
+        auto result = connection.Query(statement);
+        if (result->HasError()) return FromDuckDBError(result->GetErrorObject());
+      }
+    }
+    engine.reset(new Engine(std::make_unique<Impl>(std::move(db), opener)));
     return Status::OK();
   });
   if (!status.ok()) return status.WithContext("starting the DuckDB engine");
@@ -311,6 +340,211 @@ std::string Engine::QuoteLiteral(std::string_view text) {
     if (c == '\'') out += '\'';
   }
   return out + "'";
+}
+
+namespace {
+
+void AppendRows(Table& table, duckdb::DataChunk& chunk, duckdb::idx_t count) {
+  for (duckdb::idx_t row = 0; row < count; ++row) {
+    std::vector<std::optional<std::string>> cells;
+    cells.reserve(chunk.ColumnCount());
+    for (duckdb::idx_t column = 0; column < chunk.ColumnCount(); ++column) {
+      duckdb::Value value = chunk.GetValue(column, row);
+      if (value.IsNull()) {
+        cells.emplace_back(std::nullopt);
+      } else {
+        cells.emplace_back(value.ToString());
+      }
+    }
+    table.rows.push_back(std::move(cells));
+  }
+}
+
+std::string StatementTypeName(duckdb::StatementType type) {
+  std::string name = duckdb::StatementTypeToString(type);
+  return name;
+}
+
+// Interrupts the connection's query when the timeout passes first.
+class Watchdog {
+ public:
+  Watchdog(duckdb::Connection& connection, int64_t timeout_ms) {
+    if (timeout_ms <= 0) return;
+    thread_ = std::thread([this, &connection, timeout_ms]() {
+      std::unique_lock<std::mutex> lock(mutex_);
+      if (!cv_.wait_for(lock, std::chrono::milliseconds(timeout_ms), [this] { return done_; })) {
+        fired_ = true;
+        connection.Interrupt();
+      }
+    });
+  }
+  ~Watchdog() { Stop(); }
+  void Stop() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      done_ = true;
+    }
+    cv_.notify_all();
+    if (thread_.joinable()) thread_.join();
+  }
+  bool fired() const { return fired_; }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  bool done_ = false;
+  bool fired_ = false;
+  std::thread thread_;
+};
+
+// Runs `sql` on `connection` under `options`; each fetched chunk goes to `sink` (which returns
+// the number of rows it kept). Fills the outcome's columns, truncated flag and scan reports.
+Status RunChecked(duckdb::Connection& connection, std::string_view sql, const QueryOptions& options,
+                  QueryOutcome& outcome,
+                  const std::function<duckdb::idx_t(duckdb::QueryResult&, duckdb::DataChunk&,
+                                                    duckdb::idx_t)>& sink) {
+  auto statements = connection.ExtractStatements(std::string(sql));
+  if (statements.empty()) return Status::Invalid("empty query");
+  if (options.select_only) {
+    if (statements.size() != 1) {
+      return Status::Invalid("only one statement per query is allowed (got " +
+                             std::to_string(statements.size()) + ")");
+    }
+    auto type = statements[0]->type;
+    if (type == duckdb::StatementType::EXPLAIN_STATEMENT) {
+      type = statements[0]->Cast<duckdb::ExplainStatement>().stmt->type;
+    }
+    if (type != duckdb::StatementType::SELECT_STATEMENT) {
+      return Status::Invalid("only read-only SELECT queries are allowed; this is a " +
+                             StatementTypeName(type) + " statement");
+    }
+  }
+  TakeScanReports(*connection.context);
+  Watchdog watchdog(connection, options.timeout_ms);
+  auto timed_out = [&](Status status) {
+    if (watchdog.fired()) {
+      return Status::Cancelled("query cancelled: it ran longer than the timeout of " +
+                               std::to_string(options.timeout_ms) + " ms");
+    }
+    return status;
+  };
+  for (size_t i = 0; i + 1 < statements.size(); ++i) {
+    auto result = connection.Query(std::move(statements[i]));
+    if (result->HasError()) return timed_out(FromDuckDBError(result->GetErrorObject()));
+  }
+  auto pending = connection.PendingQuery(std::move(statements.back()), true);
+  if (pending->HasError()) return timed_out(FromDuckDBError(pending->GetErrorObject()));
+  auto result = pending->Execute();
+  if (result->HasError()) return timed_out(FromDuckDBError(result->GetErrorObject()));
+  for (size_t i = 0; i < result->names.size(); ++i) {
+    outcome.table.columns.push_back({result->names[i], result->types[i].ToString()});
+  }
+  int64_t rows = 0;
+  while (true) {
+    duckdb::unique_ptr<duckdb::DataChunk> chunk;
+    duckdb::ErrorData error;
+    if (!result->TryFetch(chunk, error)) return timed_out(FromDuckDBError(error));
+    if (!chunk || chunk->size() == 0) break;
+    duckdb::idx_t take = chunk->size();
+    if (options.max_rows > 0 && rows + static_cast<int64_t>(take) > options.max_rows) {
+      take = static_cast<duckdb::idx_t>(options.max_rows - rows);
+      outcome.truncated = true;
+    }
+    rows += static_cast<int64_t>(sink(*result, *chunk, take));
+    if (outcome.truncated) break;
+  }
+  outcome.row_count = rows;
+  watchdog.Stop();
+  if (watchdog.fired()) return timed_out(Status::OK());
+  outcome.scans = TakeScanReports(*connection.context);
+  return Status::OK();
+}
+
+}  // namespace
+
+Result<QueryOutcome> Engine::RunQuery(std::string_view sql, const QueryOptions& options) {
+  QueryOutcome outcome;
+  auto start = std::chrono::steady_clock::now();
+  Status status = Guarded([&]() -> Status {
+    duckdb::Connection connection(*impl_->db);
+    return RunChecked(connection, sql, options, outcome,
+                      [&](duckdb::QueryResult&, duckdb::DataChunk& chunk, duckdb::idx_t take) {
+                        AppendRows(outcome.table, chunk, take);
+                        return take;
+                      });
+  });
+  if (!status.ok()) return status;
+  outcome.seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return outcome;
+}
+
+Result<QueryOutcome> Engine::ExportQuery(std::string_view sql, const QueryOptions& options,
+                                         const std::string& target, const std::string& format) {
+  std::string copy_options;
+  if (format == "parquet") {
+    copy_options = "FORMAT parquet";
+  } else if (format == "csv") {
+    copy_options = "FORMAT csv, HEADER true";
+  } else if (format == "json") {
+    copy_options = "FORMAT json";
+  } else {
+    return Status::Invalid("unknown export format '" + format + "' (parquet, csv, json)");
+  }
+  QueryOutcome outcome;
+  auto start = std::chrono::steady_clock::now();
+  Status status = Guarded([&]() -> Status {
+    // A private, unrestricted engine receives the rows and writes them.
+    duckdb::DBConfig config;
+    config.SetOptionByName("autoinstall_known_extensions", duckdb::Value::BOOLEAN(false));
+    config.SetOptionByName("autoload_known_extensions", duckdb::Value::BOOLEAN(false));
+    duckdb::DuckDB sink_db(nullptr, &config);
+    sink_db.instance->GetFileSystem().RegisterSubSystem(
+        duckdb::make_uniq<ObjectStoreFileSystem>(impl_->opener));
+    duckdb::Connection sink(sink_db);
+    std::unique_ptr<duckdb::Appender> appender;
+    duckdb::Connection connection(*impl_->db);
+    NL_RETURN_NOT_OK(RunChecked(
+        connection, sql, options, outcome,
+        [&](duckdb::QueryResult& result, duckdb::DataChunk& chunk, duckdb::idx_t take) {
+          if (!appender) {
+            std::string ddl = "CREATE TABLE export_rows (";
+            std::map<std::string, int> seen;
+            for (size_t i = 0; i < result.names.size(); ++i) {
+              std::string name = result.names[i];
+              int n = seen[name]++;
+              if (n > 0) name += "_" + std::to_string(n);
+              ddl += (i ? ", " : "") + QuoteIdentifier(name) + " " + result.types[i].ToString();
+            }
+            auto created = sink.Query(ddl + ")");
+            if (created->HasError()) created->ThrowError();
+            appender = std::make_unique<duckdb::Appender>(sink, "export_rows");
+          }
+          if (take < chunk.size()) chunk.SetCardinality(take);
+          appender->AppendDataChunk(chunk);
+          return take;
+        }));
+    if (!appender) {
+      // No rows: still write a file with the right columns.
+      std::string ddl = "CREATE TABLE export_rows (";
+      for (size_t i = 0; i < outcome.table.columns.size(); ++i) {
+        ddl += (i ? ", " : "") + QuoteIdentifier(outcome.table.columns[i].name) + " " +
+               outcome.table.columns[i].type;
+      }
+      auto created = sink.Query(ddl + ")");
+      if (created->HasError()) return FromDuckDBError(created->GetErrorObject());
+    } else {
+      appender->Close();
+    }
+    auto copied = sink.Query("COPY export_rows TO " + QuoteLiteral(target) + " (" +
+                             copy_options + ")");
+    if (copied->HasError()) return FromDuckDBError(copied->GetErrorObject());
+    return Status::OK();
+  });
+  if (!status.ok()) return status;
+  outcome.seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return outcome;
 }
 
 }  // namespace neuralake::engine

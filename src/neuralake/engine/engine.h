@@ -23,6 +23,7 @@
 
 #include "neuralake/common/result.h"
 #include "neuralake/engine/column_batch.h"
+#include "neuralake/engine/lake_scan.h"
 #include "neuralake/storage/location.h"
 #include "neuralake/storage/object_store.h"
 #include "neuralake/storage/storage_options.h"
@@ -53,6 +54,27 @@ struct EngineOptions {
   // counting or faulty stores). Default: storage::OpenObjectStore with `storage`.
   std::function<Result<std::shared_ptr<storage::ObjectStore>>(const storage::Location& root)>
       store_opener;
+  // Catalog tables as lake_scan / `db.table` in SQL (see lake_scan.h). Unset: no lake tables.
+  std::optional<LakeScanOptions> lake;
+  // The safe read-only surface for user SQL: external access off (only `allowed_directories`,
+  // the catalog's table locations, are readable), configuration locked after start-up. Use
+  // RunQuery with select_only for statements from users.
+  bool restricted = false;
+  std::vector<std::string> allowed_directories;
+};
+
+struct QueryOptions {
+  bool select_only = false;      // refuse anything but one SELECT (or EXPLAIN of one)
+  int64_t timeout_ms = 0;        // 0: none; else the query is interrupted -> Cancelled
+  int64_t max_rows = 0;          // 0: all rows; else stop after max_rows (truncated = true)
+};
+
+struct QueryOutcome {
+  Table table;                    // the rows (RunQuery); columns only (ExportQuery)
+  int64_t row_count = 0;          // rows returned or written
+  bool truncated = false;
+  std::vector<ScanReport> scans;  // lake scans the statement bound, with their pruning figures
+  double seconds = 0;
 };
 
 // Statistics of one Parquet file written by COPY ... (FORMAT parquet, RETURN_STATS).
@@ -78,6 +100,16 @@ class Engine {
   // Runs one statement and materializes its result. DuckDB errors come back as Invalid with
   // DuckDB's message (including the error position when DuckDB reports one).
   Result<Table> Query(std::string_view sql);
+
+  // Runs one statement under `options` (statement check, timeout, row limit) and reports the
+  // lake scans it made. Errors: Invalid (syntax, binder, refused statement), Cancelled (timeout).
+  Result<QueryOutcome> RunQuery(std::string_view sql, const QueryOptions& options);
+
+  // Like RunQuery, then writes the rows to `target` (a local path, s3:// or memory:// URI) as
+  // `format`: parquet, csv (with a header) or json (newline-delimited). The write happens in a
+  // private engine, so it works from a restricted engine too.
+  Result<QueryOutcome> ExportQuery(std::string_view sql, const QueryOptions& options,
+                                   const std::string& target, const std::string& format);
 
   // Runs statements whose result is not needed.
   Status Execute(std::string_view sql);

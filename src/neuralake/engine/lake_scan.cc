@@ -1,0 +1,529 @@
+// lake_scan: DuckDB's Parquet scan driven by a catalog snapshot's file list (see lake_scan.h).
+//
+// How it plugs into DuckDB 1.4: we copy the built-in parquet_scan table function and give it our
+// MultiFileReader. DuckDB's multi-file machinery then asks the reader for
+//   - the file list (LakeFileList: the snapshot's active files, with sizes so no HEAD is needed),
+//   - the schema (Bind: the table's columns, not the first file's),
+//   - per-file constants (FinalizeBind: partition values; NULL for columns a file predates),
+// and pushes the query's filters into the file list at optimization time (ComplexFilterPushdown),
+// where files are pruned by evaluating DuckDB's own TableFilters against statistics we build
+// from partition values and Delta min/max/nullCount. Projection and row-group pruning are the
+// Parquet reader's.
+#include "neuralake/engine/lake_scan.h"
+
+#include <mutex>
+#include <sstream>
+#include <unordered_map>
+
+#include "duckdb.hpp"
+#include "duckdb/catalog/catalog.hpp"
+#include "duckdb/catalog/catalog_entry/table_function_catalog_entry.hpp"
+#include "duckdb/common/multi_file/multi_file_function.hpp"
+#include "duckdb/common/multi_file/multi_file_list.hpp"
+#include "duckdb/common/multi_file/multi_file_reader.hpp"
+#include "duckdb/common/types.hpp"
+#include "duckdb/function/table_function.hpp"
+#include "duckdb/main/client_context_state.hpp"
+#include "duckdb/main/config.hpp"
+#include "duckdb/optimizer/filter_combiner.hpp"
+#include "duckdb/parser/expression/constant_expression.hpp"
+#include "duckdb/parser/expression/function_expression.hpp"
+#include "duckdb/parser/parsed_data/create_table_function_info.hpp"
+#include "duckdb/parser/tableref/table_function_ref.hpp"
+#include "duckdb/planner/expression.hpp"
+#include "duckdb/planner/table_filter.hpp"
+#include "duckdb/storage/statistics/base_statistics.hpp"
+#include "duckdb/storage/statistics/numeric_stats.hpp"
+#include "duckdb/storage/statistics/string_stats.hpp"
+#include "neuralake/engine/lake_scan_duckdb.h"
+
+namespace neuralake::engine {
+
+std::string ScanReport::ToString() const {
+  std::ostringstream out;
+  out << "scan " << table << "@v" << version << ": " << files_read << " of " << files_total
+      << " files read (" << files_pruned_by_partition << " pruned by partition, "
+      << files_pruned_by_stats << " by statistics), " << bytes_read << " of " << bytes_total
+      << " bytes";
+  if (!filters.empty()) {
+    out << "; filters:";
+    for (const auto& filter : filters) out << " [" << filter << "]";
+  }
+  return out.str();
+}
+
+namespace {
+
+constexpr const char* kFunctionName = "lake_scan";
+constexpr const char* kReportsKey = "neuralake_lake_scan_reports";
+
+// Per-connection collection of scan reports (DuckDB client-context state).
+class ReportCollector : public duckdb::ClientContextState {
+ public:
+  void Add(std::shared_ptr<ScanReport> report) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    reports_.push_back(std::move(report));
+  }
+  std::vector<ScanReport> Take() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    std::vector<ScanReport> out;
+    for (const auto& report : reports_) out.push_back(*report);
+    reports_.clear();
+    return out;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::vector<std::shared_ptr<ScanReport>> reports_;
+};
+
+struct Shared {
+  LakeScanOptions options;
+};
+
+struct LakeFunctionInfo : public duckdb::TableFunctionInfo {
+  explicit LakeFunctionInfo(std::shared_ptr<Shared> shared) : shared(std::move(shared)) {}
+  std::shared_ptr<Shared> shared;
+};
+
+// A snapshot bound into DuckDB types, shared by the reader and every (pruned) file list.
+struct BoundSnapshot {
+  std::shared_ptr<const LakeSnapshot> snapshot;
+  std::vector<duckdb::LogicalType> types;                     // per column
+  std::unordered_map<std::string, size_t> file_index;         // uri -> index in snapshot->files
+};
+
+duckdb::Value TextToValue(const std::string& text, const duckdb::LogicalType& type, bool* ok) {
+  duckdb::Value result;
+  std::string error;
+  *ok = duckdb::Value(text).DefaultTryCastAs(type, result, &error);
+  return result;
+}
+
+// Statistics of one column of one file, as DuckDB statistics, or nullopt when unknown.
+std::optional<duckdb::BaseStatistics> FileColumnStats(const LakeFile& file, const LakeColumn& column,
+                                                      const duckdb::LogicalType& type) {
+  using duckdb::LogicalTypeId;
+  if (column.partition) {
+    auto it = file.partition_values.find(column.name);
+    if (it == file.partition_values.end() || !it->second) {
+      return duckdb::BaseStatistics::FromConstant(duckdb::Value(type));
+    }
+    bool ok = false;
+    duckdb::Value value = TextToValue(*it->second, type, &ok);
+    if (!ok) return std::nullopt;
+    return duckdb::BaseStatistics::FromConstant(value);
+  }
+  auto it = file.stats.find(column.name);
+  if (it == file.stats.end()) return std::nullopt;
+  const LakeColumnStats& stats = it->second;
+  bool all_null = stats.null_count && file.num_records >= 0 && *stats.null_count == file.num_records;
+  if (all_null) return duckdb::BaseStatistics::FromConstant(duckdb::Value(type));
+  if (!stats.min || !stats.max) return std::nullopt;
+
+  auto stats_type = duckdb::BaseStatistics::GetStatsType(type);
+  // Floating point min/max ignore NaN in some writers: never prune on them.
+  if (type.id() == LogicalTypeId::FLOAT || type.id() == LogicalTypeId::DOUBLE) return std::nullopt;
+  std::optional<duckdb::BaseStatistics> result;
+  if (stats_type == duckdb::StatisticsType::NUMERIC_STATS) {
+    bool ok_min = false, ok_max = false;
+    duckdb::Value min = TextToValue(*stats.min, type, &ok_min);
+    duckdb::Value max = TextToValue(*stats.max, type, &ok_max);
+    if (!ok_min || !ok_max || min.IsNull() || max.IsNull()) return std::nullopt;
+    // Delta writes timestamp statistics truncated to milliseconds: widen the max.
+    if (type.id() == LogicalTypeId::TIMESTAMP || type.id() == LogicalTypeId::TIMESTAMP_TZ) {
+      auto micros = max.GetValueUnsafe<int64_t>() + 1000;
+      max = type.id() == LogicalTypeId::TIMESTAMP
+                ? duckdb::Value::TIMESTAMP(duckdb::timestamp_t(micros))
+                : duckdb::Value::TIMESTAMPTZ(duckdb::timestamp_tz_t(micros));
+    }
+    result = duckdb::NumericStats::CreateEmpty(type);
+    duckdb::NumericStats::SetMin(*result, min);
+    duckdb::NumericStats::SetMax(*result, max);
+  } else if (stats_type == duckdb::StatisticsType::STRING_STATS &&
+             type.id() == LogicalTypeId::VARCHAR) {
+    result = duckdb::StringStats::CreateEmpty(type);
+    duckdb::StringStats::Update(*result, duckdb::string_t(*stats.min));
+    duckdb::StringStats::Update(*result, duckdb::string_t(*stats.max));
+  } else {
+    return std::nullopt;
+  }
+  result->SetHasNoNull();
+  if (!stats.null_count || *stats.null_count > 0) result->SetHasNull();
+  return result;
+}
+
+class LakeFileList : public duckdb::MultiFileList {
+ public:
+  explicit LakeFileList(std::string name)
+      : duckdb::MultiFileList({duckdb::OpenFileInfo(name)}, duckdb::FileGlobOptions::ALLOW_EMPTY),
+        name_(std::move(name)) {}
+
+  LakeFileList(const LakeFileList& other, std::vector<size_t> selected)
+      : duckdb::MultiFileList(other.paths, duckdb::FileGlobOptions::ALLOW_EMPTY),
+        name_(other.name_),
+        bound_(other.bound_),
+        selected_(std::move(selected)),
+        report_(other.report_),
+        prune_(other.prune_) {}
+
+  void SetSnapshot(std::shared_ptr<const BoundSnapshot> bound, std::shared_ptr<ScanReport> report,
+                   bool prune) {
+    bound_ = std::move(bound);
+    report_ = std::move(report);
+    prune_ = prune;
+    selected_.clear();
+    for (size_t i = 0; i < bound_->snapshot->files.size(); ++i) selected_.push_back(i);
+  }
+  const std::shared_ptr<const BoundSnapshot>& bound() const { return bound_; }
+
+  duckdb::unique_ptr<duckdb::MultiFileList> ComplexFilterPushdown(
+      duckdb::ClientContext& context, const duckdb::MultiFileOptions& options,
+      duckdb::MultiFilePushdownInfo& info,
+      duckdb::vector<duckdb::unique_ptr<duckdb::Expression>>& filters) override {
+    if (!bound_ || !prune_ || filters.empty()) return nullptr;
+    // Pruning only ever drops files; if it fails the scan reads every file instead.
+    try {
+      return Prune(context, info, filters);
+    } catch (const std::exception& exception) {
+      if (report_) {
+        report_->filters.push_back(std::string("pruning skipped: ") +
+                                   duckdb::ErrorData(exception).RawMessage());
+      }
+      return nullptr;
+    }
+  }
+
+  duckdb::unique_ptr<duckdb::MultiFileList> Prune(
+      duckdb::ClientContext& context, duckdb::MultiFilePushdownInfo& info,
+      duckdb::vector<duckdb::unique_ptr<duckdb::Expression>>& filters) {
+    duckdb::FilterCombiner combiner(context);
+    for (auto it = filters.rbegin(); it != filters.rend(); ++it) combiner.AddFilter((*it)->Copy());
+    duckdb::vector<duckdb::FilterPushdownResult> results;
+    duckdb::TableFilterSet filter_set = combiner.GenerateTableScanFilters(info.column_indexes, results);
+    if (filter_set.filters.empty()) return nullptr;
+
+    const LakeSnapshot& snapshot = *bound_->snapshot;
+    std::vector<std::string> filter_text;
+    for (const auto& [column_id, filter] : filter_set.filters) {
+      if (column_id < snapshot.columns.size()) {
+        filter_text.push_back(filter->ToString(snapshot.columns[column_id].name));
+      }
+    }
+    std::vector<size_t> kept;
+    int64_t by_partition = 0, by_stats = 0;
+    for (size_t index : selected_) {
+      const LakeFile& file = snapshot.files[index];
+      bool pruned = false;
+      bool partition_pruned = false;
+      for (const auto& [column_id, filter] : filter_set.filters) {
+        if (column_id >= snapshot.columns.size()) continue;  // virtual columns
+        const LakeColumn& column = snapshot.columns[column_id];
+        auto stats = FileColumnStats(file, column, bound_->types[column_id]);
+        if (!stats) continue;
+        auto verdict = filter->CheckStatistics(*stats);
+        if (verdict == duckdb::FilterPropagateResult::FILTER_ALWAYS_FALSE ||
+            verdict == duckdb::FilterPropagateResult::FILTER_FALSE_OR_NULL) {
+          pruned = true;
+          partition_pruned = column.partition;
+          break;
+        }
+      }
+      if (!pruned) {
+        kept.push_back(index);
+      } else if (partition_pruned) {
+        ++by_partition;
+      } else {
+        ++by_stats;
+      }
+    }
+    if (report_) {
+      report_->files_pruned_by_partition += by_partition;
+      report_->files_pruned_by_stats += by_stats;
+      report_->filters.insert(report_->filters.end(), filter_text.begin(), filter_text.end());
+    }
+    auto result = duckdb::make_uniq<LakeFileList>(*this, std::move(kept));
+    result->UpdateReport();
+    return result;
+  }
+
+  duckdb::vector<duckdb::OpenFileInfo> GetAllFiles() override {
+    duckdb::vector<duckdb::OpenFileInfo> files;
+    for (size_t i = 0; i < selected_.size(); ++i) files.push_back(GetFile(i));
+    return files;
+  }
+  duckdb::FileExpandResult GetExpandResult() override {
+    if (selected_.empty()) return duckdb::FileExpandResult::NO_FILES;
+    return selected_.size() == 1 ? duckdb::FileExpandResult::SINGLE_FILE
+                                 : duckdb::FileExpandResult::MULTIPLE_FILES;
+  }
+  duckdb::idx_t GetTotalFileCount() override { return selected_.size(); }
+
+  duckdb::unique_ptr<duckdb::NodeStatistics> GetCardinality(duckdb::ClientContext&) override {
+    if (!bound_) return nullptr;
+    duckdb::idx_t rows = 0;
+    for (size_t index : selected_) {
+      int64_t records = bound_->snapshot->files[index].num_records;
+      if (records < 0) return nullptr;
+      rows += static_cast<duckdb::idx_t>(records);
+    }
+    return duckdb::make_uniq<duckdb::NodeStatistics>(rows, rows);
+  }
+
+  duckdb::unique_ptr<duckdb::MultiFileList> Copy() override {
+    return duckdb::make_uniq<LakeFileList>(*this, selected_);
+  }
+
+  void UpdateReport() {
+    if (!report_ || !bound_) return;
+    report_->files_read = static_cast<int64_t>(selected_.size());
+    report_->bytes_read = 0;
+    for (size_t index : selected_) report_->bytes_read += bound_->snapshot->files[index].size_bytes;
+  }
+
+ protected:
+  duckdb::OpenFileInfo GetFile(duckdb::idx_t i) override {
+    if (!bound_ || i >= selected_.size()) return duckdb::OpenFileInfo("");
+    const LakeFile& file = bound_->snapshot->files[selected_[i]];
+    duckdb::OpenFileInfo info(file.uri);
+    auto extended = duckdb::make_shared_ptr<duckdb::ExtendedOpenFileInfo>();
+    extended->options["file_size"] = duckdb::Value::UBIGINT(static_cast<uint64_t>(file.size_bytes));
+    extended->options["last_modified"] = duckdb::Value::TIMESTAMP(
+        duckdb::Timestamp::FromEpochMs(file.modification_time_ms));
+    extended->options["etag"] = duckdb::Value("");
+    info.extended_info = std::move(extended);
+    return info;
+  }
+
+ private:
+  std::string name_;
+  std::shared_ptr<const BoundSnapshot> bound_;
+  std::vector<size_t> selected_;
+  std::shared_ptr<ScanReport> report_;
+  bool prune_ = true;
+};
+
+class LakeMultiFileReader : public duckdb::MultiFileReader {
+ public:
+  explicit LakeMultiFileReader(std::shared_ptr<Shared> shared) : shared_(std::move(shared)) {
+    function_name = kFunctionName;
+  }
+
+  static duckdb::unique_ptr<duckdb::MultiFileReader> Create(const duckdb::TableFunction& function) {
+    auto& info = function.function_info->Cast<LakeFunctionInfo>();
+    return duckdb::make_uniq<LakeMultiFileReader>(info.shared);
+  }
+
+  duckdb::shared_ptr<duckdb::MultiFileList> CreateFileList(
+      duckdb::ClientContext& context, const duckdb::vector<std::string>& paths,
+      const duckdb::FileGlobInput& glob_input) override {
+    if (paths.size() != 1) {
+      throw duckdb::BinderException("lake_scan takes one catalog table name, e.g. 'demo.events'");
+    }
+    context_ = &context;
+    return duckdb::make_shared_ptr<LakeFileList>(paths[0]);
+  }
+
+  bool ParseOption(const std::string& key, const duckdb::Value& value,
+                   duckdb::MultiFileOptions& options, duckdb::ClientContext& context) override {
+    std::string lower = duckdb::StringUtil::Lower(key);
+    if (lower == "version" || lower == "timestamp" || lower == "at") {
+      if (value.IsNull()) throw duckdb::BinderException("lake_scan: %s must not be NULL", key);
+      auto id = value.type().id();
+      bool is_version = lower == "version" ||
+                        (lower == "at" && (value.type().IsIntegral()));
+      if (is_version) {
+        version_ = value.DefaultCastAs(duckdb::LogicalType::BIGINT).GetValue<int64_t>();
+      } else if (lower == "timestamp" || id == duckdb::LogicalTypeId::TIMESTAMP ||
+                 id == duckdb::LogicalTypeId::TIMESTAMP_TZ || id == duckdb::LogicalTypeId::DATE ||
+                 id == duckdb::LogicalTypeId::VARCHAR) {
+        timestamp_ = value.DefaultCastAs(duckdb::LogicalType::VARCHAR).GetValue<std::string>();
+      } else {
+        throw duckdb::BinderException(
+            "lake_scan: 'at' must be a version number or a timestamp, got %s",
+            value.type().ToString());
+      }
+      return true;
+    }
+    return duckdb::MultiFileReader::ParseOption(key, value, options, context);
+  }
+
+  bool Bind(duckdb::MultiFileOptions& options, duckdb::MultiFileList& files,
+            duckdb::vector<duckdb::LogicalType>& return_types, duckdb::vector<std::string>& names,
+            duckdb::MultiFileReaderBindData& bind_data) override {
+    auto& list = dynamic_cast<LakeFileList&>(files);
+    LakeScanRequest request;
+    request.table = list.GetPaths()[0].path;
+    request.version = version_;
+    request.timestamp = timestamp_;
+    if (!shared_->options.resolver) throw duckdb::BinderException("lake_scan: no catalog attached");
+    auto resolved = shared_->options.resolver(request);
+    if (!resolved.ok()) {
+      throw duckdb::BinderException("%s", resolved.status().ToString());
+    }
+    auto bound = std::make_shared<BoundSnapshot>();
+    bound->snapshot = *resolved;
+    for (const auto& column : bound->snapshot->columns) {
+      duckdb::LogicalType type = duckdb::TransformStringToLogicalType(column.type);
+      bound->types.push_back(type);
+      names.push_back(column.name);
+      return_types.push_back(type);
+    }
+    for (size_t i = 0; i < bound->snapshot->files.size(); ++i) {
+      bound->file_index.emplace(bound->snapshot->files[i].uri, i);
+    }
+    auto report = std::make_shared<ScanReport>();
+    report->table = bound->snapshot->table;
+    report->version = bound->snapshot->version;
+    report->files_total = static_cast<int64_t>(bound->snapshot->files.size());
+    for (const auto& file : bound->snapshot->files) report->bytes_total += file.size_bytes;
+    list.SetSnapshot(bound, report, shared_->options.prune_files);
+    list.UpdateReport();
+    if (context_) {
+      context_->registered_state->GetOrCreate<ReportCollector>(kReportsKey)->Add(report);
+    }
+    bound_ = std::move(bound);
+    return true;
+  }
+
+  void BindOptions(duckdb::MultiFileOptions& options, duckdb::MultiFileList& files,
+                   duckdb::vector<duckdb::LogicalType>& return_types,
+                   duckdb::vector<std::string>& names,
+                   duckdb::MultiFileReaderBindData& bind_data) override {
+    options.auto_detect_hive_partitioning = false;
+    options.hive_partitioning = false;
+    options.union_by_name = false;
+    duckdb::MultiFileReader::BindOptions(options, files, return_types, names, bind_data);
+    bind_data.schema.clear();
+    for (size_t i = 0; i < names.size(); ++i) {
+      duckdb::MultiFileColumnDefinition column(names[i], return_types[i]);
+      // A file written before a column was added reads it as NULL.
+      column.default_expression = duckdb::make_uniq<duckdb::ConstantExpression>(
+          duckdb::Value(return_types[i]));
+      if (bound_ && i < bound_->snapshot->columns.size() &&
+          !bound_->snapshot->columns[i].physical_name.empty()) {
+        column.identifier = duckdb::Value(bound_->snapshot->columns[i].physical_name);
+      }
+      bind_data.schema.push_back(std::move(column));
+    }
+  }
+
+  void FinalizeBind(duckdb::MultiFileReaderData& reader_data,
+                    const duckdb::MultiFileOptions& file_options,
+                    const duckdb::MultiFileReaderBindData& options,
+                    const duckdb::vector<duckdb::MultiFileColumnDefinition>& global_columns,
+                    const duckdb::vector<duckdb::ColumnIndex>& global_column_ids,
+                    duckdb::ClientContext& context,
+                    duckdb::optional_ptr<duckdb::MultiFileReaderGlobalState> global_state) override {
+    duckdb::MultiFileReader::FinalizeBind(reader_data, file_options, options, global_columns,
+                                          global_column_ids, context, global_state);
+    if (!bound_) return;
+    const std::string& path = reader_data.reader->GetFileName();
+    auto found = bound_->file_index.find(path);
+    if (found == bound_->file_index.end()) return;
+    const LakeFile& file = bound_->snapshot->files[found->second];
+    const auto& columns = bound_->snapshot->columns;
+    for (duckdb::idx_t i = 0; i < global_column_ids.size(); ++i) {
+      duckdb::column_t column_id = global_column_ids[i].GetPrimaryIndex();
+      if (column_id >= columns.size() || !columns[column_id].partition) continue;
+      auto value_it = file.partition_values.find(columns[column_id].name);
+      duckdb::Value value(bound_->types[column_id]);
+      if (value_it != file.partition_values.end() && value_it->second) {
+        value = duckdb::Value(*value_it->second).DefaultCastAs(bound_->types[column_id]);
+      }
+      reader_data.constant_map.Add(duckdb::MultiFileGlobalIndex(i), value);
+    }
+  }
+
+  duckdb::unique_ptr<duckdb::MultiFileReader> Copy() const override {
+    auto copy = duckdb::make_uniq<LakeMultiFileReader>(shared_);
+    copy->version_ = version_;
+    copy->timestamp_ = timestamp_;
+    copy->bound_ = bound_;
+    copy->context_ = context_;
+    return copy;
+  }
+
+ private:
+  std::shared_ptr<Shared> shared_;
+  std::optional<int64_t> version_;
+  std::optional<std::string> timestamp_;
+  std::shared_ptr<const BoundSnapshot> bound_;
+  duckdb::ClientContext* context_ = nullptr;
+};
+
+struct ReplacementData : public duckdb::ReplacementScanData {
+  explicit ReplacementData(std::shared_ptr<Shared> shared) : shared(std::move(shared)) {}
+  std::shared_ptr<Shared> shared;
+};
+
+duckdb::unique_ptr<duckdb::TableRef> ReplaceCatalogTable(
+    duckdb::ClientContext& context, duckdb::ReplacementScanInput& input,
+    duckdb::optional_ptr<duckdb::ReplacementScanData> data) {
+  auto& shared = data->Cast<ReplacementData>().shared;
+  if (!shared->options.lookup) return nullptr;
+  // "demo.events" parses as schema demo, table events; "lake.demo.events" adds a catalog.
+  std::string schema = input.schema_name;
+  if (!input.catalog_name.empty() && schema.empty()) schema = input.catalog_name;
+  auto qualified = shared->options.lookup(schema, input.table_name);
+  if (!qualified) return nullptr;
+  auto ref = duckdb::make_uniq<duckdb::TableFunctionRef>();
+  duckdb::vector<duckdb::unique_ptr<duckdb::ParsedExpression>> children;
+  children.push_back(duckdb::make_uniq<duckdb::ConstantExpression>(duckdb::Value(*qualified)));
+  ref->function = duckdb::make_uniq<duckdb::FunctionExpression>(kFunctionName, std::move(children));
+  ref->alias = input.table_name;
+  return std::move(ref);
+}
+
+}  // namespace
+
+void RegisterLakeScan(duckdb::DuckDB& db, const LakeScanOptions& options) {
+  auto shared = std::make_shared<Shared>();
+  shared->options = options;
+  duckdb::Connection connection(db);
+  auto& context = *connection.context;
+  context.RunFunctionInTransaction([&]() {
+    auto& catalog = duckdb::Catalog::GetSystemCatalog(context);
+    auto& entry = catalog.GetEntry<duckdb::TableFunctionCatalogEntry>(
+        context, DEFAULT_SCHEMA, "parquet_scan");
+    duckdb::TableFunctionSet set(kFunctionName);
+    for (auto function : entry.functions.functions) {
+      if (function.arguments.size() != 1 ||
+          function.arguments[0].id() != duckdb::LogicalTypeId::VARCHAR) {
+        continue;
+      }
+      function.name = kFunctionName;
+      function.get_multi_file_reader = LakeMultiFileReader::Create;
+      function.function_info = duckdb::make_shared_ptr<LakeFunctionInfo>(shared);
+      function.serialize = nullptr;
+      function.deserialize = nullptr;
+      function.statistics = nullptr;
+      function.get_bind_info = nullptr;
+      function.named_parameters.erase("schema");
+      function.named_parameters.erase("hive_partitioning");
+      function.named_parameters.erase("union_by_name");
+      function.named_parameters["version"] = duckdb::LogicalType::BIGINT;
+      function.named_parameters["timestamp"] = duckdb::LogicalType::VARCHAR;
+      function.named_parameters["at"] = duckdb::LogicalType::ANY;
+      set.AddFunction(std::move(function));
+    }
+    if (set.Size() == 0) throw duckdb::InternalException("parquet_scan(VARCHAR) not found");
+    duckdb::CreateTableFunctionInfo info(std::move(set));
+    info.on_conflict = duckdb::OnCreateConflict::REPLACE_ON_CONFLICT;
+    catalog.CreateTableFunction(context, info);
+  });
+  auto result = connection.Query(
+      "CREATE OR REPLACE MACRO delta_at(t, v) AS TABLE SELECT * FROM lake_scan(t, at => v)");
+  if (result->HasError()) result->ThrowError();
+  duckdb::DBConfig::GetConfig(*db.instance)
+      .replacement_scans.emplace_back(ReplaceCatalogTable,
+                                      duckdb::make_uniq<ReplacementData>(shared));
+}
+
+std::vector<ScanReport> TakeScanReports(duckdb::ClientContext& context) {
+  auto collector = context.registered_state->Get<ReportCollector>(kReportsKey);
+  if (!collector) return {};
+  return collector->Take();
+}
+
+}  // namespace neuralake::engine

@@ -1,0 +1,96 @@
+// Lake scans: catalog tables as DuckDB table functions with file pruning.
+//
+// The engine does not know Delta. It knows a LakeSnapshot: the columns of a table and the data
+// files of one version, each with its partition values and per-column statistics. A LakeResolver
+// (installed by the query layer, src/neuralake/sql/) turns a catalog name such as "demo.events",
+// optionally at a version or timestamp, into a snapshot. The engine then registers:
+//
+//   lake_scan('demo.events' [, version => 12 | timestamp => '2026-01-01 00:00:00'])
+//   delta_at('demo.events', 12)            -- a table macro over lake_scan(..., at => 12)
+//   delta_at('demo.events', TIMESTAMP '...')
+//
+// and a replacement scan so that `SELECT ... FROM demo.events` (or `events` when the name is
+// unambiguous) reads lake_scan('demo.events'). The scan is DuckDB's own Parquet reader driven by
+// our file list: DuckDB pushes the query's filters into the list, which drops files whose partition
+// values or min/max/null-count statistics cannot match (evaluated with DuckDB's own filter logic
+// against statistics built from the snapshot); projections and row-group pruning are DuckDB's.
+// Each scan reports how many files it considered, pruned and read (ScanReport).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "neuralake/common/result.h"
+
+namespace neuralake::engine {
+
+struct LakeColumn {
+  std::string name;           // logical name (what SQL sees)
+  std::string type;           // DuckDB type as SQL text: "BIGINT", "DECIMAL(15,2)", ...
+  bool partition = false;     // value comes from the file's partition values, not the file
+  std::string physical_name;  // name inside the data files when it differs (column mapping)
+};
+
+struct LakeColumnStats {
+  std::optional<std::string> min;  // text rendering (numbers, ISO dates/timestamps, strings)
+  std::optional<std::string> max;
+  std::optional<int64_t> null_count;
+};
+
+struct LakeFile {
+  std::string uri;                 // absolute: s3://..., memory://..., or a local path
+  int64_t size_bytes = 0;
+  int64_t modification_time_ms = 0;
+  int64_t num_records = -1;        // -1: unknown
+  // Partition values by column name; nullopt is SQL NULL. Text, cast to the column type.
+  std::map<std::string, std::optional<std::string>> partition_values;
+  std::map<std::string, LakeColumnStats> stats;  // by logical column name; may be empty
+};
+
+struct LakeSnapshot {
+  std::string table;               // qualified catalog name, for reports
+  int64_t version = -1;
+  std::vector<LakeColumn> columns;
+  std::vector<LakeFile> files;
+};
+
+struct LakeScanRequest {
+  std::string table;               // as written in SQL: "demo.events" or "events"
+  std::optional<int64_t> version;
+  std::optional<std::string> timestamp;  // "YYYY-MM-DD HH:MM:SS[.fff]" (UTC) or ISO 8601
+};
+
+using LakeResolver =
+    std::function<Result<std::shared_ptr<const LakeSnapshot>>(const LakeScanRequest& request)>;
+
+// Names the replacement scan may resolve: returns the qualified name for (schema, table) as written
+// in SQL (schema may be empty), or nullopt when the name is not a catalog table.
+using LakeNameLookup =
+    std::function<std::optional<std::string>(const std::string& schema, const std::string& table)>;
+
+struct ScanReport {
+  std::string table;
+  int64_t version = -1;
+  int64_t files_total = 0;
+  int64_t files_pruned_by_partition = 0;
+  int64_t files_pruned_by_stats = 0;
+  int64_t files_read = 0;
+  int64_t bytes_total = 0;
+  int64_t bytes_read = 0;
+  std::vector<std::string> filters;  // the filters that were pushed into the file list
+
+  std::string ToString() const;
+};
+
+struct LakeScanOptions {
+  LakeResolver resolver;
+  LakeNameLookup lookup;
+  bool prune_files = true;           // false: read every active file (for tests and comparisons)
+};
+
+}  // namespace neuralake::engine

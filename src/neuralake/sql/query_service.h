@@ -1,0 +1,91 @@
+// QueryService: read-only SQL over the tables of a Catalog.
+//
+//   catalog::Catalog catalog;
+//   catalog.Database("demo").AddDeltaTable("events", "s3://lake/events");
+//   NL_ASSIGN_OR_RETURN(auto service, sql::QueryService::Make(std::move(catalog), options));
+//   NL_ASSIGN_OR_RETURN(auto outcome, service->Query("SELECT count(*) FROM demo.events"));
+//
+// Names resolve through the catalog only: `demo.events` (or `events` when one database holds a
+// table of that name) becomes a lake scan of the table's current snapshot; `delta_at('demo.events',
+// 12)` / `lake_scan('demo.events', timestamp => '...')` read older versions. The surface is safe
+// for untrusted SQL: one SELECT per query, DuckDB's external access off except the catalog's
+// table locations, configuration locked, a timeout, a row limit and a memory limit.
+//
+// Snapshots are cached per table; each query checks the log for commits newer than the cached
+// version (one LIST from that version) and replays only those. Time-travel snapshots are cached
+// by version.
+//
+// Thread safety: Query may be called from many threads.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "neuralake/catalog/catalog.h"
+#include "neuralake/common/result.h"
+#include "neuralake/engine/engine.h"
+#include "neuralake/engine/lake_scan.h"
+#include "neuralake/storage/storage_options.h"
+
+namespace neuralake::sql {
+
+struct QueryServiceOptions {
+  storage::StorageOptions storage;
+  int threads = 0;                  // DuckDB threads; 0 = all cores
+  std::string memory_limit = "";    // e.g. "2GB"; empty: DuckDB's default (80% of RAM)
+  int64_t timeout_ms = 60'000;      // per query; 0 = none
+  int64_t max_rows = 0;             // per query; 0 = unlimited
+  bool prune_files = true;          // partition/statistics file skipping
+  bool restricted = true;           // the safe surface (tests of internals may turn it off)
+  // How the engine opens object stores (tests inject counting stores). Default: from `storage`.
+  decltype(engine::EngineOptions::store_opener) store_opener;
+};
+
+struct CacheStats {
+  int64_t full_loads = 0;       // snapshots read from the log (checkpoint + commits)
+  int64_t refreshes = 0;        // cached snapshot advanced by newer commits
+  int64_t unchanged = 0;        // cached snapshot was still current (one LIST)
+};
+
+class QueryService {
+ public:
+  static Result<std::unique_ptr<QueryService>> Make(catalog::Catalog catalog,
+                                                    const QueryServiceOptions& options);
+  ~QueryService();
+
+  // One read-only statement. Invalid for SQL errors (DuckDB's message and position) and refused
+  // statements; NotFound for unknown tables; Cancelled on timeout.
+  Result<engine::QueryOutcome> Query(std::string_view sql) const;
+  // As Query, writing the rows to `target` in `format` (parquet, csv, json).
+  Result<engine::QueryOutcome> Export(std::string_view sql, const std::string& target,
+                                      const std::string& format) const;
+
+  const catalog::Catalog& catalog() const { return catalog_; }
+  const QueryServiceOptions& options() const { return options_; }
+  CacheStats cache_stats() const;
+
+  // The resolver behind lake_scan (public for tests).
+  Result<std::shared_ptr<const engine::LakeSnapshot>> Resolve(
+      const engine::LakeScanRequest& request) const;
+
+  class Cache;
+
+ private:
+  QueryService(catalog::Catalog catalog, QueryServiceOptions options);
+
+  catalog::Catalog catalog_;
+  QueryServiceOptions options_;
+  std::unique_ptr<Cache> cache_;
+  std::unique_ptr<engine::Engine> engine_;
+};
+
+// Parses "YYYY-MM-DD", "YYYY-MM-DD HH:MM:SS[.fff]" or ISO 8601 with 'T' and optional 'Z' (UTC)
+// into epoch milliseconds.
+Result<int64_t> ParseTimestampMs(std::string_view text);
+
+}  // namespace neuralake::sql
