@@ -17,6 +17,8 @@ PY=$VENV/bin/python
 mkdir -p "$OUT" "$DATA"
 eval "$(scripts/services.sh env)"
 
+PARTS=${PARTS:-tpch selective}
+if [[ " $PARTS " == *" tpch "* ]]; then
 if [ ! -f "$DATA/.complete" ]; then
   echo "== generating TPC-H SF$SF (parquet, Delta local, Delta on MinIO)"
   rm -rf "$DATA/parquet" "$DATA/delta"
@@ -53,6 +55,40 @@ echo "== peers: DuckDB over Parquet, Polars over Parquet and Delta (local)"
 
 "$PY" bench/plot_tpch.py --title "TPC-H SF$SF, $(nproc) cores" --out "$OUT/tpch-sf$SF.png" \
   "$OUT/neuralake-local.json" "$OUT/neuralake-minio.json" "$OUT/peers.json"
+fi
+
+# Selective queries on a large events table (partition-free: time range and point lookups that
+# only the Delta statistics can narrow), ours vs Polars/DuckDB on the same table.
+if [[ " $PARTS " == *" selective "* ]]; then
+SIZE=${SELECTIVE_SIZE:-1GB}
+EV_LOCAL=$NEURALAKE_CACHE/bench-data/events-$SIZE
+EV_S3=s3://lake/bench-data/events-$SIZE
+if [ ! -f "$EV_LOCAL.complete" ]; then
+  echo "== generating events $SIZE (Delta, local and MinIO, 500k-row files)"
+  rm -rf "$EV_LOCAL"
+  "$NL" storage rm -r "$EV_S3" >/dev/null 2>&1 || true
+  "$NL" generate --schema events --size "$SIZE" --rows-per-file 500000 --files-per-commit 10 \
+    --format delta --output "$EV_LOCAL"
+  /usr/bin/time -f "events minio: %e s, peak RSS %M KB" \
+    "$NL" generate --schema events --size "$SIZE" --rows-per-file 500000 --files-per-commit 10 \
+    --format delta --output "$EV_S3"
+  touch "$EV_LOCAL.complete"
+fi
+for where in local minio; do
+  uri=$EV_LOCAL; [ "$where" = minio ] && uri=$EV_S3
+  printf 'databases: {demo: {tables: {events: {type: delta, uri: "%s"}}}}\n' "$uri" \
+    > "$OUT/events-$where.yaml"
+  echo "== selective queries, neuralake ($where)"
+  build/bin/sql_bench --catalog "$OUT/events-$where.yaml" --queries bench/selective --runs 5 \
+    --label "neuralake-$where" --json "$OUT/selective-$where.json" | tee "$OUT/selective-$where.txt"
+done
+echo "== selective queries, peers"
+"$PY" bench/peers/selective_peers.py --queries bench/selective --minio "$EV_S3" \
+  --local "$EV_LOCAL" --json "$OUT/selective-peers.json" | tee "$OUT/selective-peers.txt"
+"$PY" bench/plot_tpch.py --title "Selective queries, events $SIZE" --out "$OUT/selective.png" \
+  "$OUT/selective-local.json" "$OUT/selective-minio.json" "$OUT/selective-peers.json"
+fi
+
 echo
 grep -h "^geomean\|^label" "$OUT"/*.txt
-echo "results and plot in $OUT"
+echo "results and plots in $OUT"

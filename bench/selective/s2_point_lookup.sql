@@ -1,0 +1,1 @@
+SELECT event_id, event_type, country, revenue FROM demo.events WHERE event_id = 7654321
