@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "neuralake/common/progress.h"
+#include "neuralake/delta/checkpoint.h"
 #include "neuralake/delta/table.h"
 #include "neuralake/delta/writer.h"
 #include "neuralake/engine/engine.h"
@@ -211,68 +212,80 @@ class ParquetSink : public Sink {
   std::string prefix_;
 };
 
+// Each generated chunk becomes exactly one data file (contiguous rows, so the per-file statistics
+// are tight ranges and queries can skip files); every `files_per_commit` files are committed
+// together as a blind append. Only one chunk is inside DuckDB at a time: memory stays bounded
+// however many files a commit holds.
 class DeltaSink : public Sink {
  public:
   DeltaSink(std::unique_ptr<engine::Engine> engine, std::unique_ptr<delta::DeltaTable> table,
-            int64_t rows_per_file, int64_t files_per_commit)
-      : engine_(std::move(engine)), table_(std::move(table)), rows_per_file_(rows_per_file),
-        files_per_commit_(files_per_commit) {}
+            int64_t files_per_commit)
+      : engine_(std::move(engine)), table_(std::move(table)), files_per_commit_(files_per_commit) {}
 
   Status Consume(int64_t, ColumnBatch* batch, std::string*) override {
-    pending_.push_back(std::move(*batch));
+    NL_RETURN_NOT_OK(engine_->LoadBatches("neuralake_gen_chunk", {batch}));
+    *batch = ColumnBatch();
+    delta::DataSource source = delta::DataSource::FromQuery("SELECT * FROM neuralake_gen_chunk");
+    source.description = "neuralake generate";
+    if (!snapshot_) {
+      NL_ASSIGN_OR_RETURN(bool exists, table_->Exists());
+      if (!exists) {
+        // The first chunk creates the table (its schema is the dataset's) in one commit.
+        delta::CreateTableOptions create;
+        create.source = source;
+        create.write.target_file_size = kOneFile;
+        NL_ASSIGN_OR_RETURN(auto result, delta::CreateTable(*table_, create));
+        Count(result.files_added, result.bytes_added, 1);
+        snapshot_ = result.snapshot;
+        return Status::OK();
+      }
+      NL_ASSIGN_OR_RETURN(snapshot_, table_->LoadSnapshot());
+    }
+    NL_ASSIGN_OR_RETURN(auto adds, delta::WriteFiles(*table_, *snapshot_, source, kOneFile));
+    for (auto& add : adds) pending_.push_back(std::move(add));
     if (static_cast<int64_t>(pending_.size()) >= files_per_commit_) return Commit();
     return Status::OK();
   }
   Status Finish() override {
     if (!pending_.empty()) NL_RETURN_NOT_OK(Commit());
-    return engine_->DropTable("neuralake_gen_commit");
+    return engine_->DropTable("neuralake_gen_chunk");
   }
 
  private:
+  static constexpr int64_t kOneFile = int64_t{1} << 62;
+
+  void Count(int64_t files, int64_t bytes, int64_t commits) {
+    summary.files += files;
+    summary.bytes += bytes;
+    summary.commits += commits;
+  }
+
   Status Commit() {
-    std::vector<const ColumnBatch*> batches;
-    int64_t rows = 0;
-    for (const auto& batch : pending_) {
-      batches.push_back(&batch);
-      rows += batch.num_rows;
+    delta::Transaction transaction(&table_->log(), snapshot_);
+    transaction.SetOperation("WRITE", {{"mode", "Append"}, {"source", "neuralake generate"}});
+    int64_t bytes = 0;
+    int64_t files = static_cast<int64_t>(pending_.size());
+    for (auto& add : pending_) {
+      bytes += add.size;
+      transaction.AddAction(std::move(add));
     }
-    NL_RETURN_NOT_OK(engine_->LoadBatches("neuralake_gen_commit", batches));
-    delta::DataSource source = delta::DataSource::FromQuery("SELECT * FROM neuralake_gen_commit");
-    source.description = "neuralake generate";
-    delta::WriteOptions write;
-    // Files of about rows_per_file rows: size them from what earlier commits measured.
-    write.target_file_size = std::max<int64_t>(
-        64 << 10, static_cast<int64_t>(bytes_per_row_ * static_cast<double>(rows_per_file_)));
-    if (!exists_) {
-      NL_ASSIGN_OR_RETURN(exists_, table_->Exists());
-    }
-    delta::WriteResult result;
-    if (!exists_) {
-      delta::CreateTableOptions create;
-      create.source = source;
-      create.write = write;
-      NL_ASSIGN_OR_RETURN(result, delta::CreateTable(*table_, create));
-      exists_ = true;
-    } else {
-      NL_ASSIGN_OR_RETURN(result, delta::Append(*table_, source, write));
-    }
-    if (result.rows_added > 0) {
-      bytes_per_row_ = static_cast<double>(result.bytes_added) / result.rows_added;
-    }
-    summary.bytes += result.bytes_added;
-    summary.files += result.files_added;
-    summary.commits += 1;
     pending_.clear();
+    delta::CommitOptions options;
+    delta::DeltaTable* table = table_.get();
+    options.after_commit = [table](const std::shared_ptr<const delta::Snapshot>& snapshot) {
+      return delta::CheckpointIfDue(*table, *snapshot);
+    };
+    NL_ASSIGN_OR_RETURN(auto committed, transaction.Commit(options));
+    snapshot_ = committed.snapshot;
+    Count(files, bytes, 1);
     return Status::OK();
   }
 
   std::unique_ptr<engine::Engine> engine_;
   std::unique_ptr<delta::DeltaTable> table_;
-  int64_t rows_per_file_;
   int64_t files_per_commit_;
-  std::vector<ColumnBatch> pending_;
-  double bytes_per_row_ = 24.0;  // first guess; measured after the first commit
-  bool exists_ = false;
+  std::shared_ptr<const delta::Snapshot> snapshot_;
+  std::vector<delta::AddFile> pending_;
 };
 
 Result<std::unique_ptr<Sink>> MakeSink(const GenerateOptions& options) {
@@ -313,7 +326,7 @@ Result<std::unique_ptr<Sink>> MakeSink(const GenerateOptions& options) {
       table_options.engine = engine.get();
       NL_ASSIGN_OR_RETURN(auto table, delta::DeltaTable::Open(options.output, table_options));
       return std::unique_ptr<Sink>(std::make_unique<DeltaSink>(
-          std::move(engine), std::move(table), options.rows_per_file, options.files_per_commit));
+          std::move(engine), std::move(table), options.files_per_commit));
     }
   }
   return Status::Internal("unhandled output format");

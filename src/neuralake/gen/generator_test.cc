@@ -4,6 +4,8 @@
 #include <map>
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <algorithm>
 
 #include "neuralake/delta/table.h"
 #include "neuralake/engine/engine.h"
@@ -233,13 +235,27 @@ TEST(GeneratorTest, DeltaSinkWritesManySmallFilesInFewCommits) {
   options.output = uri;
   auto summary = Generate(Preset("events"), options);
   ASSERT_TRUE(summary.ok()) << summary.status().ToString();
-  EXPECT_EQ(summary->commits, 2);
-  EXPECT_GE(summary->files, 2);
+  // One file per 5,000-row chunk; the first creates the table, then 4 files per commit.
+  EXPECT_EQ(summary->files, 8);
+  EXPECT_EQ(summary->commits, 3);
   auto table = delta::DeltaTable::Open(uri).value();
   auto snapshot = table->LoadSnapshot();
   ASSERT_TRUE(snapshot.ok()) << snapshot.status().ToString();
-  EXPECT_EQ((*snapshot)->version, 1);
+  EXPECT_EQ((*snapshot)->version, 2);
   EXPECT_EQ((*snapshot)->files.size(), static_cast<size_t>(summary->files));
+  // Files hold contiguous rows, so their event_id ranges do not overlap.
+  std::vector<std::pair<int64_t, int64_t>> ranges;
+  for (const auto& file : (*snapshot)->files) {
+    auto stats = nlohmann::json::parse(file.stats.value());
+    EXPECT_EQ(stats["numRecords"].get<int64_t>(), 5'000);
+    ranges.emplace_back(stats["minValues"]["event_id"].get<int64_t>(),
+                        stats["maxValues"]["event_id"].get<int64_t>());
+  }
+  std::sort(ranges.begin(), ranges.end());
+  for (size_t i = 0; i < ranges.size(); ++i) {
+    EXPECT_EQ(ranges[i].first, static_cast<int64_t>(i) * 5'000);
+    EXPECT_EQ(ranges[i].second, static_cast<int64_t>(i) * 5'000 + 4'999);
+  }
 }
 
 }  // namespace
