@@ -40,7 +40,7 @@ def main():
     ax.set_ylabel("median latency (ms, log scale)")
     ax.set_yscale("log")
     ax.set_title(args.title + " (missing bar: query failed)")
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     fig.tight_layout()
     fig.savefig(args.out, dpi=120)
     print(f"plot written to {args.out}")

@@ -60,7 +60,7 @@ fi
 # Selective queries on a large events table (partition-free: time range and point lookups that
 # only the Delta statistics can narrow), ours vs Polars/DuckDB on the same table.
 if [[ " $PARTS " == *" selective "* ]]; then
-SIZE=${SELECTIVE_SIZE:-1GB}
+SIZE=${SELECTIVE_SIZE:-4GB}  # raw (CSV-equivalent) size; Parquet is ~4x smaller
 EV_LOCAL=$NEURALAKE_CACHE/bench-data/events-$SIZE
 EV_S3=s3://lake/bench-data/events-$SIZE
 if [ ! -f "$EV_LOCAL.complete" ]; then
