@@ -81,6 +81,7 @@ Status RunOne(const sql::QueryService& service, const SqlFlags& flags, const std
     PrintGrid(outcome.table, out);
   }
   if (!flags.quiet) {
+    out.flush();
     PrintScans(outcome, err);
     std::ostringstream summary;
     summary << outcome.row_count << (outcome.row_count == 1 ? " row" : " rows")
