@@ -82,7 +82,8 @@ Result<std::unique_ptr<Engine>> Engine::Make(const EngineOptions& options) {
     duckdb::DBConfig config;
     config.SetOptionByName("autoinstall_known_extensions", duckdb::Value::BOOLEAN(false));
     config.SetOptionByName("autoload_known_extensions", duckdb::Value::BOOLEAN(false));
-    config.SetOptionByName("enable_external_file_cache", duckdb::Value::BOOLEAN(false));
+    config.SetOptionByName("enable_external_file_cache",
+                           duckdb::Value::BOOLEAN(options.cache_remote_files));
     if (options.threads > 0) {
       config.SetOptionByName("threads", duckdb::Value::BIGINT(options.threads));
     }

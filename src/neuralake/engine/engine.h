@@ -61,6 +61,10 @@ struct EngineOptions {
   // RunQuery with select_only for statements from users.
   bool restricted = false;
   std::vector<std::string> allowed_directories;
+  // DuckDB's in-memory cache of remote file ranges. Off by default: objects written in place
+  // (tests, COPY targets) could be served stale. The query layer turns it on: Delta data files
+  // are immutable (unique names), so cached ranges stay valid.
+  bool cache_remote_files = false;
 };
 
 struct QueryOptions {

@@ -67,6 +67,13 @@ std::pair<std::shared_ptr<storage::ObjectStore>, std::string> ObjectStoreFileSys
 duckdb::unique_ptr<duckdb::FileHandle> ObjectStoreFileSystem::OpenFile(
     const std::string& path, duckdb::FileOpenFlags flags,
     duckdb::optional_ptr<duckdb::FileOpener> opener) {
+  return OpenFileExtended(duckdb::OpenFileInfo(path), flags, opener);
+}
+
+duckdb::unique_ptr<duckdb::FileHandle> ObjectStoreFileSystem::OpenFileExtended(
+    const duckdb::OpenFileInfo& file, duckdb::FileOpenFlags flags,
+    duckdb::optional_ptr<duckdb::FileOpener> opener) {
+  const std::string& path = file.path;
   auto [store, key] = Resolve(path);
   auto handle = duckdb::make_uniq<ObjectFileHandle>(*this, path, flags, store, key);
   if (flags.OpenForWriting()) {
@@ -77,6 +84,19 @@ duckdb::unique_ptr<duckdb::FileHandle> ObjectStoreFileSystem::OpenFile(
     if (!writer.ok()) ThrowStatus(path, writer.status());
     handle->writer = std::move(writer).value();
     return std::move(handle);
+  }
+  if (file.extended_info) {
+    const auto& known = file.extended_info->options;
+    auto size = known.find("file_size");
+    auto modified = known.find("last_modified");
+    if (size != known.end() && !size->second.IsNull()) {
+      handle->size = size->second.GetValue<int64_t>();
+      handle->modified_ms =
+          modified != known.end() && !modified->second.IsNull()
+              ? duckdb::Timestamp::GetEpochMs(modified->second.GetValue<duckdb::timestamp_t>())
+              : 0;
+      return std::move(handle);
+    }
   }
   auto info = store->Head(key);
   if (!info.ok()) {

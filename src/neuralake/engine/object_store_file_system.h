@@ -52,6 +52,13 @@ class ObjectStoreFileSystem : public duckdb::FileSystem {
   bool CanSeek() override { return true; }
   bool OnDiskFile(duckdb::FileHandle& handle) override { return false; }
 
+  // Lake scans pass the size and modification time they know from the Delta log in the
+  // OpenFileInfo ("file_size", "last_modified"): such files open without a HEAD request.
+  bool SupportsOpenFileExtended() const override { return true; }
+  duckdb::unique_ptr<duckdb::FileHandle> OpenFileExtended(
+      const duckdb::OpenFileInfo& file, duckdb::FileOpenFlags flags,
+      duckdb::optional_ptr<duckdb::FileOpener> opener) override;
+
   bool FileExists(const std::string& filename,
                   duckdb::optional_ptr<duckdb::FileOpener> opener = nullptr) override;
   void RemoveFile(const std::string& filename,

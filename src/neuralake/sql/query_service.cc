@@ -206,6 +206,7 @@ Result<std::unique_ptr<QueryService>> QueryService::Make(catalog::Catalog catalo
   engine_options.memory_limit = options.memory_limit;
   engine_options.store_opener = options.store_opener;
   engine_options.restricted = options.restricted;
+  engine_options.cache_remote_files = options.cache_remote_files;
   engine::LakeScanOptions lake;
   lake.prune_files = options.prune_files;
   lake.resolver = [self](const engine::LakeScanRequest& request) { return self->Resolve(request); };

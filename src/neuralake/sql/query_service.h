@@ -42,6 +42,7 @@ struct QueryServiceOptions {
   int64_t max_rows = 0;             // per query; 0 = unlimited
   bool prune_files = true;          // partition/statistics file skipping
   bool restricted = true;           // the safe surface (tests of internals may turn it off)
+  bool cache_remote_files = true;   // keep read ranges of s3:// data files in memory
   // How the engine opens object stores (tests inject counting stores). Default: from `storage`.
   decltype(engine::EngineOptions::store_opener) store_opener;
 };
