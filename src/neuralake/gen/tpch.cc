@@ -322,13 +322,10 @@ void SetNumbered(std::string_view prefix, int64_t number, std::string* out) {
   PutDigits(number, digits, out->data() + prefix.size());
 }
 
-template <size_t N>
-std::string_view PickOf(RowRandom& random, const std::array<std::string_view, N>& words) {
-  return words[random.Below(N)];
-}
 
-ColumnKind KindOf(TpchType type) {
-  switch (type) {
+ColumnKind KindOf(const TpchColumn& column) {
+  if (column.codes != nullptr) return ColumnKind::kInt32;
+  switch (column.type) {
     case TpchType::kInteger: return ColumnKind::kInt32;
     case TpchType::kBigint: return ColumnKind::kInt64;
     case TpchType::kDecimal: return ColumnKind::kInt64;  // cents
@@ -349,7 +346,7 @@ void PrepareBatch(TpchTable table, int64_t rows, ColumnBatch* batch) {
     for (const TpchColumn& column : schema) {
       ColumnData data;
       data.name = std::string(column.name);
-      data.kind = KindOf(column.type);
+      data.kind = KindOf(column);
       batch->columns.push_back(std::move(data));
     }
   }
@@ -429,6 +426,55 @@ Result<std::vector<TpchTable>> ParseTpchTableList(std::string_view list) {
   return tables;
 }
 
+namespace {
+
+template <size_t N>
+std::vector<std::string> CodesOf(const std::array<std::string_view, N>& words) {
+  return std::vector<std::string>(words.begin(), words.end());
+}
+
+// Code lists of the coded text columns; the generator writes indexes into them.
+const std::vector<std::string> kReturnFlagCodes = {"R", "A", "N"};
+const std::vector<std::string> kLineStatusCodes = {"O", "F"};
+const std::vector<std::string> kOrderStatusCodes = {"F", "O", "P"};
+const std::vector<std::string> kInstructionCodes = CodesOf(kInstructions);
+const std::vector<std::string> kShipModeCodes = CodesOf(kShipModes);
+const std::vector<std::string> kPriorityCodes = CodesOf(kPriorities);
+const std::vector<std::string> kSegmentCodes = CodesOf(kSegments);
+const std::vector<std::string> kManufacturerCodes = [] {  // index m - 1
+  std::vector<std::string> codes;
+  for (int m = 1; m <= 5; ++m) codes.push_back("Manufacturer#" + std::to_string(m));
+  return codes;
+}();
+const std::vector<std::string> kBrandCodes = [] {  // index (m - 1) * 5 + (n - 1)
+  std::vector<std::string> codes;
+  for (int m = 1; m <= 5; ++m) {
+    for (int n = 1; n <= 5; ++n) codes.push_back("Brand#" + std::to_string(m) + std::to_string(n));
+  }
+  return codes;
+}();
+const std::vector<std::string> kTypeCodes = [] {  // index (size * 5 + finish) * 5 + material
+  std::vector<std::string> codes;
+  for (auto size : kTypeSize) {
+    for (auto finish : kTypeFinish) {
+      for (auto material : kTypeMaterial) {
+        codes.push_back(std::string(size) + " " + std::string(finish) + " " +
+                        std::string(material));
+      }
+    }
+  }
+  return codes;
+}();
+const std::vector<std::string> kContainerCodes = [] {  // index size * 8 + kind
+  std::vector<std::string> codes;
+  for (auto size : kContainerSize) {
+    for (auto kind : kContainerKind) codes.push_back(std::string(size) + " " + std::string(kind));
+  }
+  return codes;
+}();
+
+}  // namespace
+
 const std::vector<TpchColumn>& TpchSchema(TpchTable table) {
   using T = TpchType;
   static const std::vector<TpchColumn> kRegion = {
@@ -442,28 +488,28 @@ const std::vector<TpchColumn>& TpchSchema(TpchTable table) {
       {"s_nationkey", T::kInteger}, {"s_phone", T::kVarchar}, {"s_acctbal", T::kDecimal},
       {"s_comment", T::kVarchar}};
   static const std::vector<TpchColumn> kPart = {
-      {"p_partkey", T::kInteger}, {"p_name", T::kVarchar},      {"p_mfgr", T::kVarchar},
-      {"p_brand", T::kVarchar},   {"p_type", T::kVarchar},      {"p_size", T::kInteger},
-      {"p_container", T::kVarchar}, {"p_retailprice", T::kDecimal}, {"p_comment", T::kVarchar}};
+      {"p_partkey", T::kInteger}, {"p_name", T::kVarchar},      {"p_mfgr", T::kVarchar, &kManufacturerCodes},
+      {"p_brand", T::kVarchar, &kBrandCodes},   {"p_type", T::kVarchar, &kTypeCodes},      {"p_size", T::kInteger},
+      {"p_container", T::kVarchar, &kContainerCodes}, {"p_retailprice", T::kDecimal}, {"p_comment", T::kVarchar}};
   static const std::vector<TpchColumn> kPartsupp = {
       {"ps_partkey", T::kInteger}, {"ps_suppkey", T::kInteger}, {"ps_availqty", T::kInteger},
       {"ps_supplycost", T::kDecimal}, {"ps_comment", T::kVarchar}};
   static const std::vector<TpchColumn> kCustomer = {
       {"c_custkey", T::kInteger},  {"c_name", T::kVarchar},   {"c_address", T::kVarchar},
       {"c_nationkey", T::kInteger}, {"c_phone", T::kVarchar},  {"c_acctbal", T::kDecimal},
-      {"c_mktsegment", T::kVarchar}, {"c_comment", T::kVarchar}};
+      {"c_mktsegment", T::kVarchar, &kSegmentCodes}, {"c_comment", T::kVarchar}};
   static const std::vector<TpchColumn> kOrders = {
       {"o_orderkey", T::kBigint},      {"o_custkey", T::kInteger},
-      {"o_orderstatus", T::kVarchar},  {"o_totalprice", T::kDecimal},
-      {"o_orderdate", T::kDate},       {"o_orderpriority", T::kVarchar},
+      {"o_orderstatus", T::kVarchar, &kOrderStatusCodes},  {"o_totalprice", T::kDecimal},
+      {"o_orderdate", T::kDate},       {"o_orderpriority", T::kVarchar, &kPriorityCodes},
       {"o_clerk", T::kVarchar},        {"o_shippriority", T::kInteger},
       {"o_comment", T::kVarchar}};
   static const std::vector<TpchColumn> kLineitem = {
       {"l_orderkey", T::kBigint},     {"l_partkey", T::kInteger},    {"l_suppkey", T::kInteger},
       {"l_linenumber", T::kInteger},  {"l_quantity", T::kDecimal},   {"l_extendedprice", T::kDecimal},
-      {"l_discount", T::kDecimal},    {"l_tax", T::kDecimal},        {"l_returnflag", T::kVarchar},
-      {"l_linestatus", T::kVarchar},  {"l_shipdate", T::kDate},      {"l_commitdate", T::kDate},
-      {"l_receiptdate", T::kDate},    {"l_shipinstruct", T::kVarchar}, {"l_shipmode", T::kVarchar},
+      {"l_discount", T::kDecimal},    {"l_tax", T::kDecimal},        {"l_returnflag", T::kVarchar, &kReturnFlagCodes},
+      {"l_linestatus", T::kVarchar, &kLineStatusCodes},  {"l_shipdate", T::kDate},      {"l_commitdate", T::kDate},
+      {"l_receiptdate", T::kDate},    {"l_shipinstruct", T::kVarchar, &kInstructionCodes}, {"l_shipmode", T::kVarchar, &kShipModeCodes},
       {"l_comment", T::kVarchar}};
   switch (table) {
     case TpchTable::kRegion: return kRegion;
@@ -485,6 +531,16 @@ std::string TpchSelectSql(TpchTable table, std::string_view relation) {
     if (!first) sql += ", ";
     first = false;
     std::string name(column.name);
+    if (column.codes != nullptr) {
+      // A constant list indexed by the code (DuckDB lists are 1-based).
+      sql += "[";
+      for (size_t i = 0; i < column.codes->size(); ++i) {
+        if (i > 0) sql += ", ";
+        sql += "'" + (*column.codes)[i] + "'";  // no quotes in any code
+      }
+      sql += "][" + name + " + 1] AS " + name;
+      continue;
+    }
     switch (column.type) {
       case TpchType::kDecimal:
         // Exact: DECIMAL(18,0) * 0.01 is DECIMAL(18,2) arithmetic, no floating point.
@@ -664,7 +720,7 @@ void TpchGenerator::Customer(int64_t first, int64_t count, ColumnBatch* out) con
     c[3].ints[i] = nation;
     SetPhone(random, nation, &c[4].strings[i]);
     c[5].ints[i] = -99'999 + static_cast<int64_t>(random.Below(1'099'999));
-    c[6].strings[i] = PickOf(random, kSegments);
+    c[6].ints[i] = static_cast<int64_t>(random.Below(kSegments.size()));
     Text(random, 29, 116, &c[7].strings[i]);
   }
 }
@@ -687,14 +743,14 @@ void TpchGenerator::Parts(int64_t first, int64_t count, ColumnBatch* part,
       } while (std::find(words.begin(), words.begin() + w, word) != words.begin() + w);
       words[w] = word;
     }
-    char manufacturer = static_cast<char>('1' + random.Below(5));
-    char brand = static_cast<char>('1' + random.Below(5));
-    std::string_view type_size = PickOf(random, kTypeSize);
-    std::string_view type_finish = PickOf(random, kTypeFinish);
-    std::string_view type_material = PickOf(random, kTypeMaterial);
+    int64_t manufacturer = static_cast<int64_t>(random.Below(5));  // M - 1
+    int64_t brand = static_cast<int64_t>(random.Below(5));         // N - 1
+    int64_t type_size = static_cast<int64_t>(random.Below(kTypeSize.size()));
+    int64_t type_finish = static_cast<int64_t>(random.Below(kTypeFinish.size()));
+    int64_t type_material = static_cast<int64_t>(random.Below(kTypeMaterial.size()));
     int64_t size = 1 + static_cast<int64_t>(random.Below(50));
-    std::string_view container_size = PickOf(random, kContainerSize);
-    std::string_view container_kind = PickOf(random, kContainerKind);
+    int64_t container_size = static_cast<int64_t>(random.Below(kContainerSize.size()));
+    int64_t container_kind = static_cast<int64_t>(random.Below(kContainerKind.size()));
     Text(random, 5, 22, &comment);
     if (part != nullptr) {
       auto& c = part->columns;
@@ -705,12 +761,11 @@ void TpchGenerator::Parts(int64_t first, int64_t count, ColumnBatch* part,
         if (w > 0) name.push_back(' ');
         name.append(kColors[words[w]]);
       }
-      c[2].strings[i].assign("Manufacturer#").push_back(manufacturer);
-      c[3].strings[i].assign("Brand#").append({manufacturer, brand});
-      c[4].strings[i].assign(type_size).append(" ").append(type_finish).append(" ").append(
-          type_material);
+      c[2].ints[i] = manufacturer;                         // kManufacturerCodes
+      c[3].ints[i] = manufacturer * 5 + brand;             // kBrandCodes
+      c[4].ints[i] = (type_size * 5 + type_finish) * 5 + type_material;  // kTypeCodes
       c[5].ints[i] = size;
-      c[6].strings[i].assign(container_size).append(" ").append(container_kind);
+      c[6].ints[i] = container_size * 8 + container_kind;  // kContainerCodes
       c[7].ints[i] = RetailPriceCents(key);
       c[8].strings[i].swap(comment);
     }
@@ -748,7 +803,7 @@ void TpchGenerator::Orders(int64_t first, int64_t count, ColumnBatch* orders,
     int64_t custkey = (k / 2) * 3 + k % 2 + 1;
     int64_t orderdate =
         kStartDate + static_cast<int64_t>(random.Below(last_order_date - kStartDate + 1));
-    std::string_view priority = PickOf(random, kPriorities);
+    int64_t priority = static_cast<int64_t>(random.Below(kPriorities.size()));
     int64_t clerk = 1 + static_cast<int64_t>(random.Below(static_cast<uint64_t>(clerks_)));
     Text(random, 19, 78, &comment);
     int shipped = 0;  // lines with status F
@@ -764,8 +819,8 @@ void TpchGenerator::Orders(int64_t first, int64_t count, ColumnBatch* orders,
       int64_t commitdate = orderdate + 30 + static_cast<int64_t>(random.Below(61));
       int64_t receiptdate = shipdate + 1 + static_cast<int64_t>(random.Below(30));
       bool returned = random.Below(2) == 0;
-      std::string_view instruction = PickOf(random, kInstructions);
-      std::string_view mode = PickOf(random, kShipModes);
+      int64_t instruction = static_cast<int64_t>(random.Below(kInstructions.size()));
+      int64_t mode = static_cast<int64_t>(random.Below(kShipModes.size()));
       // Line total in cents: extended * (1 - discount) * (1 + tax), rounded half up.
       total_cents += (extended * (100 - discount) * (100 + tax) + 5000) / 10000;
       bool open = shipdate > kCurrentDate;
@@ -780,13 +835,13 @@ void TpchGenerator::Orders(int64_t first, int64_t count, ColumnBatch* orders,
         c[5].ints[r] = extended;
         c[6].ints[r] = discount;
         c[7].ints[r] = tax;
-        c[8].strings[r] = receiptdate <= kCurrentDate ? (returned ? "R" : "A") : "N";
-        c[9].strings[r] = open ? "O" : "F";
+        c[8].ints[r] = receiptdate <= kCurrentDate ? (returned ? 0 : 1) : 2;  // R, A, N
+        c[9].ints[r] = open ? 0 : 1;                                           // O, F
         c[10].ints[r] = shipdate;
         c[11].ints[r] = commitdate;
         c[12].ints[r] = receiptdate;
-        c[13].strings[r] = instruction;
-        c[14].strings[r] = mode;
+        c[13].ints[r] = instruction;
+        c[14].ints[r] = mode;
         Text(random, 10, 43, &c[15].strings[r]);
         ++r;
       } else {
@@ -798,10 +853,10 @@ void TpchGenerator::Orders(int64_t first, int64_t count, ColumnBatch* orders,
       auto& c = orders->columns;
       c[0].ints[i] = orderkey;
       c[1].ints[i] = custkey;
-      c[2].strings[i] = shipped == lines ? "F" : shipped == 0 ? "O" : "P";
+      c[2].ints[i] = shipped == lines ? 0 : shipped == 0 ? 1 : 2;  // F, O, P
       c[3].ints[i] = total_cents;
       c[4].ints[i] = orderdate;
-      c[5].strings[i] = priority;
+      c[5].ints[i] = priority;
       SetNumbered("Clerk#", clerk, &c[6].strings[i]);
       c[7].ints[i] = 0;
       c[8].strings[i].swap(comment);
@@ -981,6 +1036,8 @@ void Worker(Run& run, int worker) {
     int64_t index = run.next_task.fetch_add(1);
     if (index >= static_cast<int64_t>(run.tasks.size())) break;
     const Task& task = run.tasks[static_cast<size_t>(index)];
+    // Tasks come group by group: the batches of a finished group are not needed again.
+    if (index > 0 && run.tasks[static_cast<size_t>(index - 1)].group != task.group) batches.clear();
     switch (task.group) {
       case Group::kRegion: batches[TpchTable::kRegion] = generator.Region(); break;
       case Group::kNation: batches[TpchTable::kNation] = generator.Nation(); break;

@@ -15,8 +15,10 @@
 // whatever the scale. File contents depend only on (scale, seed, rows per chunk), never on the
 // thread count; Delta commits are made in chunk order.
 //
-// Money columns (DECIMAL(15,2)) travel in ColumnBatch as BIGINT cents and are cast on the way to
-// storage (TpchSelectSql); dates are DATE (days since 1970-01-01).
+// Money columns (DECIMAL(15,2)) travel in ColumnBatch as BIGINT cents and low-cardinality text
+// columns as INTEGER codes (TpchColumn::codes); both are converted on the way to storage
+// (TpchSelectSql), which keeps DuckDB's ingestion of a chunk cheap. Dates are DATE (days since
+// 1970-01-01).
 //
 // Thread safety: a TpchGenerator is immutable after Make; share it across threads.
 #pragma once
@@ -50,13 +52,17 @@ enum class TpchType { kInteger, kBigint, kDecimal, kDate, kVarchar };
 struct TpchColumn {
   std::string_view name;
   TpchType type;
+  // Text columns with a small fixed vocabulary (l_shipmode, p_type, ...) travel in generated
+  // batches as INTEGER indexes into this list; TpchSelectSql turns them back into text. Null for
+  // every other column.
+  const std::vector<std::string>* codes = nullptr;
 };
 
 // The columns of a table in specification order.
 const std::vector<TpchColumn>& TpchSchema(TpchTable table);
 
 // SELECT over `relation` (a table loaded from a generated ColumnBatch) that gives the columns
-// their specification types: cents to DECIMAL(15,2).
+// their specification types: cents to DECIMAL(15,2), codes to their text.
 std::string TpchSelectSql(TpchTable table, std::string_view relation);
 
 // Days since 1970-01-01 of a proleptic Gregorian date, and back ("1995-06-17").
