@@ -1136,6 +1136,10 @@ Result<TpchSummary> GenerateTpch(const TpchOptions& options) {
   if (options.rows_per_chunk < 0) return Status::Invalid("--rows-per-file must be > 0");
   NL_ASSIGN_OR_RETURN(TpchGenerator generator, TpchGenerator::Make(options.scale, options.seed));
 
+  char scale_buffer[32];
+  std::snprintf(scale_buffer, sizeof(scale_buffer), "%g", options.scale);
+  std::string scale_text = scale_buffer;
+
   Run run;
   run.generator = &generator;
   run.options = &options;
@@ -1213,8 +1217,8 @@ Result<TpchSummary> GenerateTpch(const TpchOptions& options) {
       delta::CreateTableOptions create;
       create.schema = DeltaSchemaOf(table);
       create.name = std::string(TpchTableName(table));
-      create.description = "TPC-H " + std::string(TpchTableName(table)) + ", scale factor " +
-                           std::to_string(options.scale);
+      create.description =
+          "TPC-H " + std::string(TpchTableName(table)) + ", scale factor " + scale_text;
       NL_ASSIGN_OR_RETURN(auto created, delta::CreateTable(*target.table, create));
       target.snapshot = created.snapshot;
       run.summaries[table].commits += 1;
@@ -1228,11 +1232,8 @@ Result<TpchSummary> GenerateTpch(const TpchOptions& options) {
     }
   }
 
-  Progress progress(options.progress_stream, "generate tpch sf " + [&] {
-    char text[32];
-    std::snprintf(text, sizeof(text), "%g", options.scale);
-    return std::string(text);
-  }(), total_rows, options.progress_is_terminal);
+  Progress progress(options.progress_stream, "generate tpch sf " + scale_text, total_rows,
+                    options.progress_is_terminal);
 
   run.workers_running = threads;
   std::vector<std::thread> pool;
