@@ -13,6 +13,7 @@ pkg_check_modules(RDKAFKA REQUIRED IMPORTED_TARGET rdkafka)
 find_package(PostgreSQL REQUIRED)
 find_package(yaml-cpp REQUIRED)
 find_library(READLINE_LIBRARY readline REQUIRED)  # interactive `neuralake sql`
+find_package(simdjson REQUIRED)                   # JSON messages in ingestion
 
 set(NEURALAKE_DUCKDB_VERSION "1.4.4")
 if(NOT DUCKDB_ROOT)

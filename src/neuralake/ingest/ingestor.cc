@@ -1,0 +1,577 @@
+#include "neuralake/ingest/ingestor.h"
+
+#include <librdkafka/rdkafka.h>
+
+#include <algorithm>
+#include <chrono>
+#include <iomanip>
+#include <ostream>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "neuralake/delta/checkpoint.h"
+#include "neuralake/delta/table.h"
+#include "neuralake/delta/transaction.h"
+#include "neuralake/delta/writer.h"
+#include "neuralake/ingest/decoder.h"
+
+namespace neuralake::ingest {
+
+using engine::ColumnBatch;
+using engine::ColumnKind;
+
+namespace {
+std::string AppIdPrefix(const std::string& group, const std::string& topic) {
+  return "neuralake-ingest/" + group + "/" + topic + "/";
+}
+}  // namespace
+
+std::string AppIdFor(const std::string& group, const std::string& topic, int32_t partition) {
+  return AppIdPrefix(group, topic) + std::to_string(partition);
+}
+
+namespace {
+
+int64_t NowMicros() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+double Seconds(std::chrono::steady_clock::time_point since) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count();
+}
+
+// Keeps the rows of `batch` whose mask entry is true.
+ColumnBatch FilterRows(const ColumnBatch& batch, const std::vector<bool>& keep) {
+  ColumnBatch out;
+  for (const auto& column : batch.columns) {
+    engine::ColumnData data;
+    data.name = column.name;
+    data.kind = column.kind;
+    for (size_t row = 0; row < keep.size(); ++row) {
+      if (!keep[row]) continue;
+      switch (column.kind) {
+        case ColumnKind::kDouble: data.doubles.push_back(column.doubles[row]); break;
+        case ColumnKind::kString: data.strings.push_back(column.strings[row]); break;
+        default: data.ints.push_back(column.ints[row]); break;
+      }
+      if (!column.valid.empty()) data.valid.push_back(column.valid[row]);
+    }
+    out.columns.push_back(std::move(data));
+  }
+  out.num_rows = static_cast<int64_t>(std::count(keep.begin(), keep.end(), true));
+  return out;
+}
+
+// The payload as valid UTF-8: invalid bytes become the text "\xNN".
+std::string SafeText(std::string_view bytes) {
+  std::string out;
+  out.reserve(bytes.size());
+  size_t i = 0;
+  while (i < bytes.size()) {
+    unsigned char c = static_cast<unsigned char>(bytes[i]);
+    size_t length = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+    bool valid = length > 0 && i + length <= bytes.size();
+    for (size_t k = 1; valid && k < length; ++k) {
+      valid = (static_cast<unsigned char>(bytes[i + k]) & 0xC0) == 0x80;
+    }
+    if (valid && c != 0) {
+      out.append(bytes.substr(i, length));
+      i += length;
+    } else {
+      char escaped[8];
+      std::snprintf(escaped, sizeof(escaped), "\\x%02x", c);
+      out += escaped;
+      ++i;
+    }
+  }
+  return out;
+}
+
+const RecordSchema& DeadLetterSchema() {
+  static const RecordSchema schema = {
+      {"payload", ColumnKind::kString},       {"error", ColumnKind::kString},
+      {"topic", ColumnKind::kString},         {kPartitionColumn, ColumnKind::kInt32},
+      {kOffsetColumn, ColumnKind::kInt64},    {kTimestampColumn, ColumnKind::kTimestampMicros},
+      {kIngestedAtColumn, ColumnKind::kTimestampMicros}};
+  return schema;
+}
+
+// One Delta table being fed: its handle, latest snapshot and the rows waiting for a commit, with
+// the (partition, offset) of every row so that already-committed rows can be dropped.
+class Target {
+ public:
+  Target(std::string uri, std::string app_prefix, storage::StorageOptions storage)
+      : uri_(std::move(uri)), app_prefix_(std::move(app_prefix)), storage_(std::move(storage)) {}
+
+  Status Open(const std::optional<RecordSchema>& create_with) {
+    if (!table_) {
+      delta::TableOptions options;
+      options.storage = storage_;
+      NL_ASSIGN_OR_RETURN(table_, delta::DeltaTable::Open(uri_, options));
+    }
+    NL_ASSIGN_OR_RETURN(bool exists, table_->Exists());
+    if (!exists) {
+      if (!create_with) {
+        return Status::NotFound("table " + uri_ +
+                                " does not exist; give --schema (a generator schema name or a "
+                                "spec file) to create it");
+      }
+      delta::CreateTableOptions create;
+      create.schema = DeltaSchemaFromRecord(*create_with);
+      create.description = "Bronze table fed by neuralake ingest";
+      auto created = delta::CreateTable(*table_, create);
+      if (!created.ok()) {
+        // Another ingest process may have created it first: that is fine.
+        NL_ASSIGN_OR_RETURN(bool now_exists, table_->Exists());
+        if (!now_exists) return created.status();
+      }
+    }
+    NL_ASSIGN_OR_RETURN(snapshot_, table_->LoadSnapshot());
+    NL_ASSIGN_OR_RETURN(schema_, RecordSchemaFromDelta(snapshot_->schema));
+    return Status::OK();
+  }
+
+  bool opened() const { return snapshot_ != nullptr; }
+  const RecordSchema& schema() const { return schema_; }
+  delta::DeltaTable& table() { return *table_; }
+  const std::string& uri() const { return uri_; }
+
+  std::optional<int64_t> RecordedOffset(int32_t partition) {
+    if (!snapshot_) return std::nullopt;
+    return snapshot_->AppTransactionVersion(app_prefix_ + std::to_string(partition));
+  }
+
+  Status Refresh() {
+    NL_ASSIGN_OR_RETURN(snapshot_, table_->log().Update(snapshot_));
+    return Status::OK();
+  }
+
+  // Adds nullable columns (schema evolution) in a metadata-only commit.
+  Status AddColumns(const RecordSchema& columns) {
+    NL_RETURN_NOT_OK(Refresh());
+    delta::Schema schema = snapshot_->schema;
+    for (const auto& column : columns) {
+      if (schema.Find(column.name) != nullptr) continue;
+      delta::Schema one = DeltaSchemaFromRecord({column});
+      schema.fields.push_back(one.fields[0]);
+    }
+    delta::Metadata metadata = snapshot_->metadata;
+    metadata.schema_string = delta::SerializeSchema(schema);
+    delta::Transaction transaction(&table_->log(), snapshot_);
+    transaction.SetOperation("ADD COLUMNS", {{"source", "neuralake ingest schema evolution"}});
+    transaction.AddAction(metadata);
+    NL_ASSIGN_OR_RETURN(auto committed, transaction.Commit());
+    snapshot_ = committed.snapshot;
+    NL_ASSIGN_OR_RETURN(schema_, RecordSchemaFromDelta(snapshot_->schema));
+    return Status::OK();
+  }
+
+  // Commits `batch` (rows tagged by `positions`) with one txn per partition. Rows at or below the
+  // table's recorded offset for their partition are dropped first (counted in `dropped`).
+  Result<int64_t> Commit(const ColumnBatch& batch,
+                         const std::vector<std::pair<int32_t, int64_t>>& positions,
+                         const std::string& operation, int64_t* dropped) {
+    for (int attempt = 1;; ++attempt) {
+      NL_RETURN_NOT_OK(Refresh());
+      std::vector<bool> keep(positions.size(), true);
+      std::map<int32_t, int64_t> last;
+      int64_t kept = 0;
+      for (size_t row = 0; row < positions.size(); ++row) {
+        auto [partition, offset] = positions[row];
+        auto recorded = RecordedOffset(partition);
+        if (recorded && offset <= *recorded) {
+          keep[row] = false;
+          continue;
+        }
+        last[partition] = std::max(last.count(partition) ? last[partition] : offset, offset);
+        ++kept;
+      }
+      *dropped = static_cast<int64_t>(positions.size()) - kept;
+      if (kept == 0) return snapshot_->version;
+      NL_ASSIGN_OR_RETURN(engine::Engine * engine, table_->GetEngine());
+      ColumnBatch rows = kept == static_cast<int64_t>(positions.size()) ? ColumnBatch()
+                                                                        : FilterRows(batch, keep);
+      const ColumnBatch& source = rows.columns.empty() ? batch : rows;
+      std::string staging = "neuralake_ingest_" + std::to_string(reinterpret_cast<uintptr_t>(this));
+      NL_RETURN_NOT_OK(engine->LoadBatches(staging, {&source}));
+      auto adds = delta::WriteFiles(*table_, *snapshot_,
+                                    delta::DataSource::FromQuery("SELECT * FROM " + staging),
+                                    int64_t{1} << 62);
+      (void)engine->DropTable(staging);
+      if (!adds.ok()) return adds.status();
+      delta::Transaction transaction(&table_->log(), snapshot_);
+      transaction.SetOperation(operation, {{"outputMode", "Append"}});
+      for (auto& add : *adds) transaction.AddAction(std::move(add));
+      int64_t now_ms = NowMicros() / 1000;
+      for (const auto& [partition, offset] : last) {
+        transaction.AddAction(
+            delta::SetTransaction{app_prefix_ + std::to_string(partition), offset, now_ms});
+      }
+      delta::CommitOptions options;
+      delta::DeltaTable* table = table_.get();
+      options.after_commit = [table](const std::shared_ptr<const delta::Snapshot>& snapshot) {
+        return delta::CheckpointIfDue(*table, *snapshot);
+      };
+      auto committed = transaction.Commit(options);
+      if (committed.ok()) {
+        snapshot_ = committed->snapshot;
+        return committed->version;
+      }
+      // A rival committed the same partition (rebalance race): re-check offsets and retry.
+      if (!committed.status().IsConflict() || attempt >= 10) return committed.status();
+    }
+  }
+
+ private:
+  std::string uri_;
+  std::string app_prefix_;
+  storage::StorageOptions storage_;
+  std::unique_ptr<delta::DeltaTable> table_;
+  std::shared_ptr<const delta::Snapshot> snapshot_;
+  RecordSchema schema_;
+};
+
+class Ingestor {
+ public:
+  explicit Ingestor(const IngestOptions& options)
+      : options_(options),
+        data_(options.table_uri, AppIdPrefix(options.group, options.topic), options.storage),
+        dead_(options.dead_letter_uri.empty() ? options.table_uri + "_dead_letters"
+                                              : options.dead_letter_uri,
+              AppIdPrefix(options.group, options.topic) + "dlq/", options.storage) {}
+
+  ~Ingestor() {
+    if (consumer_ != nullptr) rd_kafka_destroy(consumer_);
+  }
+
+  Result<IngestSummary> Run() {
+    start_ = std::chrono::steady_clock::now();
+    std::optional<RecordSchema> declared;
+    if (!options_.schema.empty()) {
+      NL_ASSIGN_OR_RETURN(RecordSchema payload, RecordSchemaFromDataset(options_.schema));
+      declared = WithKafkaColumns(std::move(payload));
+    }
+    NL_RETURN_NOT_OK(Retrying("opening table " + options_.table_uri,
+                              [&] { return data_.Open(declared); }));
+    builder_ = std::make_unique<BatchBuilder>(data_.schema(), options_.renames,
+                                              options_.evolve_schema);
+    NL_RETURN_NOT_OK(StartConsumer());
+    Log() << "ingest: topic " << options_.topic << " -> " << options_.table_uri << " (group "
+          << options_.group << ", flush every " << options_.max_latency_s << " s / "
+          << options_.max_messages << " messages / " << options_.max_bytes << " bytes)\n";
+
+    auto last_status = std::chrono::steady_clock::now();
+    while (!Stopping()) {
+      rd_kafka_message_t* message = rd_kafka_consumer_poll(consumer_, 100);
+      if (!callback_status_.ok()) return callback_status_;
+      if (message != nullptr) {
+        Status handled = Handle(*message);
+        rd_kafka_message_destroy(message);
+        NL_RETURN_NOT_OK(handled);
+      }
+      bool due = pending_messages_ > 0 &&
+                 (pending_messages_ >= options_.max_messages ||
+                  pending_bytes_ >= options_.max_bytes ||
+                  Seconds(batch_started_) >= options_.max_latency_s);
+      if (due) NL_RETURN_NOT_OK(Flush("flush"));
+      if (options_.status_interval_s > 0 && Seconds(last_status) >= options_.status_interval_s) {
+        StatusLine();
+        last_status = std::chrono::steady_clock::now();
+      }
+      if (options_.stop_at_end && pending_messages_ == 0 && !assigned_.empty() &&
+          std::all_of(assigned_.begin(), assigned_.end(),
+                      [&](int32_t p) { return at_end_.count(p) > 0; })) {
+        Log() << "ingest: caught up on every owned partition\n";
+        break;
+      }
+    }
+    NL_RETURN_NOT_OK(Flush("shutdown"));
+    rd_kafka_consumer_close(consumer_);
+    summary_.seconds = Seconds(start_);
+    StatusLine();
+    return summary_;
+  }
+
+ private:
+  std::ostream& Log() {
+    static std::ostringstream sink;
+    return options_.log != nullptr ? *options_.log : sink;
+  }
+  bool Stopping() const { return options_.stop != nullptr && options_.stop->load(); }
+
+  // Retries `step` with exponential backoff (0.5 s .. 30 s) on errors that may pass (I/O,
+  // unavailable services); gives up on the others or when stopping.
+  Status Retrying(const std::string& what, const std::function<Status()>& step) {
+    double delay = 0.5;
+    for (int attempt = 1;; ++attempt) {
+      Status status = step();
+      if (status.ok()) return status;
+      bool transient = status.code() == StatusCode::kIOError ||
+                       status.code() == StatusCode::kConflict;
+      if (!transient || Stopping()) return status.WithContext(what);
+      Log() << "ingest: " << what << " failed (attempt " << attempt << "): " << status.ToString()
+            << "; retrying in " << delay << " s\n";
+      std::this_thread::sleep_for(std::chrono::duration<double>(delay));
+      delay = std::min(delay * 2, 30.0);
+    }
+  }
+
+  Status StartConsumer() {
+    char error[512];
+    rd_kafka_conf_t* conf = rd_kafka_conf_new();
+    std::map<std::string, std::string> settings = {
+        {"bootstrap.servers", options_.brokers},
+        {"group.id", options_.group},
+        {"enable.auto.commit", "false"},
+        {"enable.auto.offset.store", "false"},
+        {"auto.offset.reset", "earliest"},
+        {"enable.partition.eof", "true"},
+        {"partition.assignment.strategy", "range"},
+        {"session.timeout.ms", "10000"},
+        {"fetch.max.bytes", "52428800"},
+        {"queued.max.messages.kbytes", "262144"},
+    };
+    for (const auto& [key, value] : settings) {
+      if (rd_kafka_conf_set(conf, key.c_str(), value.c_str(), error, sizeof(error)) !=
+          RD_KAFKA_CONF_OK) {
+        rd_kafka_conf_destroy(conf);
+        return Status::Invalid("kafka setting " + key + ": " + error);
+      }
+    }
+    rd_kafka_conf_set_opaque(conf, this);
+    rd_kafka_conf_set_rebalance_cb(conf, &Ingestor::OnRebalance);
+    consumer_ = rd_kafka_new(RD_KAFKA_CONSUMER, conf, error, sizeof(error));
+    if (consumer_ == nullptr) return Status::Invalid(std::string("kafka consumer: ") + error);
+    rd_kafka_poll_set_consumer(consumer_);
+    rd_kafka_topic_partition_list_t* topics = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(topics, options_.topic.c_str(), RD_KAFKA_PARTITION_UA);
+    rd_kafka_resp_err_t err = rd_kafka_subscribe(consumer_, topics);
+    rd_kafka_topic_partition_list_destroy(topics);
+    if (err) return Status::Invalid(std::string("kafka subscribe: ") + rd_kafka_err2str(err));
+    return Status::OK();
+  }
+
+  static void OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
+                          rd_kafka_topic_partition_list_t* partitions, void* opaque) {
+    auto* self = static_cast<Ingestor*>(opaque);
+    if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+      Status status = self->Assign(partitions);
+      if (!status.ok()) self->callback_status_ = status;
+    } else {
+      // Revoked: commit what we hold for these partitions before another member takes them.
+      Status status = self->Flush("rebalance");
+      if (!status.ok()) self->callback_status_ = status;
+      self->assigned_.clear();
+      self->at_end_.clear();
+      rd_kafka_assign(rk, nullptr);
+    }
+  }
+
+  // Starts every assigned partition right after the offset the table recorded for it.
+  Status Assign(rd_kafka_topic_partition_list_t* partitions) {
+    NL_RETURN_NOT_OK(Retrying("reading the table's offsets", [&] { return data_.Refresh(); }));
+    std::ostringstream text;
+    assigned_.clear();
+    at_end_.clear();
+    for (int i = 0; i < partitions->cnt; ++i) {
+      auto& partition = partitions->elems[i];
+      auto recorded = data_.RecordedOffset(partition.partition);
+      partition.offset = recorded ? *recorded + 1 : RD_KAFKA_OFFSET_BEGINNING;
+      assigned_.insert(partition.partition);
+      text << " " << partition.partition << "@"
+           << (recorded ? std::to_string(*recorded + 1) : std::string("beginning"));
+    }
+    Log() << "ingest: assigned partitions" << text.str() << " (offsets from the Delta table)\n";
+    rd_kafka_resp_err_t err = rd_kafka_assign(consumer_, partitions);
+    if (err) return Status::IOError(std::string("kafka assign: ") + rd_kafka_err2str(err));
+    return Status::OK();
+  }
+
+  Status Handle(const rd_kafka_message_t& message) {
+    if (message.err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+      at_end_.insert(message.partition);
+      return Status::OK();
+    }
+    if (message.err) {
+      // Broker/transport trouble is reported and retried by librdkafka itself.
+      if (message.err == RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC ||
+          message.err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART) {
+        if (!warned_topic_) {
+          Log() << "ingest: topic " << options_.topic << " does not exist yet; waiting\n";
+          warned_topic_ = true;
+        }
+        return Status::OK();
+      }
+      Log() << "ingest: kafka: " << rd_kafka_message_errstr(&message) << "\n";
+      return Status::OK();
+    }
+    at_end_.erase(message.partition);
+    if (pending_messages_ == 0) batch_started_ = std::chrono::steady_clock::now();
+    MessageMeta meta;
+    meta.partition = message.partition;
+    meta.offset = message.offset;
+    rd_kafka_timestamp_type_t type;
+    int64_t ts_ms = rd_kafka_message_timestamp(&message, &type);
+    meta.timestamp_us = ts_ms > 0 ? ts_ms * 1000 : 0;
+    std::string_view payload(static_cast<const char*>(message.payload), message.len);
+    Status decoded = builder_->Append(payload, meta);
+    if (decoded.ok()) {
+      positions_.push_back({message.partition, message.offset});
+    } else {
+      AppendDeadLetter(payload, decoded.message(), meta);
+      dead_positions_.push_back({message.partition, message.offset});
+    }
+    ++pending_messages_;
+    pending_bytes_ += static_cast<int64_t>(message.len);
+    summary_.messages++;
+    summary_.bytes += static_cast<int64_t>(message.len);
+    high_water_[message.partition] = message.offset;
+    return Status::OK();
+  }
+
+  // Dead letters are built column by column (the payload may not even be text).
+  void AppendDeadLetter(std::string_view payload, const std::string& error,
+                        const MessageMeta& meta) {
+    if (dead_rows_.columns.empty()) {
+      for (const auto& column : DeadLetterSchema()) {
+        engine::ColumnData data;
+        data.name = column.name;
+        data.kind = column.kind;
+        dead_rows_.columns.push_back(std::move(data));
+      }
+    }
+    auto& c = dead_rows_.columns;
+    c[0].strings.push_back(SafeText(payload));
+    c[1].strings.push_back(error);
+    c[2].strings.push_back(options_.topic);
+    c[3].ints.push_back(meta.partition);
+    c[4].ints.push_back(meta.offset);
+    c[5].ints.push_back(meta.timestamp_us);
+    c[6].ints.push_back(0);  // _ingested_at, set at flush
+    ++dead_rows_.num_rows;
+  }
+
+  Status Flush(const char* reason) {
+    if (pending_messages_ == 0) return Status::OK();
+    auto started = std::chrono::steady_clock::now();
+    if (!builder_->new_columns().empty()) {
+      RecordSchema added = builder_->new_columns();
+      NL_RETURN_NOT_OK(Retrying("adding columns", [&] { return data_.AddColumns(added); }));
+      builder_->AcknowledgeNewColumns();
+      Log() << "ingest: schema evolved, " << added.size() << " new column(s)\n";
+    }
+    int64_t now = NowMicros();
+    ColumnBatch rows = builder_->Take(now);
+    ColumnBatch dead = std::move(dead_rows_);
+    dead_rows_ = ColumnBatch();
+    if (dead.num_rows > 0) {
+      for (auto& value : dead.columns[6].ints) value = now;
+    }
+    int64_t dropped = 0;
+    if (dead.num_rows > 0) {
+      NL_RETURN_NOT_OK(Retrying("writing dead letters to " + dead_.uri(), [&]() -> Status {
+        if (!dead_.opened()) NL_RETURN_NOT_OK(dead_.Open(DeadLetterSchema()));
+        int64_t ignored = 0;
+        return dead_.Commit(dead, dead_positions_, "STREAMING UPDATE", &ignored).status();
+      }));
+      summary_.dead_letters += dead.num_rows;
+    }
+    if (rows.num_rows > 0) {
+      int64_t version = -1;
+      NL_RETURN_NOT_OK(Retrying("committing to " + data_.uri(), [&]() -> Status {
+        NL_ASSIGN_OR_RETURN(version, data_.Commit(rows, positions_, "STREAMING UPDATE", &dropped));
+        return Status::OK();
+      }));
+      summary_.rows += rows.num_rows - dropped;
+      summary_.dropped_duplicates += dropped;
+      summary_.last_version = version;
+      summary_.commits++;
+    }
+    CommitKafkaOffsets();
+    last_batch_seconds_ = Seconds(started);
+    last_batch_messages_ = pending_messages_;
+    if (options_.status_interval_s <= 0 || std::string(reason) != "flush") {
+      Log() << "ingest: " << reason << ": committed " << (rows.num_rows - dropped) << " rows"
+            << (dead.num_rows ? ", " + std::to_string(dead.num_rows) + " dead letters" : "")
+            << (dropped ? ", dropped " + std::to_string(dropped) + " already committed" : "")
+            << " at version " << summary_.last_version << "\n";
+    }
+    positions_.clear();
+    dead_positions_.clear();
+    pending_messages_ = 0;
+    pending_bytes_ = 0;
+    return Status::OK();
+  }
+
+  void CommitKafkaOffsets() {
+    if (high_water_.empty()) return;
+    rd_kafka_topic_partition_list_t* offsets =
+        rd_kafka_topic_partition_list_new(static_cast<int>(high_water_.size()));
+    for (const auto& [partition, offset] : high_water_) {
+      rd_kafka_topic_partition_list_add(offsets, options_.topic.c_str(), partition)->offset =
+          offset + 1;
+    }
+    rd_kafka_commit(consumer_, offsets, 1);  // async; only for lag monitoring
+    rd_kafka_topic_partition_list_destroy(offsets);
+    high_water_.clear();
+  }
+
+  void StatusLine() {
+    double elapsed = std::max(Seconds(start_), 1e-9);
+    int64_t lag = 0;
+    for (int32_t partition : assigned_) {
+      int64_t low = 0, high = 0;
+      if (rd_kafka_get_watermark_offsets(consumer_, options_.topic.c_str(), partition, &low,
+                                         &high) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+        auto recorded = data_.RecordedOffset(partition);
+        int64_t next = recorded ? *recorded + 1 : low;
+        lag += std::max<int64_t>(0, high - next);
+      }
+    }
+    Log() << std::fixed << std::setprecision(1) << "ingest: " << summary_.messages
+          << " messages (" << summary_.messages / elapsed << " msg/s, "
+          << summary_.bytes / elapsed / 1e6 << " MB/s), " << summary_.rows << " rows, "
+          << summary_.dead_letters << " dead letters, " << summary_.commits
+          << " commits, version " << summary_.last_version << ", partitions "
+          << assigned_.size() << ", lag " << lag << ", last batch " << last_batch_messages_
+          << " msgs in " << std::setprecision(3) << last_batch_seconds_ << " s\n";
+  }
+
+  IngestOptions options_;
+  Target data_;
+  Target dead_;
+  rd_kafka_t* consumer_ = nullptr;
+  std::unique_ptr<BatchBuilder> builder_;
+  ColumnBatch dead_rows_;
+  std::vector<std::pair<int32_t, int64_t>> positions_;
+  std::vector<std::pair<int32_t, int64_t>> dead_positions_;
+  std::map<int32_t, int64_t> high_water_;
+  std::set<int32_t> assigned_;
+  std::set<int32_t> at_end_;
+  int64_t pending_messages_ = 0;
+  int64_t pending_bytes_ = 0;
+  std::chrono::steady_clock::time_point batch_started_;
+  std::chrono::steady_clock::time_point start_;
+  double last_batch_seconds_ = 0;
+  int64_t last_batch_messages_ = 0;
+  bool warned_topic_ = false;
+  Status callback_status_;
+  IngestSummary summary_;
+};
+
+}  // namespace
+
+Result<IngestSummary> RunIngest(const IngestOptions& options) {
+  if (options.topic.empty()) return Status::Invalid("--topic is required");
+  if (options.table_uri.empty()) return Status::Invalid("--table is required");
+  if (options.max_messages <= 0 || options.max_bytes <= 0 || options.max_latency_s <= 0) {
+    return Status::Invalid("--max-messages, --max-bytes and --max-latency must be positive");
+  }
+  Ingestor ingestor(options);
+  return ingestor.Run();
+}
+
+}  // namespace neuralake::ingest

@@ -1,0 +1,72 @@
+// Kafka -> Bronze Delta table, exactly once.
+//
+// One ingest process is a member of a Kafka consumer group. It buffers the messages of the
+// partitions it owns and flushes them — on max latency, max messages or max bytes — as one Parquet
+// file per flush, committed to the Delta table in ONE commit covering all its partitions. Each
+// commit carries a Delta `txn` action per partition, appId "neuralake-ingest/<group>/<topic>/<p>",
+// version = the last Kafka offset it includes. The table, not Kafka, is the source of truth:
+//
+// - on start and on every rebalance, partitions are assigned at (txn version + 1);
+// - before a commit, rows at or below the table's recorded offset are dropped (another member
+//   committed them during a rebalance), and a concurrent commit with the same appId is a Delta
+//   conflict, so the batch is re-checked and retried;
+// - a crash between writing the Parquet file and committing leaves an orphan file (VACUUM removes
+//   it) and the messages are read again from the recorded offsets.
+//
+// Messages that do not parse or do not fit the table schema go to a dead-letter Delta table
+// (payload, error, topic, partition, offset, timestamps) with the same exactly-once bookkeeping.
+// Kafka offsets are also committed to the group after each Delta commit (for lag monitoring only).
+//
+// Errors from Kafka or the object store are retried with backoff (up to 30 s between attempts)
+// while the batch is kept; nothing is acknowledged before it is in the table.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <iosfwd>
+#include <map>
+#include <string>
+
+#include "neuralake/common/result.h"
+#include "neuralake/storage/storage_options.h"
+
+namespace neuralake::ingest {
+
+struct IngestOptions {
+  std::string brokers = "127.0.0.1:9092";
+  std::string topic;
+  std::string table_uri;
+  std::string group = "neuralake-ingest";
+  // Declared schema for a table that does not exist yet: a generator preset name or a dataset
+  // spec file (the Kafka columns are added). Never guessed from messages.
+  std::string schema;
+  std::string dead_letter_uri;          // default: <table_uri>_dead_letters
+  std::map<std::string, std::string> renames;  // message field -> column
+  bool evolve_schema = false;           // add new nullable columns for unknown fields
+  double max_latency_s = 1.0;
+  int64_t max_messages = 100'000;
+  int64_t max_bytes = 64 << 20;
+  bool stop_at_end = false;             // exit once every owned partition is caught up
+  double status_interval_s = 5.0;
+  storage::StorageOptions storage;
+  std::ostream* log = nullptr;          // status lines and events
+  const std::atomic<bool>* stop = nullptr;  // set by SIGTERM/SIGINT handlers
+};
+
+struct IngestSummary {
+  int64_t messages = 0;
+  int64_t rows = 0;
+  int64_t dead_letters = 0;
+  int64_t commits = 0;
+  int64_t bytes = 0;
+  int64_t dropped_duplicates = 0;       // rows another member had already committed
+  int64_t last_version = -1;
+  double seconds = 0;
+};
+
+// The Delta txn appId of one partition.
+std::string AppIdFor(const std::string& group, const std::string& topic, int32_t partition);
+
+Result<IngestSummary> RunIngest(const IngestOptions& options);
+
+}  // namespace neuralake::ingest
