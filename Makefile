@@ -7,7 +7,7 @@ BUILD_TYPE ?= RelWithDebInfo
 CTEST_JOBS ?= 2
 CMAKE_FLAGS ?=
 
-.PHONY: all setup build test test-asan unit-test demo services-up services-down services-status bench bench-sql clean asan
+.PHONY: all setup build test test-asan unit-test demo services-up services-down services-status bench bench-sql bench-ingest clean asan
 
 all: build
 
@@ -48,6 +48,10 @@ demo: setup build services-up
 
 bench: setup build services-up
 	scripts/bench.sh
+
+# Kafka ingestion throughput (~200 B and ~1 KB messages), Python peer, produce->queryable latency
+bench-ingest: setup build services-up
+	scripts/bench-ingest.sh
 
 # TPC-H over Delta vs DuckDB/Polars on the same data: make bench-sql SF=1 (or SF=10)
 bench-sql: setup build services-up

@@ -2,6 +2,7 @@
 //
 //   neuralake produce --topic T --count N [--rate N/s] [--schema events|telemetry|SPEC]
 //                     [--key COLUMN] [--seed N] [--first-row N] [--brokers H:P]
+//   neuralake produce --topic T --from-file FILE|-          (one message per line)
 //   neuralake ingest --topic T --table URI [--group G] [--schema NAME|SPEC] [--max-latency 1s]
 //                    [--max-messages N] [--max-bytes 64MB] [--stop-at-end] [--dead-letter URI]
 //                    [--rename field=column ...] [--evolve-schema] [--brokers H:P]
@@ -128,7 +129,9 @@ void AddIngestCommands(CLI::App& app, CommandContext& context) {
     auto flags = std::make_shared<ProduceFlags>();
     CLI::App* produce = app.add_subcommand("produce", "Send generated rows to Kafka as JSON");
     produce->add_option("--topic", flags->options.topic, "Kafka topic")->required();
-    produce->add_option("--count", flags->options.count, "number of messages")->required();
+    produce->add_option("--count", flags->options.count, "number of messages");
+    produce->add_option("--from-file", flags->options.from_file,
+                        "send each line of FILE ('-' for stdin) as a message, instead of rows");
     produce->add_option("--rate", flags->rate, "messages per second (0 = as fast as possible)");
     produce->add_option("--schema", flags->options.schema,
                         "generator schema (events, telemetry) or a spec file (default events)");

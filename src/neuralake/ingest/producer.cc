@@ -4,6 +4,9 @@
 
 #include <algorithm>
 #include <chrono>
+#include <fstream>
+#include <iostream>
+#include <map>
 #include <iomanip>
 #include <ostream>
 #include <thread>
@@ -52,10 +55,85 @@ std::string KeyText(const engine::ColumnData& column, size_t row) {
   }
 }
 
+rd_kafka_t* NewProducer(const ProduceOptions& options, DeliveryState* state, Status* status) {
+  char error[512];
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  std::map<std::string, std::string> settings = {
+      {"bootstrap.servers", options.brokers}, {"enable.idempotence", "true"},
+      {"acks", "all"}, {"linger.ms", "20"}, {"batch.size", "1000000"},
+      {"compression.type", "lz4"}, {"queue.buffering.max.messages", "1000000"},
+      {"message.timeout.ms", "120000"}};
+  for (const auto& [key, value] : settings) {
+    if (rd_kafka_conf_set(conf, key.c_str(), value.c_str(), error, sizeof(error)) !=
+        RD_KAFKA_CONF_OK) {
+      rd_kafka_conf_destroy(conf);
+      *status = Status::Invalid("kafka setting " + key + ": " + error);
+      return nullptr;
+    }
+  }
+  rd_kafka_conf_set_opaque(conf, state);
+  rd_kafka_conf_set_dr_msg_cb(conf, OnDelivery);
+  rd_kafka_t* producer = rd_kafka_new(RD_KAFKA_PRODUCER, conf, error, sizeof(error));
+  if (producer == nullptr) *status = Status::Invalid(std::string("kafka producer: ") + error);
+  return producer;
+}
+
+Status FinishProducer(rd_kafka_t* producer, const ProduceOptions& options,
+                      const DeliveryState& state) {
+  rd_kafka_resp_err_t flushed = rd_kafka_flush(producer, 120'000);
+  rd_kafka_destroy(producer);
+  if (flushed != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return Status::IOError("kafka at " + options.brokers +
+                           " did not acknowledge every message within 120 s (is it running? "
+                           "`make services-up`)");
+  }
+  if (state.failed.load() > 0) {
+    return Status::IOError(std::to_string(state.failed.load()) + " messages failed: " +
+                           state.first_error);
+  }
+  return Status::OK();
+}
+
+Result<ProduceSummary> ProduceLines(const ProduceOptions& options) {
+  std::ifstream file;
+  std::istream* in = &std::cin;
+  if (options.from_file != "-") {
+    file.open(options.from_file);
+    if (!file) return Status::NotFound("cannot read " + options.from_file);
+    in = &file;
+  }
+  DeliveryState state;
+  Status status;
+  rd_kafka_t* producer = NewProducer(options, &state, &status);
+  if (producer == nullptr) return status;
+  ProduceSummary summary;
+  auto start = std::chrono::steady_clock::now();
+  std::string line;
+  while (std::getline(*in, line)) {
+    rd_kafka_resp_err_t err;
+    do {
+      err = rd_kafka_producev(producer, RD_KAFKA_V_TOPIC(options.topic.c_str()),
+                              RD_KAFKA_V_VALUE(line.data(), line.size()),
+                              RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
+      if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) rd_kafka_poll(producer, 50);
+    } while (err == RD_KAFKA_RESP_ERR__QUEUE_FULL);
+    if (err) {
+      rd_kafka_destroy(producer);
+      return Status::IOError(std::string("producing: ") + rd_kafka_err2str(err));
+    }
+    summary.messages++;
+    summary.bytes += static_cast<int64_t>(line.size());
+  }
+  NL_RETURN_NOT_OK(FinishProducer(producer, options, state));
+  summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return summary;
+}
+
 }  // namespace
 
 Result<ProduceSummary> Produce(const ProduceOptions& options) {
   if (options.topic.empty()) return Status::Invalid("--topic is required");
+  if (!options.from_file.empty()) return ProduceLines(options);
   if (options.count <= 0) return Status::Invalid("--count must be > 0");
   if (options.rate < 0) return Status::Invalid("--rate must be >= 0 (0: as fast as possible)");
   gen::DatasetSpec spec;
@@ -79,24 +157,9 @@ Result<ProduceSummary> Produce(const ProduceOptions& options) {
   }
 
   DeliveryState state;
-  char error[512];
-  rd_kafka_conf_t* conf = rd_kafka_conf_new();
-  std::map<std::string, std::string> settings = {
-      {"bootstrap.servers", options.brokers}, {"enable.idempotence", "true"},
-      {"acks", "all"}, {"linger.ms", "20"}, {"batch.size", "1000000"},
-      {"compression.type", "lz4"}, {"queue.buffering.max.messages", "1000000"},
-      {"message.timeout.ms", "120000"}};
-  for (const auto& [key, value] : settings) {
-    if (rd_kafka_conf_set(conf, key.c_str(), value.c_str(), error, sizeof(error)) !=
-        RD_KAFKA_CONF_OK) {
-      rd_kafka_conf_destroy(conf);
-      return Status::Invalid("kafka setting " + key + ": " + error);
-    }
-  }
-  rd_kafka_conf_set_opaque(conf, &state);
-  rd_kafka_conf_set_dr_msg_cb(conf, OnDelivery);
-  rd_kafka_t* producer = rd_kafka_new(RD_KAFKA_PRODUCER, conf, error, sizeof(error));
-  if (producer == nullptr) return Status::Invalid(std::string("kafka producer: ") + error);
+  Status created;
+  rd_kafka_t* producer = NewProducer(options, &state, &created);
+  if (producer == nullptr) return created;
 
   ProduceSummary summary;
   auto start = std::chrono::steady_clock::now();
@@ -146,18 +209,11 @@ Result<ProduceSummary> Produce(const ProduceOptions& options) {
       last_report = std::chrono::steady_clock::now();
     }
   }
-  rd_kafka_resp_err_t flushed = rd_kafka_flush(producer, 120'000);
-  rd_kafka_destroy(producer);
-  NL_RETURN_NOT_OK(status);
-  if (flushed != RD_KAFKA_RESP_ERR_NO_ERROR) {
-    return Status::IOError("kafka at " + options.brokers +
-                           " did not acknowledge every message within 120 s (is it running? "
-                           "`make services-up`)");
+  if (!status.ok()) {
+    rd_kafka_destroy(producer);
+    return status;
   }
-  if (state.failed.load() > 0) {
-    return Status::IOError(std::to_string(state.failed.load()) + " messages failed: " +
-                           state.first_error);
-  }
+  NL_RETURN_NOT_OK(FinishProducer(producer, options, state));
   summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return summary;
 }

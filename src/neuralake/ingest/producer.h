@@ -2,7 +2,8 @@
 //
 // Messages are JSON objects (one per row, same rendering as `neuralake generate --format json`),
 // keyed by one column's value, produced with idempotence on (acks=all). `rate` caps messages per
-// second (0 = as fast as possible). The same seed produces the same messages.
+// second (0 = as fast as possible). The same seed produces the same messages. With `from_file`,
+// each line of the file is sent as is (no key): handy for hand-written or malformed messages.
 #pragma once
 
 #include <atomic>
@@ -23,6 +24,7 @@ struct ProduceOptions {
   std::string key;                 // key column (default: the first column)
   uint64_t seed = 42;
   int64_t first_row = 0;           // row number of the first message (to continue a sequence)
+  std::string from_file;           // instead of generated rows: each line of this file ('-' stdin)
   std::ostream* log = nullptr;     // progress and summary
   const std::atomic<bool>* stop = nullptr;
 };
