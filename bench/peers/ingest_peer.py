@@ -37,8 +37,12 @@ def main():
     parser.add_argument("--brokers", default="127.0.0.1:9092")
     args = parser.parse_args()
     options = storage_options() if args.table.startswith("s3://") else None
+    # The same fetch sizing as neuralake ingest, so both read Kafka equally fast.
     consumer = Consumer({"bootstrap.servers": args.brokers, "group.id": f"peer-{uuid.uuid4().hex}",
-                         "auto.offset.reset": "earliest", "enable.auto.commit": False})
+                         "auto.offset.reset": "earliest", "enable.auto.commit": False,
+                         "fetch.max.bytes": 134217728, "max.partition.fetch.bytes": 33554432,
+                         "receive.message.max.bytes": 200000000,
+                         "queued.max.messages.kbytes": 1048576, "queued.min.messages": 1000000})
     consumer.subscribe([args.topic])
     start = time.perf_counter()
     total = 0

@@ -331,8 +331,11 @@ class Ingestor {
         {"enable.partition.eof", "true"},
         {"partition.assignment.strategy", "range"},
         {"session.timeout.ms", "10000"},
-        {"fetch.max.bytes", "52428800"},
-        {"queued.max.messages.kbytes", "262144"},
+        {"fetch.max.bytes", "134217728"},
+        {"max.partition.fetch.bytes", "33554432"},
+        {"receive.message.max.bytes", "200000000"},
+        {"queued.max.messages.kbytes", "1048576"},
+        {"queued.min.messages", "1000000"},
     };
     for (const auto& [key, value] : settings) {
       if (rd_kafka_conf_set(conf, key.c_str(), value.c_str(), error, sizeof(error)) !=
