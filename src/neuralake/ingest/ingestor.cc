@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <future>
+#include <mutex>
 #include <iomanip>
 #include <ostream>
 #include <set>
@@ -129,43 +131,48 @@ class Target {
         if (!now_exists) return created.status();
       }
     }
-    NL_ASSIGN_OR_RETURN(snapshot_, table_->LoadSnapshot());
-    NL_ASSIGN_OR_RETURN(schema_, RecordSchemaFromDelta(snapshot_->schema));
+    NL_ASSIGN_OR_RETURN(auto loaded, table_->LoadSnapshot());
+    NL_ASSIGN_OR_RETURN(schema_, RecordSchemaFromDelta(loaded->schema));
+    Publish(std::move(loaded));
     return Status::OK();
   }
 
-  bool opened() const { return snapshot_ != nullptr; }
+  bool opened() { return Current() != nullptr; }
   const RecordSchema& schema() const { return schema_; }
   delta::DeltaTable& table() { return *table_; }
   const std::string& uri() const { return uri_; }
 
+  // Safe to call while a flush job commits on another thread.
   std::optional<int64_t> RecordedOffset(int32_t partition) {
-    if (!snapshot_) return std::nullopt;
-    return snapshot_->AppTransactionVersion(app_prefix_ + std::to_string(partition));
+    std::shared_ptr<const delta::Snapshot> snapshot = Current();
+    if (!snapshot) return std::nullopt;
+    return snapshot->AppTransactionVersion(app_prefix_ + std::to_string(partition));
   }
 
   Status Refresh() {
-    NL_ASSIGN_OR_RETURN(snapshot_, table_->log().Update(snapshot_));
+    NL_ASSIGN_OR_RETURN(auto updated, table_->log().Update(Current()));
+    Publish(std::move(updated));
     return Status::OK();
   }
 
   // Adds nullable columns (schema evolution) in a metadata-only commit.
   Status AddColumns(const RecordSchema& columns) {
     NL_RETURN_NOT_OK(Refresh());
-    delta::Schema schema = snapshot_->schema;
+    auto current = Current();
+    delta::Schema schema = current->schema;
     for (const auto& column : columns) {
       if (schema.Find(column.name) != nullptr) continue;
       delta::Schema one = DeltaSchemaFromRecord({column});
       schema.fields.push_back(one.fields[0]);
     }
-    delta::Metadata metadata = snapshot_->metadata;
+    delta::Metadata metadata = current->metadata;
     metadata.schema_string = delta::SerializeSchema(schema);
-    delta::Transaction transaction(&table_->log(), snapshot_);
+    delta::Transaction transaction(&table_->log(), current);
     transaction.SetOperation("ADD COLUMNS", {{"source", "neuralake ingest schema evolution"}});
     transaction.AddAction(metadata);
     NL_ASSIGN_OR_RETURN(auto committed, transaction.Commit());
-    snapshot_ = committed.snapshot;
-    NL_ASSIGN_OR_RETURN(schema_, RecordSchemaFromDelta(snapshot_->schema));
+    Publish(committed.snapshot);
+    NL_ASSIGN_OR_RETURN(schema_, RecordSchemaFromDelta(committed.snapshot->schema));
     return Status::OK();
   }
 
@@ -179,9 +186,15 @@ class Target {
       std::vector<bool> keep(positions.size(), true);
       std::map<int32_t, int64_t> last;
       int64_t kept = 0;
+      std::map<int32_t, std::optional<int64_t>> recorded_by_partition;
+      for (const auto& position : positions) {
+        if (!recorded_by_partition.count(position.first)) {
+          recorded_by_partition[position.first] = RecordedOffset(position.first);
+        }
+      }
       for (size_t row = 0; row < positions.size(); ++row) {
         auto [partition, offset] = positions[row];
-        auto recorded = RecordedOffset(partition);
+        const auto& recorded = recorded_by_partition[partition];
         if (recorded && offset <= *recorded) {
           keep[row] = false;
           continue;
@@ -190,19 +203,20 @@ class Target {
         ++kept;
       }
       *dropped = static_cast<int64_t>(positions.size()) - kept;
-      if (kept == 0) return snapshot_->version;
+      auto current = Current();
+      if (kept == 0) return current->version;
       NL_ASSIGN_OR_RETURN(engine::Engine * engine, table_->GetEngine());
       ColumnBatch rows = kept == static_cast<int64_t>(positions.size()) ? ColumnBatch()
                                                                         : FilterRows(batch, keep);
       const ColumnBatch& source = rows.columns.empty() ? batch : rows;
       std::string staging = "neuralake_ingest_" + std::to_string(reinterpret_cast<uintptr_t>(this));
       NL_RETURN_NOT_OK(engine->LoadBatches(staging, {&source}));
-      auto adds = delta::WriteFiles(*table_, *snapshot_,
+      auto adds = delta::WriteFiles(*table_, *current,
                                     delta::DataSource::FromQuery("SELECT * FROM " + staging),
                                     int64_t{1} << 62);
       (void)engine->DropTable(staging);
       if (!adds.ok()) return adds.status();
-      delta::Transaction transaction(&table_->log(), snapshot_);
+      delta::Transaction transaction(&table_->log(), current);
       transaction.SetOperation(operation, {{"outputMode", "Append"}});
       for (auto& add : *adds) transaction.AddAction(std::move(add));
       int64_t now_ms = NowMicros() / 1000;
@@ -217,7 +231,7 @@ class Target {
       };
       auto committed = transaction.Commit(options);
       if (committed.ok()) {
-        snapshot_ = committed->snapshot;
+        Publish(committed->snapshot);
         return committed->version;
       }
       // A rival committed the same partition (rebalance race): re-check offsets and retry.
@@ -229,8 +243,18 @@ class Target {
   std::string uri_;
   std::string app_prefix_;
   storage::StorageOptions storage_;
+  std::shared_ptr<const delta::Snapshot> Current() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return snapshot_;
+  }
+  void Publish(std::shared_ptr<const delta::Snapshot> snapshot) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    snapshot_ = std::move(snapshot);
+  }
+
   std::unique_ptr<delta::DeltaTable> table_;
-  std::shared_ptr<const delta::Snapshot> snapshot_;
+  std::mutex mutex_;
+  std::shared_ptr<const delta::Snapshot> snapshot_;  // written by one thread at a time
   RecordSchema schema_;
 };
 
@@ -244,6 +268,7 @@ class Ingestor {
               AppIdPrefix(options.group, options.topic) + "dlq/", options.storage) {}
 
   ~Ingestor() {
+    if (inflight_.valid()) inflight_.wait();
     if (consumer_ != nullptr) rd_kafka_destroy(consumer_);
   }
 
@@ -276,19 +301,24 @@ class Ingestor {
                  (pending_messages_ >= options_.max_messages ||
                   pending_bytes_ >= options_.max_bytes ||
                   Seconds(batch_started_) >= options_.max_latency_s);
+      if (inflight_.valid() &&
+          inflight_.wait_for(std::chrono::seconds(0)) == std::future_status::ready) {
+        NL_RETURN_NOT_OK(Collect());
+      }
       if (due) NL_RETURN_NOT_OK(Flush("flush"));
       if (options_.status_interval_s > 0 && Seconds(last_status) >= options_.status_interval_s) {
         StatusLine();
         last_status = std::chrono::steady_clock::now();
       }
-      if (options_.stop_at_end && pending_messages_ == 0 && !assigned_.empty() &&
+      if (options_.stop_at_end && pending_messages_ == 0 && !inflight_.valid() &&
+          !assigned_.empty() &&
           std::all_of(assigned_.begin(), assigned_.end(),
                       [&](int32_t p) { return at_end_.count(p) > 0; })) {
         Log() << "ingest: caught up on every owned partition\n";
         break;
       }
     }
-    NL_RETURN_NOT_OK(Flush("shutdown"));
+    NL_RETURN_NOT_OK(Flush("shutdown", /*wait=*/true));
     rd_kafka_consumer_close(consumer_);
     summary_.seconds = Seconds(start_);
     StatusLine();
@@ -365,7 +395,7 @@ class Ingestor {
       if (!status.ok()) self->callback_status_ = status;
     } else {
       // Revoked: commit what we hold for these partitions before another member takes them.
-      Status status = self->Flush("rebalance");
+      Status status = self->Flush("rebalance", /*wait=*/true);
       if (!status.ok()) self->callback_status_ = status;
       self->assigned_.clear();
       self->at_end_.clear();
@@ -375,6 +405,7 @@ class Ingestor {
 
   // Starts every assigned partition right after the offset the table recorded for it.
   Status Assign(rd_kafka_topic_partition_list_t* partitions) {
+    NL_RETURN_NOT_OK(Collect());
     NL_RETURN_NOT_OK(Retrying("reading the table's offsets", [&] { return data_.Refresh(); }));
     std::ostringstream text;
     assigned_.clear();
@@ -457,69 +488,116 @@ class Ingestor {
     ++dead_rows_.num_rows;
   }
 
-  Status Flush(const char* reason) {
-    if (pending_messages_ == 0) return Status::OK();
-    auto started = std::chrono::steady_clock::now();
-    if (!builder_->new_columns().empty()) {
-      RecordSchema added = builder_->new_columns();
-      NL_RETURN_NOT_OK(Retrying("adding columns", [&] { return data_.AddColumns(added); }));
-      builder_->AcknowledgeNewColumns();
-      Log() << "ingest: schema evolved, " << added.size() << " new column(s)\n";
-    }
-    int64_t now = NowMicros();
-    ColumnBatch rows = builder_->Take(now);
-    ColumnBatch dead = std::move(dead_rows_);
-    dead_rows_ = ColumnBatch();
-    if (dead.num_rows > 0) {
-      for (auto& value : dead.columns[6].ints) value = now;
-    }
+  // One flush: the rows and dead letters of a batch, written and committed off the consuming
+  // thread so that Kafka keeps being read while DuckDB writes Parquet (at most one in flight).
+  struct FlushJob {
+    ColumnBatch rows;
+    ColumnBatch dead;
+    std::vector<std::pair<int32_t, int64_t>> positions;
+    std::vector<std::pair<int32_t, int64_t>> dead_positions;
+    std::map<int32_t, int64_t> high_water;
+    int64_t messages = 0;
+    std::string reason;
+    std::chrono::steady_clock::time_point started;
+    // Outcome.
+    int64_t version = -1;
     int64_t dropped = 0;
-    if (dead.num_rows > 0) {
+  };
+
+  Status RunJob(FlushJob& job) {
+    if (job.dead.num_rows > 0) {
       NL_RETURN_NOT_OK(Retrying("writing dead letters to " + dead_.uri(), [&]() -> Status {
         if (!dead_.opened()) NL_RETURN_NOT_OK(dead_.Open(DeadLetterSchema()));
         int64_t ignored = 0;
-        return dead_.Commit(dead, dead_positions_, "STREAMING UPDATE", &ignored).status();
+        return dead_.Commit(job.dead, job.dead_positions, "STREAMING UPDATE", &ignored).status();
       }));
-      summary_.dead_letters += dead.num_rows;
     }
-    if (rows.num_rows > 0) {
-      int64_t version = -1;
+    if (job.rows.num_rows > 0) {
       NL_RETURN_NOT_OK(Retrying("committing to " + data_.uri(), [&]() -> Status {
-        NL_ASSIGN_OR_RETURN(version, data_.Commit(rows, positions_, "STREAMING UPDATE", &dropped));
+        NL_ASSIGN_OR_RETURN(job.version,
+                            data_.Commit(job.rows, job.positions, "STREAMING UPDATE", &job.dropped));
         return Status::OK();
       }));
-      summary_.rows += rows.num_rows - dropped;
-      summary_.dropped_duplicates += dropped;
-      summary_.last_version = version;
-      summary_.commits++;
     }
-    CommitKafkaOffsets();
-    last_batch_seconds_ = Seconds(started);
-    last_batch_messages_ = pending_messages_;
-    if (options_.status_interval_s <= 0 || std::string(reason) != "flush") {
-      Log() << "ingest: " << reason << ": committed " << (rows.num_rows - dropped) << " rows"
-            << (dead.num_rows ? ", " + std::to_string(dead.num_rows) + " dead letters" : "")
-            << (dropped ? ", dropped " + std::to_string(dropped) + " already committed" : "")
-            << " at version " << summary_.last_version << "\n";
-    }
-    positions_.clear();
-    dead_positions_.clear();
-    pending_messages_ = 0;
-    pending_bytes_ = 0;
     return Status::OK();
   }
 
-  void CommitKafkaOffsets() {
-    if (high_water_.empty()) return;
+  // Waits for the flush in flight, if any, and accounts for it.
+  Status Collect() {
+    if (!inflight_.valid()) return Status::OK();
+    Status status = inflight_.get();
+    std::unique_ptr<FlushJob> job = std::move(inflight_job_);
+    NL_RETURN_NOT_OK(status);
+    summary_.dead_letters += job->dead.num_rows;
+    if (job->rows.num_rows > 0) {
+      summary_.rows += job->rows.num_rows - job->dropped;
+      summary_.dropped_duplicates += job->dropped;
+      summary_.last_version = job->version;
+      summary_.commits++;
+    }
+    CommitKafkaOffsets(job->high_water);
+    last_batch_seconds_ = Seconds(job->started);
+    last_batch_messages_ = job->messages;
+    if (options_.status_interval_s <= 0 || job->reason != "flush") {
+      Log() << "ingest: " << job->reason << ": committed " << (job->rows.num_rows - job->dropped)
+            << " rows"
+            << (job->dead.num_rows ? ", " + std::to_string(job->dead.num_rows) + " dead letters"
+                                   : "")
+            << (job->dropped ? ", dropped " + std::to_string(job->dropped) + " already committed"
+                             : "")
+            << " at version " << summary_.last_version << "\n";
+    }
+    return Status::OK();
+  }
+
+  // Hands the buffered batch to a flush job. With `wait`, returns only when everything buffered
+  // is committed (rebalance, shutdown).
+  Status Flush(const char* reason, bool wait = false) {
+    NL_RETURN_NOT_OK(Collect());
+    if (pending_messages_ > 0) {
+      if (!builder_->new_columns().empty()) {
+        RecordSchema added = builder_->new_columns();
+        NL_RETURN_NOT_OK(Retrying("adding columns", [&] { return data_.AddColumns(added); }));
+        builder_->AcknowledgeNewColumns();
+        Log() << "ingest: schema evolved, " << added.size() << " new column(s)\n";
+      }
+      auto job = std::make_unique<FlushJob>();
+      job->started = std::chrono::steady_clock::now();
+      int64_t now = NowMicros();
+      job->rows = builder_->Take(now);
+      job->dead = std::move(dead_rows_);
+      dead_rows_ = ColumnBatch();
+      if (job->dead.num_rows > 0) {
+        for (auto& value : job->dead.columns[6].ints) value = now;
+      }
+      job->positions = std::move(positions_);
+      job->dead_positions = std::move(dead_positions_);
+      job->high_water = std::move(high_water_);
+      job->messages = pending_messages_;
+      job->reason = reason;
+      positions_.clear();
+      dead_positions_.clear();
+      high_water_.clear();
+      pending_messages_ = 0;
+      pending_bytes_ = 0;
+      FlushJob* raw = job.get();
+      inflight_job_ = std::move(job);
+      inflight_ = std::async(std::launch::async, [this, raw] { return RunJob(*raw); });
+    }
+    if (wait) return Collect();
+    return Status::OK();
+  }
+
+  void CommitKafkaOffsets(const std::map<int32_t, int64_t>& high_water) {
+    if (high_water.empty()) return;
     rd_kafka_topic_partition_list_t* offsets =
-        rd_kafka_topic_partition_list_new(static_cast<int>(high_water_.size()));
-    for (const auto& [partition, offset] : high_water_) {
+        rd_kafka_topic_partition_list_new(static_cast<int>(high_water.size()));
+    for (const auto& [partition, offset] : high_water) {
       rd_kafka_topic_partition_list_add(offsets, options_.topic.c_str(), partition)->offset =
           offset + 1;
     }
     rd_kafka_commit(consumer_, offsets, 1);  // async; only for lag monitoring
     rd_kafka_topic_partition_list_destroy(offsets);
-    high_water_.clear();
   }
 
   void StatusLine() {
@@ -549,6 +627,8 @@ class Ingestor {
   rd_kafka_t* consumer_ = nullptr;
   std::unique_ptr<BatchBuilder> builder_;
   ColumnBatch dead_rows_;
+  std::future<Status> inflight_;
+  std::unique_ptr<FlushJob> inflight_job_;
   std::vector<std::pair<int32_t, int64_t>> positions_;
   std::vector<std::pair<int32_t, int64_t>> dead_positions_;
   std::map<int32_t, int64_t> high_water_;
