@@ -8,24 +8,16 @@ Arrow before the clock starts, which favours delta-rs).
 """
 import argparse
 import os
+import sys
 import statistics
 import time
 
 import pyarrow.parquet as pq
 from deltalake import DeltaTable, write_deltalake
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from lake_storage import storage_options  # noqa: E402
 
-def storage_options(uri):
-    if not uri.startswith("s3://"):
-        return None
-    return {
-        "AWS_ENDPOINT_URL": os.environ.get("NEURALAKE_S3_ENDPOINT", "http://127.0.0.1:9000"),
-        "AWS_ACCESS_KEY_ID": os.environ.get("NEURALAKE_S3_ACCESS_KEY", "minioadmin"),
-        "AWS_SECRET_ACCESS_KEY": os.environ.get("NEURALAKE_S3_SECRET_KEY", "minioadmin"),
-        "AWS_REGION": "us-east-1",
-        "AWS_ALLOW_HTTP": "true",
-        "AWS_S3_ALLOW_UNSAFE_RENAME": "true",
-    }
 
 
 def main():

@@ -8,6 +8,7 @@ settings as `neuralake ingest` (max messages / max latency). Reads a topic that 
 import argparse
 import json
 import os
+import sys
 import time
 import uuid
 
@@ -15,16 +16,9 @@ import pyarrow as pa
 from confluent_kafka import Consumer
 from deltalake import write_deltalake
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from lake_storage import storage_options  # noqa: E402
 
-def storage_options():
-    return {
-        "AWS_ENDPOINT_URL": os.environ.get("NEURALAKE_S3_ENDPOINT", "http://127.0.0.1:9000"),
-        "AWS_ACCESS_KEY_ID": os.environ.get("NEURALAKE_S3_ACCESS_KEY", "minioadmin"),
-        "AWS_SECRET_ACCESS_KEY": os.environ.get("NEURALAKE_S3_SECRET_KEY", "minioadmin"),
-        "AWS_REGION": "us-east-1",
-        "AWS_ALLOW_HTTP": "true",
-        "AWS_S3_ALLOW_UNSAFE_RENAME": "true",
-    }
 
 
 def main():
@@ -36,7 +30,7 @@ def main():
     parser.add_argument("--max-latency", type=float, default=2.0)
     parser.add_argument("--brokers", default="127.0.0.1:9092")
     args = parser.parse_args()
-    options = storage_options() if args.table.startswith("s3://") else None
+    options = storage_options(args.table)
     # The same fetch sizing as neuralake ingest, so both read Kafka equally fast.
     consumer = Consumer({"bootstrap.servers": args.brokers, "group.id": f"peer-{uuid.uuid4().hex}",
                          "auto.offset.reset": "earliest", "enable.auto.commit": False,

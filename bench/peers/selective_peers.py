@@ -15,7 +15,8 @@ import duckdb
 import polars as pl
 
 sys.path.insert(0, os.path.dirname(__file__))
-from tpch_peers import run_suite, storage_options  # noqa: E402
+from lake_storage import storage_options  # noqa: E402
+from tpch_peers import run_suite  # noqa: E402
 
 
 def main():
@@ -33,7 +34,7 @@ def main():
         queries.append((os.path.splitext(os.path.basename(path))[0], sql))
 
     out = []
-    minio = pl.SQLContext({"events": pl.scan_delta(args.minio, storage_options=storage_options())})
+    minio = pl.SQLContext({"events": pl.scan_delta(args.minio, storage_options=storage_options(args.minio))})
     out.append(run_suite("polars-delta-minio", queries, lambda q: minio.execute(q).collect(),
                          args.runs))
     local = pl.SQLContext({"events": pl.scan_delta(args.local)})

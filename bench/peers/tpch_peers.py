@@ -18,17 +18,10 @@ import time
 import duckdb
 import polars as pl
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from lake_storage import storage_options  # noqa: E402
+
 TABLES = ["region", "nation", "supplier", "part", "partsupp", "customer", "orders", "lineitem"]
-
-
-def storage_options():
-    return {
-        "AWS_ENDPOINT_URL": os.environ.get("NEURALAKE_S3_ENDPOINT", "http://127.0.0.1:9000"),
-        "AWS_ACCESS_KEY_ID": os.environ.get("NEURALAKE_S3_ACCESS_KEY", "minioadmin"),
-        "AWS_SECRET_ACCESS_KEY": os.environ.get("NEURALAKE_S3_SECRET_KEY", "minioadmin"),
-        "AWS_REGION": "us-east-1",
-        "AWS_ALLOW_HTTP": "true",
-    }
 
 
 def timed(fn, runs):
@@ -97,7 +90,7 @@ def main():
                          lambda sql: parquet_ctx.execute(sql).collect(), args.runs))
 
     if args.delta_root:
-        options = storage_options() if args.delta_root.startswith("s3://") else None
+        options = storage_options(args.delta_root)
         delta_ctx = pl.SQLContext({
             t: pl.scan_delta(f"{args.delta_root}/{t}", storage_options=options) for t in TABLES})
         out.append(run_suite("polars-delta", queries,

@@ -5,6 +5,7 @@
 
 #include <simdjson.h>
 
+#include "neuralake/common/time.h"
 #include "neuralake/delta/schema.h"
 #include "neuralake/gen/dataset.h"
 
@@ -14,34 +15,11 @@ using engine::ColumnKind;
 
 namespace {
 
-int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2;
-  const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const unsigned yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<int64_t>(doe) - 719468;
-}
-
-bool Digits(std::string_view text, size_t pos, size_t count, int64_t* out) {
-  if (pos + count > text.size()) return false;
-  int64_t value = 0;
-  for (size_t i = 0; i < count; ++i) {
-    char c = text[pos + i];
-    if (!std::isdigit(static_cast<unsigned char>(c))) return false;
-    value = value * 10 + (c - '0');
-  }
-  *out = value;
-  return true;
-}
-
 std::optional<int64_t> ParseDateDays(std::string_view text) {
-  int64_t y, m, d;
-  if (text.size() < 10 || !Digits(text, 0, 4, &y) || text[4] != '-' || !Digits(text, 5, 2, &m) ||
-      text[7] != '-' || !Digits(text, 8, 2, &d) || m < 1 || m > 12 || d < 1 || d > 31) {
-    return std::nullopt;
-  }
-  return DaysFromCivil(y, static_cast<unsigned>(m), static_cast<unsigned>(d));
+  if (text.size() != 10) return std::nullopt;
+  auto micros = ParseUtcTimestampMicros(text);
+  if (!micros) return std::nullopt;
+  return *micros / 86'400'000'000;
 }
 
 const char* DeltaTypeOf(ColumnKind kind) {
@@ -95,31 +73,7 @@ struct Cell {
 }  // namespace
 
 std::optional<int64_t> ParseTimestampMicros(std::string_view text) {
-  auto days = ParseDateDays(text);
-  if (!days) return std::nullopt;
-  int64_t hour = 0, minute = 0, second = 0, micros = 0;
-  size_t pos = 10;
-  if (pos < text.size() && (text[pos] == 'T' || text[pos] == ' ')) {
-    if (!Digits(text, pos + 1, 2, &hour) || text.size() < pos + 9 || text[pos + 3] != ':' ||
-        !Digits(text, pos + 4, 2, &minute) || text[pos + 6] != ':' ||
-        !Digits(text, pos + 7, 2, &second)) {
-      return std::nullopt;
-    }
-    pos += 9;
-    if (pos < text.size() && text[pos] == '.') {
-      ++pos;
-      int64_t scale = 100'000;
-      while (pos < text.size() && std::isdigit(static_cast<unsigned char>(text[pos]))) {
-        micros += (text[pos] - '0') * scale;
-        scale /= 10;
-        ++pos;
-      }
-    }
-    if (hour > 23 || minute > 59 || second > 60) return std::nullopt;
-  }
-  std::string_view zone = text.substr(pos);
-  if (!zone.empty() && zone != "Z" && zone != "+00:00" && zone != "+00") return std::nullopt;
-  return ((*days * 24 + hour) * 60 + minute) * 60'000'000 + second * 1'000'000 + micros;
+  return ParseUtcTimestampMicros(text);
 }
 
 RecordSchema WithKafkaColumns(RecordSchema payload) {

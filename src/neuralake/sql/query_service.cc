@@ -5,6 +5,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "neuralake/common/time.h"
+
 #include "neuralake/delta/schema.h"
 #include "neuralake/delta/snapshot.h"
 #include "neuralake/delta/table.h"
@@ -14,15 +16,6 @@ namespace neuralake::sql {
 using nlohmann::json;
 
 namespace {
-
-int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2;
-  const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const unsigned yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<int64_t>(doe) - 719468;
-}
 
 std::string PhysicalName(const delta::StructField& field, delta::ColumnMappingMode mode) {
   if (mode != delta::ColumnMappingMode::kNone && field.metadata.is_object()) {
@@ -41,56 +34,12 @@ std::optional<std::string> StatText(const json& value) {
 }  // namespace
 
 Result<int64_t> ParseTimestampMs(std::string_view text) {
-  auto bad = [&]() {
+  auto micros = ParseUtcTimestampMicros(text);
+  if (!micros) {
     return Status::Invalid("timestamp '" + std::string(text) +
                            "' is not YYYY-MM-DD[ HH:MM:SS[.fff]] (UTC)");
-  };
-  size_t pos = 0;
-  auto number = [&](size_t digits, int64_t* out) {
-    if (pos + digits > text.size()) return false;
-    int64_t value = 0;
-    for (size_t i = 0; i < digits; ++i) {
-      char c = text[pos + i];
-      if (!std::isdigit(static_cast<unsigned char>(c))) return false;
-      value = value * 10 + (c - '0');
-    }
-    pos += digits;
-    *out = value;
-    return true;
-  };
-  auto expect = [&](char c) {
-    if (pos < text.size() && text[pos] == c) {
-      ++pos;
-      return true;
-    }
-    return false;
-  };
-  int64_t year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0, millis = 0;
-  if (!number(4, &year) || !expect('-') || !number(2, &month) || !expect('-') || !number(2, &day)) {
-    return bad();
   }
-  if (month < 1 || month > 12 || day < 1 || day > 31) return bad();
-  if (pos < text.size() && (text[pos] == ' ' || text[pos] == 'T')) {
-    ++pos;
-    if (!number(2, &hour) || !expect(':') || !number(2, &minute)) return bad();
-    if (expect(':')) {
-      if (!number(2, &second)) return bad();
-      if (expect('.')) {
-        int64_t scale = 100;
-        while (pos < text.size() && std::isdigit(static_cast<unsigned char>(text[pos]))) {
-          millis += (text[pos] - '0') * scale;
-          scale /= 10;
-          ++pos;
-        }
-      }
-    }
-    if (hour > 23 || minute > 59 || second > 60) return bad();
-  }
-  if (expect('Z') || (text.substr(pos) == "+00:00" && (pos = text.size()))) {
-  }
-  if (pos != text.size()) return bad();
-  int64_t days = DaysFromCivil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
-  return ((days * 24 + hour) * 60 + minute) * 60'000 + second * 1000 + millis;
+  return *micros / 1000;
 }
 
 // ---- snapshot cache ----

@@ -1,0 +1,68 @@
+#include "neuralake/common/time.h"
+
+#include <cctype>
+
+namespace neuralake {
+
+int64_t DaysFromCivil(int64_t year, unsigned month, unsigned day) {
+  year -= month <= 2;
+  const int64_t era = (year >= 0 ? year : year - 399) / 400;
+  const unsigned yoe = static_cast<unsigned>(year - era * 400);
+  const unsigned doy = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + static_cast<int64_t>(doe) - 719468;
+}
+
+namespace {
+
+bool Digits(std::string_view text, size_t pos, size_t count, int64_t* out) {
+  if (pos + count > text.size()) return false;
+  int64_t value = 0;
+  for (size_t i = 0; i < count; ++i) {
+    char c = text[pos + i];
+    if (!std::isdigit(static_cast<unsigned char>(c))) return false;
+    value = value * 10 + (c - '0');
+  }
+  *out = value;
+  return true;
+}
+
+}  // namespace
+
+std::optional<int64_t> ParseUtcTimestampMicros(std::string_view text) {
+  int64_t year, month, day;
+  if (!Digits(text, 0, 4, &year) || text.size() < 10 || text[4] != '-' ||
+      !Digits(text, 5, 2, &month) || text[7] != '-' || !Digits(text, 8, 2, &day) || month < 1 ||
+      month > 12 || day < 1 || day > 31) {
+    return std::nullopt;
+  }
+  int64_t hour = 0, minute = 0, second = 0, micros = 0;
+  size_t pos = 10;
+  if (pos < text.size() && (text[pos] == 'T' || text[pos] == ' ')) {
+    if (!Digits(text, pos + 1, 2, &hour) || pos + 3 >= text.size() || text[pos + 3] != ':' ||
+        !Digits(text, pos + 4, 2, &minute)) {
+      return std::nullopt;
+    }
+    pos += 6;
+    if (pos < text.size() && text[pos] == ':') {
+      if (!Digits(text, pos + 1, 2, &second)) return std::nullopt;
+      pos += 3;
+      if (pos < text.size() && text[pos] == '.') {
+        ++pos;
+        int64_t scale = 100'000;
+        while (pos < text.size() && std::isdigit(static_cast<unsigned char>(text[pos]))) {
+          micros += (text[pos] - '0') * scale;
+          scale /= 10;
+          ++pos;
+        }
+      }
+    }
+    if (hour > 23 || minute > 59 || second > 60) return std::nullopt;
+  }
+  std::string_view zone = text.substr(pos);
+  if (!zone.empty() && zone != "Z" && zone != "+00:00" && zone != "+00") return std::nullopt;
+  int64_t days = DaysFromCivil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
+  return ((days * 24 + hour) * 60 + minute) * 60'000'000 + second * 1'000'000 + micros;
+}
+
+}  // namespace neuralake
