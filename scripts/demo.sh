@@ -116,23 +116,36 @@ echo "reading a file outside the catalog refused as expected: $(head -1 "$WORK/e
 step "8. Streaming ingestion: Kafka producer -> 2 ingest processes -> Bronze Delta table, exactly once"
 TOPIC=demo-events-$(date +%s)-$$
 BRONZE=$BASE/bronze
-run "$NL" produce --topic "$TOPIC" --count 100000 --schema events --key user_id
-# Two members of one consumer group share the topic's 4 partitions; each exits once caught up.
-"$NL" ingest --topic "$TOPIC" --table "$BRONZE" --schema events --group "demo-$$" \
-  --max-latency 500ms --stop-at-end --status-interval 60s >"$WORK/ingest1.log" 2>&1 &
-ingest1=$!
-run "$NL" ingest --topic "$TOPIC" --table "$BRONZE" --schema events --group "demo-$$" \
-  --max-latency 500ms --stop-at-end --status-interval 60s
-wait $ingest1
-tail -1 "$WORK/ingest1.log"
-# Bad messages go to a dead-letter table; good ones are not held back.
-printf 'not json\n{"event_id": "seven"}\n' > "$WORK/bad.txt"
-run "$NL" produce --topic "$TOPIC" --from-file "$WORK/bad.txt"
-run "$NL" ingest --topic "$TOPIC" --table "$BRONZE" --group "demo-$$" --stop-at-end --status-interval 60s
 cat >> "$CATALOG" <<YAML
       bronze: {type: delta, uri: "$BRONZE", description: "Kafka -> Bronze, exactly once"}
       bronze_dead_letters: {type: delta, uri: "${BRONZE}_dead_letters"}
 YAML
+# The first 1,000 messages create the topic (4 partitions, the broker default).
+run "$NL" produce --topic "$TOPIC" --count 1000 --schema events --key user_id
+# Two members of one consumer group share the partitions (started as services would be).
+for member in 1 2; do
+  "$NL" ingest --topic "$TOPIC" --table "$BRONZE" --schema events --group "demo-$$" \
+    --max-latency 500ms --status-interval 60s >"$WORK/ingest$member.log" 2>&1 &
+  eval "ingest$member=\$!"
+done
+for _ in $(seq 1 60); do
+  [ "$(cat "$WORK"/ingest[12].log | grep -c 'assigned partitions [0-9]')" -ge 2 ] && break
+  sleep 0.5
+done
+run "$NL" produce --topic "$TOPIC" --count 99000 --first-row 1000 --schema events --key user_id
+for _ in $(seq 1 120); do
+  n=$("$NL" sql --catalog "$CATALOG" --quiet --format csv "SELECT count(*) FROM demo.bronze" 2>/dev/null | tail -1)
+  [ "${n:-0}" -ge 100000 ] && break
+  sleep 0.5
+done
+kill -TERM "$ingest1" "$ingest2"; wait "$ingest1" "$ingest2"
+for member in 1 2; do
+  echo "ingest process $member:"; grep -E "assigned|^ingested" "$WORK/ingest$member.log" | sed 's/^/  /'
+done
+# Bad messages go to a dead-letter table; good ones are not held back.
+printf 'not json\n{"event_id": "seven"}\n' > "$WORK/bad.txt"
+run "$NL" produce --topic "$TOPIC" --from-file "$WORK/bad.txt"
+run "$NL" ingest --topic "$TOPIC" --table "$BRONZE" --group "demo-$$" --stop-at-end --status-interval 60s
 run "$NL" sql --catalog "$CATALOG" \
   "SELECT count(*) AS rows, count(DISTINCT event_id) AS distinct_events,
           count(DISTINCT _kafka_partition) AS partitions FROM demo.bronze"

@@ -163,6 +163,10 @@ def test_bad_messages_go_to_the_dead_letter_table(tmp_path):
     errors = " ".join(",".join(row[2:]) for row in dead)
     assert "not valid JSON" in errors and "field 'event_id'" in errors
     assert "not a JSON object" in errors
+    # The data table's offsets cover the dead letters too: a restart reads nothing again.
+    again = run("ingest", "--topic", topic, "--table", table, "--stop-at-end").stdout
+    assert "ingested 0 rows from 0 messages (0 dead letters" in again, again
+    assert len(sql(tmp_path, table + "_dead_letters", "SELECT 1 FROM t.bronze")) == 4
 
 
 def test_missing_table_without_schema_is_refused(tmp_path):

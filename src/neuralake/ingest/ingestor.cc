@@ -138,6 +138,10 @@ class Target {
   }
 
   bool opened() { return Current() != nullptr; }
+  int64_t version() {
+    auto current = Current();
+    return current ? current->version : -1;
+  }
   const RecordSchema& schema() const { return schema_; }
   delta::DeltaTable& table() { return *table_; }
   const std::string& uri() const { return uri_; }
@@ -178,47 +182,61 @@ class Target {
 
   // Commits `batch` (rows tagged by `positions`) with one txn per partition. Rows at or below the
   // table's recorded offset for their partition are dropped first (counted in `dropped`).
-  Result<int64_t> Commit(const ColumnBatch& batch,
-                         const std::vector<std::pair<int32_t, int64_t>>& positions,
-                         const std::string& operation, int64_t* dropped) {
+  // `consumed` lists offsets of the same batch that produced no row here (dead letters): they
+  // advance the txn too, so that the table's offsets cover every message consumed. Returns the
+  // committed version, or nullopt when there was nothing new to commit.
+  Result<std::optional<int64_t>> Commit(
+      const ColumnBatch& batch, const std::vector<std::pair<int32_t, int64_t>>& positions,
+      const std::vector<std::pair<int32_t, int64_t>>& consumed, const std::string& operation,
+      int64_t* dropped) {
     for (int attempt = 1;; ++attempt) {
       NL_RETURN_NOT_OK(Refresh());
       std::vector<bool> keep(positions.size(), true);
       std::map<int32_t, int64_t> last;
       int64_t kept = 0;
       std::map<int32_t, std::optional<int64_t>> recorded_by_partition;
-      for (const auto& position : positions) {
-        if (!recorded_by_partition.count(position.first)) {
-          recorded_by_partition[position.first] = RecordedOffset(position.first);
+      for (const auto* list : {&positions, &consumed}) {
+        for (const auto& position : *list) {
+          if (!recorded_by_partition.count(position.first)) {
+            recorded_by_partition[position.first] = RecordedOffset(position.first);
+          }
         }
       }
-      for (size_t row = 0; row < positions.size(); ++row) {
-        auto [partition, offset] = positions[row];
+      auto is_new = [&](int32_t partition, int64_t offset) {
         const auto& recorded = recorded_by_partition[partition];
-        if (recorded && offset <= *recorded) {
+        if (recorded && offset <= *recorded) return false;
+        auto it = last.find(partition);
+        if (it == last.end() || it->second < offset) last[partition] = offset;
+        return true;
+      };
+      for (size_t row = 0; row < positions.size(); ++row) {
+        if (is_new(positions[row].first, positions[row].second)) {
+          ++kept;
+        } else {
           keep[row] = false;
-          continue;
         }
-        last[partition] = std::max(last.count(partition) ? last[partition] : offset, offset);
-        ++kept;
       }
+      for (const auto& [partition, offset] : consumed) is_new(partition, offset);
       *dropped = static_cast<int64_t>(positions.size()) - kept;
       auto current = Current();
-      if (kept == 0) return current->version;
-      NL_ASSIGN_OR_RETURN(engine::Engine * engine, table_->GetEngine());
-      ColumnBatch rows = kept == static_cast<int64_t>(positions.size()) ? ColumnBatch()
-                                                                        : FilterRows(batch, keep);
-      const ColumnBatch& source = rows.columns.empty() ? batch : rows;
-      std::string staging = "neuralake_ingest_" + std::to_string(reinterpret_cast<uintptr_t>(this));
-      NL_RETURN_NOT_OK(engine->LoadBatches(staging, {&source}));
-      auto adds = delta::WriteFiles(*table_, *current,
-                                    delta::DataSource::FromQuery("SELECT * FROM " + staging),
-                                    int64_t{1} << 62);
-      (void)engine->DropTable(staging);
-      if (!adds.ok()) return adds.status();
+      if (last.empty()) return std::optional<int64_t>();
       delta::Transaction transaction(&table_->log(), current);
       transaction.SetOperation(operation, {{"outputMode", "Append"}});
-      for (auto& add : *adds) transaction.AddAction(std::move(add));
+      if (kept > 0) {
+        NL_ASSIGN_OR_RETURN(engine::Engine * engine, table_->GetEngine());
+        ColumnBatch rows = kept == static_cast<int64_t>(positions.size()) ? ColumnBatch()
+                                                                          : FilterRows(batch, keep);
+        const ColumnBatch& source = rows.columns.empty() ? batch : rows;
+        std::string staging =
+            "neuralake_ingest_" + std::to_string(reinterpret_cast<uintptr_t>(this));
+        NL_RETURN_NOT_OK(engine->LoadBatches(staging, {&source}));
+        auto adds = delta::WriteFiles(*table_, *current,
+                                      delta::DataSource::FromQuery("SELECT * FROM " + staging),
+                                      int64_t{1} << 62);
+        (void)engine->DropTable(staging);
+        if (!adds.ok()) return adds.status();
+        for (auto& add : *adds) transaction.AddAction(std::move(add));
+      }
       int64_t now_ms = NowMicros() / 1000;
       for (const auto& [partition, offset] : last) {
         transaction.AddAction(
@@ -232,7 +250,7 @@ class Target {
       auto committed = transaction.Commit(options);
       if (committed.ok()) {
         Publish(committed->snapshot);
-        return committed->version;
+        return std::optional<int64_t>(committed->version);
       }
       // A rival committed the same partition (rebalance race): re-check offsets and retry.
       if (!committed.status().IsConflict() || attempt >= 10) return committed.status();
@@ -281,6 +299,7 @@ class Ingestor {
     }
     NL_RETURN_NOT_OK(Retrying("opening table " + options_.table_uri,
                               [&] { return data_.Open(declared); }));
+    summary_.last_version = data_.version();
     builder_ = std::make_unique<BatchBuilder>(data_.schema(), options_.renames,
                                               options_.evolve_schema);
     NL_RETURN_NOT_OK(StartConsumer());
@@ -361,6 +380,7 @@ class Ingestor {
         {"enable.partition.eof", "true"},
         {"partition.assignment.strategy", "range"},
         {"session.timeout.ms", "10000"},
+        {"topic.metadata.refresh.interval.ms", "2000"},  // notice a topic created later
         {"fetch.max.bytes", "134217728"},
         {"max.partition.fetch.bytes", "33554432"},
         {"receive.message.max.bytes", "200000000"},
@@ -500,25 +520,26 @@ class Ingestor {
     std::string reason;
     std::chrono::steady_clock::time_point started;
     // Outcome.
-    int64_t version = -1;
+    std::optional<int64_t> version;
     int64_t dropped = 0;
+    int64_t dead_dropped = 0;
   };
 
   Status RunJob(FlushJob& job) {
     if (job.dead.num_rows > 0) {
       NL_RETURN_NOT_OK(Retrying("writing dead letters to " + dead_.uri(), [&]() -> Status {
         if (!dead_.opened()) NL_RETURN_NOT_OK(dead_.Open(DeadLetterSchema()));
-        int64_t ignored = 0;
-        return dead_.Commit(job.dead, job.dead_positions, "STREAMING UPDATE", &ignored).status();
+        return dead_.Commit(job.dead, job.dead_positions, {}, "STREAMING UPDATE",
+                            &job.dead_dropped).status();
       }));
     }
-    if (job.rows.num_rows > 0) {
-      NL_RETURN_NOT_OK(Retrying("committing to " + data_.uri(), [&]() -> Status {
-        NL_ASSIGN_OR_RETURN(job.version,
-                            data_.Commit(job.rows, job.positions, "STREAMING UPDATE", &job.dropped));
-        return Status::OK();
-      }));
-    }
+    // The data table's txn covers every consumed offset, dead letters included: it is where a
+    // restarted consumer resumes.
+    NL_RETURN_NOT_OK(Retrying("committing to " + data_.uri(), [&]() -> Status {
+      NL_ASSIGN_OR_RETURN(job.version, data_.Commit(job.rows, job.positions, job.dead_positions,
+                                                    "STREAMING UPDATE", &job.dropped));
+      return Status::OK();
+    }));
     return Status::OK();
   }
 
@@ -528,11 +549,11 @@ class Ingestor {
     Status status = inflight_.get();
     std::unique_ptr<FlushJob> job = std::move(inflight_job_);
     NL_RETURN_NOT_OK(status);
-    summary_.dead_letters += job->dead.num_rows;
-    if (job->rows.num_rows > 0) {
-      summary_.rows += job->rows.num_rows - job->dropped;
-      summary_.dropped_duplicates += job->dropped;
-      summary_.last_version = job->version;
+    summary_.dead_letters += job->dead.num_rows - job->dead_dropped;
+    summary_.rows += job->rows.num_rows - job->dropped;
+    summary_.dropped_duplicates += job->dropped + job->dead_dropped;
+    if (job->version) {
+      summary_.last_version = *job->version;
       summary_.commits++;
     }
     CommitKafkaOffsets(job->high_water);
@@ -541,8 +562,10 @@ class Ingestor {
     if (options_.status_interval_s <= 0 || job->reason != "flush") {
       Log() << "ingest: " << job->reason << ": committed " << (job->rows.num_rows - job->dropped)
             << " rows"
-            << (job->dead.num_rows ? ", " + std::to_string(job->dead.num_rows) + " dead letters"
-                                   : "")
+            << (job->dead.num_rows
+                    ? ", " + std::to_string(job->dead.num_rows - job->dead_dropped) +
+                          " dead letters"
+                    : "")
             << (job->dropped ? ", dropped " + std::to_string(job->dropped) + " already committed"
                              : "")
             << " at version " << summary_.last_version << "\n";
