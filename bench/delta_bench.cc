@@ -101,8 +101,31 @@ int main(int argc, char** argv) {
   app.add_option("--commits", commits, "commits in the long-log table (checkpoint every 100)");
   app.add_option("--latency-commits", latency_commits, "commits timed for latency");
   app.add_option("--append-parquet", append_parquet, "Parquet file to append (throughput)");
+  std::vector<std::string> load_only;
+  app.add_option("--load-only", load_only,
+                 "only time snapshot loads of these existing tables (e.g. an earlier long-log)");
   CLI11_PARSE(app, argc, argv);
   storage::StorageOptions storage = testing::LocalServiceStorageOptions();
+  if (!load_only.empty()) {
+    for (const std::string& uri : load_only) {
+      std::vector<double> loads;
+      size_t files = 0;
+      for (int run = 0; run < 11; ++run) {
+        delta::TableOptions options;
+        options.storage = storage;
+        auto start = Clock::now();
+        auto fresh = delta::DeltaTable::Open(uri, options);
+        if (!fresh.ok()) Die(fresh.status(), "open");
+        auto snapshot = (*fresh)->LoadSnapshot();
+        loads.push_back(Ms(Clock::now() - start));
+        if (!snapshot.ok()) Die(snapshot.status(), "load");
+        files = (*snapshot)->files.size();
+      }
+      std::printf("load %s: median %.1f ms, min %.1f ms (%zu active files)\n", uri.c_str(),
+                  Percentile(loads, 0.5), Percentile(loads, 0.0), files);
+    }
+    return 0;
+  }
 
   std::printf("== commit latency (%d blind appends, put-if-absent of the JSON commit)\n",
               latency_commits);

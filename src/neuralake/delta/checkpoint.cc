@@ -63,6 +63,102 @@ constexpr int64_t kDayMs = 86'400'000;
 
 }  // namespace
 
+namespace {
+
+// The add actions of a checkpoint, read as typed columns: most of a checkpoint is adds and most
+// of an add is its stats string, which the generic path would escape into JSON (DuckDB's to_json)
+// and parse back (nlohmann) for nothing. Adds with tags or a deletion vector — rare — still go
+// through the generic JSON path. Column presence follows the checkpoint's schema.
+Status ReadCheckpointAdds(engine::Engine& engine, const std::string& files, const std::string& key,
+                          std::vector<Action>* actions) {
+  auto type = engine.Query("SELECT typeof(add) FROM read_parquet([" + files +
+                           "], union_by_name = true, hive_partitioning = false) LIMIT 1");
+  if (!type.ok()) return Status::OK();  // no add column: the generic path reads everything
+  if (type->rows.empty() || !type->rows[0][0]) return Status::OK();
+  const std::string& add_type = *type->rows[0][0];
+  if (add_type.rfind("STRUCT(", 0) != 0) return Status::OK();  // no add column at all
+  auto has = [&](const char* field) {
+    return add_type.find(std::string("(") + field + " ") != std::string::npos ||
+           add_type.find(std::string(", ") + field + " ") != std::string::npos;
+  };
+  auto optional = [&](const char* field, bool json_text) {
+    if (!has(field)) return std::string("NULL");
+    return json_text ? "to_json(add." + std::string(field) + ")" : "add." + std::string(field);
+  };
+  std::string needs_generic = "false";
+  if (has("tags")) needs_generic += " OR add.tags IS NOT NULL";
+  if (has("deletionVector")) needs_generic += " OR add.deletionVector IS NOT NULL";
+  std::string sql =
+      "SELECT add.path, add.size, add.modificationTime, add.dataChange, " +
+      optional("stats", false) + ", " + optional("partitionValues", true) + ", " +
+      optional("baseRowId", false) + ", " + optional("defaultRowCommitVersion", false) + ", " +
+      optional("clusteringProvider", false) + ", CASE WHEN " + needs_generic +
+      " THEN to_json(add) END FROM read_parquet([" + files +
+      "], union_by_name = true, hive_partitioning = false) WHERE add IS NOT NULL";
+  auto rows = engine.Query(sql);
+  if (!rows.ok()) return rows.status();
+  auto corrupt = [&](size_t row, const std::string& message) {
+    return Status::Corrupt("checkpoint " + key + " add row " + std::to_string(row + 1) + ": " +
+                           message);
+  };
+  auto to_int = [](const std::optional<std::string>& cell) -> std::optional<int64_t> {
+    if (!cell) return std::nullopt;
+    return std::stoll(*cell);
+  };
+  actions->reserve(actions->size() + rows->rows.size());
+  for (size_t i = 0; i < rows->rows.size(); ++i) {
+    const auto& r = rows->rows[i];
+    if (r[9]) {
+      nlohmann::json value;
+      try {
+        value = nlohmann::json::object({{"add", nlohmann::json::parse(*r[9])}});
+      } catch (const std::exception& error) {
+        return corrupt(i, error.what());
+      }
+      auto action = ActionFromJson(value);
+      if (!action.ok()) return corrupt(i, action.status().message());
+      actions->push_back(std::move(action).value());
+      continue;
+    }
+    if (!r[0]) return corrupt(i, "add.path is missing");
+    AddFile add;
+    auto decoded = DecodePath(*r[0]);
+    if (!decoded.ok()) return corrupt(i, "add.path: " + decoded.status().message());
+    add.path = std::move(decoded).value();
+    try {
+      add.size = to_int(r[1]).value_or(0);
+      add.modification_time = to_int(r[2]).value_or(0);
+      add.base_row_id = to_int(r[6]);
+      add.default_row_commit_version = to_int(r[7]);
+    } catch (const std::exception&) {
+      return corrupt(i, "a numeric field does not parse");
+    }
+    add.data_change = !r[3] || *r[3] == "true";
+    add.stats = r[4];
+    add.clustering_provider = r[8];
+    if (r[5] && *r[5] != "{}") {
+      nlohmann::json values = nlohmann::json::parse(*r[5], nullptr, false);
+      if (!values.is_object()) return corrupt(i, "partitionValues is not an object");
+      for (auto it = values.begin(); it != values.end(); ++it) {
+        const auto& v = it.value();
+        std::string text = v.is_null()     ? std::string()
+                           : v.is_string() ? v.get<std::string>()
+                                           : v.dump();
+        // The protocol: an empty string is a null partition value.
+        if (text.empty()) {
+          add.partition_values[it.key()] = std::nullopt;
+        } else {
+          add.partition_values[it.key()] = std::move(text);
+        }
+      }
+    }
+    actions->push_back(std::move(add));
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
 Result<std::vector<Action>> ReadCheckpointActions(engine::Engine& engine, const DeltaTable& table,
                                                   const CheckpointFiles& files) {
   if (files.files.empty()) return std::vector<Action>{};
@@ -71,15 +167,22 @@ Result<std::vector<Action>> ReadCheckpointActions(engine::Engine& engine, const 
     if (!list.empty()) list += ", ";
     list += engine::Engine::QuoteLiteral(table.DataFileUri(file.key));
   }
+  const std::string& key = files.files.front().key;
+  std::vector<Action> actions;
+  Status adds = ReadCheckpointAdds(engine, list, key, &actions);
+  if (!adds.ok()) {
+    return Status::Corrupt("cannot read checkpoint " + key + ": " + adds.message());
+  }
+  bool adds_read = !actions.empty();
+  // Everything else (protocol, metaData, txn, remove, domainMetadata, ...) through JSON.
   std::string sql = "SELECT to_json(checkpoint_row) FROM read_parquet([" + list +
                     "], union_by_name = true, hive_partitioning = false) AS checkpoint_row";
+  if (adds_read) sql += " WHERE checkpoint_row.add IS NULL";
   auto rows = engine.Query(sql);
   if (!rows.ok()) {
-    return Status::Corrupt("cannot read checkpoint " + files.files.front().key + ": " +
-                           rows.status().message());
+    return Status::Corrupt("cannot read checkpoint " + key + ": " + rows.status().message());
   }
-  std::vector<Action> actions;
-  actions.reserve(rows->rows.size());
+  actions.reserve(actions.size() + rows->rows.size());
   for (size_t i = 0; i < rows->rows.size(); ++i) {
     const auto& cell = rows->rows[i].at(0);
     if (!cell) continue;
@@ -87,8 +190,8 @@ Result<std::vector<Action>> ReadCheckpointActions(engine::Engine& engine, const 
     try {
       value = nlohmann::json::parse(*cell);
     } catch (const std::exception& error) {
-      return Status::Corrupt("checkpoint " + files.files.front().key + " row " +
-                             std::to_string(i + 1) + ": " + error.what());
+      return Status::Corrupt("checkpoint " + key + " row " + std::to_string(i + 1) + ": " +
+                             error.what());
     }
     bool empty = true;
     for (auto it = value.begin(); it != value.end(); ++it) {
@@ -97,8 +200,8 @@ Result<std::vector<Action>> ReadCheckpointActions(engine::Engine& engine, const 
     if (empty) continue;
     auto action = ActionFromJson(value);
     if (!action.ok()) {
-      return Status::Corrupt("checkpoint " + files.files.front().key + " row " +
-                             std::to_string(i + 1) + ": " + action.status().message());
+      return Status::Corrupt("checkpoint " + key + " row " + std::to_string(i + 1) + ": " +
+                             action.status().message());
     }
     actions.push_back(std::move(action).value());
   }

@@ -50,6 +50,9 @@ Result<engine::Engine*> DeltaTable::GetEngine() {
     engine::EngineOptions engine_options;
     engine_options.storage = options_.storage;
     engine_options.threads = options_.engine_threads;
+    // Checkpoints and data files are immutable (versioned or unique names): a checkpoint read
+    // twice in one snapshot load (adds typed, other actions as JSON) is fetched once.
+    engine_options.cache_remote_files = true;
     NL_ASSIGN_OR_RETURN(owned_engine_, engine::Engine::Make(engine_options));
   }
   return owned_engine_.get();

@@ -209,7 +209,7 @@ class LocalObjectStore : public ObjectStore {
 
   Result<std::vector<ObjectInfo>> ListAfter(std::string_view prefix,
                                             std::string_view start_after) override {
-    NL_ASSIGN_OR_RETURN(std::vector<ObjectInfo> all, ListAll(prefix));
+    NL_ASSIGN_OR_RETURN(std::vector<ObjectInfo> all, ListAll(prefix, start_after));
     std::vector<ObjectInfo> out;
     for (auto& object : all) {
       if (object.key > start_after) out.push_back(std::move(object));
@@ -292,19 +292,22 @@ class LocalObjectStore : public ObjectStore {
   }
 
   // Every object whose key starts with `prefix`, sorted by key.
-  Result<std::vector<ObjectInfo>> ListAll(std::string_view prefix) {
+  // Keys below `prefix`; with `start_after`, files whose key sorts at or before it are skipped
+  // without a stat (a Delta log listing from a recent version skips the older 10,000s of commits).
+  Result<std::vector<ObjectInfo>> ListAll(std::string_view prefix,
+                                          std::string_view start_after = {}) {
     std::string prefix_text(prefix);
     size_t slash = prefix_text.rfind('/');
     std::string directory_key = slash == std::string::npos ? "" : prefix_text.substr(0, slash);
     std::vector<ObjectInfo> out;
-    NL_RETURN_NOT_OK(Walk(directory_key, prefix_text, &out));
+    NL_RETURN_NOT_OK(Walk(directory_key, prefix_text, start_after, &out));
     std::sort(out.begin(), out.end(),
               [](const ObjectInfo& a, const ObjectInfo& b) { return a.key < b.key; });
     return out;
   }
 
   Status Walk(const std::string& directory_key, const std::string& prefix,
-              std::vector<ObjectInfo>* out) {
+              std::string_view start_after, std::vector<ObjectInfo>* out) {
     std::string directory = directory_key.empty() ? root_ : root_ + "/" + directory_key;
     DIR* dir = ::opendir(directory.c_str());
     if (dir == nullptr) {
@@ -323,11 +326,12 @@ class LocalObjectStore : public ObjectStore {
       bool could_match = key.compare(0, std::min(key.size(), prefix.size()), prefix, 0,
                                      std::min(key.size(), prefix.size())) == 0;
       if (!could_match) continue;
+      if (entry->d_type == DT_REG && !start_after.empty() && key <= start_after) continue;
       struct stat info {};
       std::string path = directory + "/" + std::string(name);
       if (::stat(path.c_str(), &info) != 0) continue;  // deleted meanwhile
       if (S_ISDIR(info.st_mode)) {
-        status = Walk(key, prefix, out);
+        status = Walk(key, prefix, start_after, out);
         if (!status.ok()) break;
       } else if (S_ISREG(info.st_mode) && key.size() >= prefix.size()) {
         out->push_back(MakeInfo(std::move(key), info));
