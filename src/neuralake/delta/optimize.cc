@@ -1,11 +1,16 @@
 #include "neuralake/delta/optimize.h"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <map>
+#include <random>
+#include <thread>
 
+#include "neuralake/common/uuid.h"
 #include "neuralake/delta/transaction.h"
 #include "neuralake/delta/writer.h"
+#include "neuralake/storage/object_store_factory.h"
 
 namespace neuralake::delta {
 namespace {
@@ -53,6 +58,61 @@ std::vector<std::vector<AddFile>> PlanBins(const std::vector<AddFile>& files, in
   return bins;
 }
 
+// A bin's small files copied into a private in-memory store with parallel GETs, so that DuckDB
+// reads them from memory instead of issuing a HEAD, a footer read and one ranged GET per column
+// chunk, one file after another, against the object store (latency-bound on S3: 1,500 files of
+// 260 KB took 11 s). Only for remote tables; the staged copies are deleted afterwards.
+class StagedBin {
+ public:
+  static Result<std::unique_ptr<StagedBin>> Stage(DeltaTable& table,
+                                                  const std::vector<AddFile>& bin) {
+    auto staged = std::unique_ptr<StagedBin>(new StagedBin());
+    std::random_device random;
+    uint64_t high = (uint64_t{random()} << 32) | random();
+    uint64_t low = (uint64_t{random()} << 32) | random();
+    staged->name_ = "nl-optimize-" + FormatUuidV4(high, low);
+    NL_ASSIGN_OR_RETURN(staged->store_, storage::MakeMemoryObjectStore(staged->name_, ""));
+    staged->files_ = bin;
+    std::atomic<size_t> next{0};
+    std::vector<Status> failures(bin.size());
+    auto worker = [&] {
+      for (size_t i = next.fetch_add(1); i < bin.size(); i = next.fetch_add(1)) {
+        auto bytes = table.store().Get(bin[i].path);
+        if (!bytes.ok()) {
+          failures[i] = bytes.status();
+          continue;
+        }
+        std::string key = std::to_string(i) + ".parquet";
+        failures[i] = staged->store_->Put(key, *bytes);
+        staged->files_[i].path = "memory://" + staged->name_ + "/" + key;
+      }
+    };
+    size_t threads = std::min<size_t>(16, bin.size());
+    std::vector<std::thread> pool;
+    for (size_t t = 0; t < threads; ++t) pool.emplace_back(worker);
+    for (auto& thread : pool) thread.join();
+    for (const auto& failure : failures) {
+      if (!failure.ok()) return failure.WithContext("staging files to compact");
+    }
+    return staged;
+  }
+
+  ~StagedBin() {
+    for (size_t i = 0; i < files_.size(); ++i) {
+      (void)store_->Delete(std::to_string(i) + ".parquet");
+    }
+  }
+
+  // The bin with paths pointing at the staged copies.
+  const std::vector<AddFile>& files() const { return files_; }
+
+ private:
+  StagedBin() = default;
+  std::string name_;
+  std::unique_ptr<storage::ObjectStore> store_;
+  std::vector<AddFile> files_;
+};
+
 }  // namespace
 
 Result<OptimizeResult> Optimize(DeltaTable& table, const OptimizeOptions& options) {
@@ -71,11 +131,17 @@ Result<OptimizeResult> Optimize(DeltaTable& table, const OptimizeOptions& option
   for (size_t index = 0; index < bins.size(); ++index) {
     if (options.max_bins > 0 && static_cast<int64_t>(index) >= options.max_bins) break;
     const std::vector<AddFile>& bin = bins[index];
-    NL_ASSIGN_OR_RETURN(std::string scan, ScanSql(table, *snapshot, &bin));
+    std::unique_ptr<StagedBin> staged;
+    if (table.location().scheme == "s3") {
+      NL_ASSIGN_OR_RETURN(staged, StagedBin::Stage(table, bin));
+    }
+    NL_ASSIGN_OR_RETURN(std::string scan,
+                        ScanSql(table, *snapshot, staged ? &staged->files() : &bin));
     DataSource source = DataSource::FromQuery(scan);
     source.description = "optimize";
     NL_ASSIGN_OR_RETURN(std::vector<AddFile> adds,
                         WriteFiles(table, *snapshot, source, options.target_file_size));
+    staged.reset();
     if (options.before_commit) options.before_commit(static_cast<int64_t>(index));
 
     Transaction transaction(&table.log(), snapshot);
