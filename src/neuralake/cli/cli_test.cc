@@ -39,6 +39,17 @@ TEST(CliTest, UsageErrorsExitNonZero) {
   EXPECT_NE(RunCli({"storage", "frobnicate"}).code, 0);
 }
 
+TEST(CliTest, BadKafkaOptionIsRefusedBeforeAnythingIsCreated) {
+  auto dir = std::filesystem::temp_directory_path() / testing::UniqueName("nl-cli-kafka");
+  for (const char* option : {"no.such.setting=1", "noequals"}) {
+    Outcome run = RunCli({"ingest", "--topic", "t", "--table", dir.string(), "--schema",
+                          "events", "--kafka-option", option});
+    EXPECT_EQ(run.code, 1) << option;
+    EXPECT_NE(run.err.find("kafka-option"), std::string::npos) << run.err;
+    EXPECT_FALSE(std::filesystem::exists(dir)) << option;
+  }
+}
+
 TEST(CliTest, StorageRoundTripOnLocalFiles) {
   auto dir = std::filesystem::temp_directory_path() / testing::UniqueName("nl-cli");
   std::string uri = "file://" + dir.string() + "/hello.txt";

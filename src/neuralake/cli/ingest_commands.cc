@@ -6,6 +6,7 @@
 //   neuralake ingest --topic T --table URI [--group G] [--schema NAME|SPEC] [--max-latency 1s]
 //                    [--max-messages N] [--max-bytes 64MB] [--stop-at-end] [--dead-letter URI]
 //                    [--rename field=column ...] [--evolve-schema] [--brokers H:P]
+//                    [--kafka-option key=value ...]
 #include <atomic>
 #include <csignal>
 #include <cstdlib>
@@ -92,6 +93,7 @@ struct IngestFlags {
   std::string max_latency = "1s";
   std::string max_bytes = "64MB";
   std::vector<std::string> renames;
+  std::vector<std::string> kafka_options;
   std::string status_interval = "5s";
 };
 
@@ -107,6 +109,13 @@ Status IngestCommand(const GlobalOptions& global, IngestFlags flags, std::ostrea
       return Status::Invalid("bad --rename '" + rename + "' (expected field=column)");
     }
     flags.options.renames[rename.substr(0, eq)] = rename.substr(eq + 1);
+  }
+  for (const auto& setting : flags.kafka_options) {
+    auto eq = setting.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      return Status::Invalid("bad --kafka-option '" + setting + "' (expected key=value)");
+    }
+    flags.options.kafka_settings[setting.substr(0, eq)] = setting.substr(eq + 1);
   }
   if (flags.options.brokers.empty()) flags.options.brokers = DefaultBrokers();
   flags.options.storage = global.storage;
@@ -166,6 +175,8 @@ void AddIngestCommands(CLI::App& app, CommandContext& context) {
     ingest->add_option("--dead-letter", flags->options.dead_letter_uri,
                        "dead-letter table (default <table>_dead_letters)");
     ingest->add_option("--rename", flags->renames, "map a message field to a column: field=column");
+    ingest->add_option("--kafka-option", flags->kafka_options,
+                       "librdkafka consumer setting key=value (repeatable), over ours");
     ingest->add_flag("--evolve-schema", flags->options.evolve_schema,
                      "add new nullable columns for unknown message fields");
     ingest->add_option("--status-interval", flags->status_interval,

@@ -42,6 +42,8 @@ struct IngestOptions {
   std::string schema;
   std::string dead_letter_uri;          // default: <table_uri>_dead_letters
   std::map<std::string, std::string> renames;  // message field -> column
+  // librdkafka consumer settings applied over ours (e.g. security.protocol, fetch sizes).
+  std::map<std::string, std::string> kafka_settings;
   bool evolve_schema = false;           // add new nullable columns for unknown fields
   double max_latency_s = 1.0;
   int64_t max_messages = 100'000;
