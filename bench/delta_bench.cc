@@ -87,6 +87,26 @@ double Percentile(std::vector<double> values, double p) {
   return values[std::min(values.size() - 1, static_cast<size_t>(p * values.size()))];
 }
 
+// Opens `uri` from scratch and loads its latest snapshot `runs` times: load times in ms, and the
+// number of active files in *files.
+std::vector<double> TimeSnapshotLoads(const std::string& uri,
+                                      const storage::StorageOptions& storage, int runs,
+                                      size_t* files) {
+  std::vector<double> loads;
+  for (int run = 0; run < runs; ++run) {
+    delta::TableOptions options;
+    options.storage = storage;
+    auto start = Clock::now();
+    auto fresh = delta::DeltaTable::Open(uri, options);
+    if (!fresh.ok()) Die(fresh.status(), "open");
+    auto snapshot = (*fresh)->LoadSnapshot();
+    loads.push_back(Ms(Clock::now() - start));
+    if (!snapshot.ok()) Die(snapshot.status(), "load");
+    *files = (*snapshot)->files.size();
+  }
+  return loads;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -108,19 +128,8 @@ int main(int argc, char** argv) {
   storage::StorageOptions storage = testing::LocalServiceStorageOptions();
   if (!load_only.empty()) {
     for (const std::string& uri : load_only) {
-      std::vector<double> loads;
       size_t files = 0;
-      for (int run = 0; run < 11; ++run) {
-        delta::TableOptions options;
-        options.storage = storage;
-        auto start = Clock::now();
-        auto fresh = delta::DeltaTable::Open(uri, options);
-        if (!fresh.ok()) Die(fresh.status(), "open");
-        auto snapshot = (*fresh)->LoadSnapshot();
-        loads.push_back(Ms(Clock::now() - start));
-        if (!snapshot.ok()) Die(snapshot.status(), "load");
-        files = (*snapshot)->files.size();
-      }
+      std::vector<double> loads = TimeSnapshotLoads(uri, storage, 11, &files);
       std::printf("load %s: median %.1f ms, min %.1f ms (%zu active files)\n", uri.c_str(),
                   Percentile(loads, 0.5), Percentile(loads, 0.0), files);
     }
@@ -145,19 +154,8 @@ int main(int argc, char** argv) {
     CommitMany(*table, commits, true);
     std::fprintf(stderr, "  built %s in %.1f s\n", uri.c_str(),
                  Ms(Clock::now() - build_start) / 1000);
-    std::vector<double> loads;
     size_t files = 0;
-    for (int run = 0; run < 7; ++run) {
-      delta::TableOptions options;
-      options.storage = storage;
-      auto start = Clock::now();
-      auto fresh = delta::DeltaTable::Open(uri, options);
-      if (!fresh.ok()) Die(fresh.status(), "open");
-      auto snapshot = (*fresh)->LoadSnapshot();
-      loads.push_back(Ms(Clock::now() - start));
-      if (!snapshot.ok()) Die(snapshot.status(), "load");
-      files = (*snapshot)->files.size();
-    }
+    std::vector<double> loads = TimeSnapshotLoads(uri, storage, 7, &files);
     std::printf("%-6s median %7.1f ms   min %7.1f ms   (%zu active files)   table %s\n",
                 root.rfind("s3://", 0) == 0 ? "minio" : "local", Percentile(loads, 0.5),
                 Percentile(loads, 0.0), files, uri.c_str());

@@ -40,3 +40,27 @@ function(neuralake_test target)
   gtest_discover_tests(${target} DISCOVERY_MODE PRE_TEST DISCOVERY_TIMEOUT 60
                        PROPERTIES TIMEOUT 900)
 endfunction()
+
+# neuralake_pytest(<name> TIMEOUT <s> [RUN_SERIAL] [ENVIRONMENT var=value ...])
+#
+# A pytest suite (the folder of the calling CMakeLists.txt) run by the project venv's Python against
+# the real services. It gets NEURALAKE_BIN (the CLI) and tests/pylib on PYTHONPATH (shared helpers).
+function(neuralake_pytest name)
+  cmake_parse_arguments(ARG "RUN_SERIAL" "TIMEOUT" "ENVIRONMENT" ${ARGN})
+  if(DEFINED ENV{NEURALAKE_CACHE})
+    set(venv "$ENV{NEURALAKE_CACHE}/venv")
+  else()
+    set(venv "$ENV{HOME}/.cache/neuralake/venv")
+  endif()
+  add_test(NAME ${name}
+           COMMAND ${venv}/bin/python -m pytest -q -p no:cacheprovider ${CMAKE_CURRENT_SOURCE_DIR})
+  set(environment "NEURALAKE_BIN=$<TARGET_FILE:neuralake>"
+                  "PYTHONPATH=${PROJECT_SOURCE_DIR}/tests/pylib" ${ARG_ENVIRONMENT})
+  set_tests_properties(${name} PROPERTIES
+    LABELS "services;python"
+    TIMEOUT ${ARG_TIMEOUT}
+    ENVIRONMENT "${environment}")
+  if(ARG_RUN_SERIAL)
+    set_tests_properties(${name} PROPERTIES RUN_SERIAL TRUE)
+  endif()
+endfunction()

@@ -1,5 +1,4 @@
 """Shared fixtures: the neuralake binary, fresh table locations, MinIO options for delta-rs."""
-import os
 import subprocess
 import uuid
 
@@ -7,22 +6,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-MINIO = {
-    "endpoint": os.environ.get("NEURALAKE_S3_ENDPOINT", "http://127.0.0.1:9000"),
-    "access_key": os.environ.get("NEURALAKE_S3_ACCESS_KEY", "minioadmin"),
-    "secret_key": os.environ.get("NEURALAKE_S3_SECRET_KEY", "minioadmin"),
-}
-
-
-def delta_rs_storage_options():
-    return {
-        "AWS_ENDPOINT_URL": MINIO["endpoint"],
-        "AWS_ACCESS_KEY_ID": MINIO["access_key"],
-        "AWS_SECRET_ACCESS_KEY": MINIO["secret_key"],
-        "AWS_REGION": "us-east-1",
-        "AWS_ALLOW_HTTP": "true",
-        "AWS_S3_ALLOW_UNSAFE_RENAME": "true",
-    }
+from nltest import binary, cli_env, delta_rs_storage_options  # noqa: F401 (tests import it here)
 
 
 class Neuralake:
@@ -31,12 +15,7 @@ class Neuralake:
     def __init__(self, binary, tmp_path):
         self.binary = binary
         self.tmp_path = tmp_path
-        self.env = dict(os.environ)
-        self.env.update({
-            "NEURALAKE_S3_ENDPOINT": MINIO["endpoint"],
-            "NEURALAKE_S3_ACCESS_KEY": MINIO["access_key"],
-            "NEURALAKE_S3_SECRET_KEY": MINIO["secret_key"],
-        })
+        self.env = cli_env()
 
     def run(self, *args, check=True):
         proc = subprocess.run([self.binary, *args], capture_output=True, text=True, env=self.env,
@@ -58,12 +37,7 @@ class Neuralake:
 
 @pytest.fixture
 def nl(tmp_path):
-    binary = os.environ.get("NEURALAKE_BIN")
-    if not binary:
-        here = os.path.dirname(__file__)
-        binary = os.path.join(here, "..", "..", "build", "bin", "neuralake")
-    assert os.path.exists(binary), f"neuralake binary not found at {binary} (run make build)"
-    return Neuralake(binary, tmp_path)
+    return Neuralake(binary(), tmp_path)
 
 
 @pytest.fixture(params=["local", "minio"])

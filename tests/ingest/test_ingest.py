@@ -13,22 +13,11 @@ import uuid
 import duckdb
 import pytest
 from confluent_kafka import Producer
+from nltest import binary, cli_env
 
 MESSAGES = int(os.environ.get("NEURALAKE_INGEST_TEST_MESSAGES", "1000000"))
 BROKERS = os.environ.get("NEURALAKE_KAFKA_BROKERS", "127.0.0.1:9092")
-ENV = dict(os.environ)
-ENV.update({
-    "NEURALAKE_S3_ENDPOINT": os.environ.get("NEURALAKE_S3_ENDPOINT", "http://127.0.0.1:9000"),
-    "NEURALAKE_S3_ACCESS_KEY": os.environ.get("NEURALAKE_S3_ACCESS_KEY", "minioadmin"),
-    "NEURALAKE_S3_SECRET_KEY": os.environ.get("NEURALAKE_S3_SECRET_KEY", "minioadmin"),
-})
-
-
-def binary():
-    path = os.environ.get("NEURALAKE_BIN") or os.path.join(
-        os.path.dirname(__file__), "..", "..", "build", "bin", "neuralake")
-    assert os.path.exists(path), f"neuralake binary not found at {path} (run make build)"
-    return path
+ENV = cli_env()
 
 
 def services():

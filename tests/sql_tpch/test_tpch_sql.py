@@ -14,6 +14,7 @@ import uuid
 import duckdb
 import pyarrow.parquet as pq
 import pytest
+from nltest import binary, cli_env
 
 SCALE = os.environ.get("NEURALAKE_TPCH_TEST_SCALE", "0.01")
 TABLES = ["region", "nation", "supplier", "part", "partsupp", "customer", "orders", "lineitem"]
@@ -21,24 +22,10 @@ PARTITIONS = {"lineitem": "l_shipmode", "orders": "o_orderpriority"}
 QUERIES_DIR = os.environ.get(
     "NEURALAKE_TPCH_QUERIES",
     os.path.join(os.path.dirname(__file__), "..", "tpch", "queries"))
-MINIO_ENV = {
-    "NEURALAKE_S3_ENDPOINT": os.environ.get("NEURALAKE_S3_ENDPOINT", "http://127.0.0.1:9000"),
-    "NEURALAKE_S3_ACCESS_KEY": os.environ.get("NEURALAKE_S3_ACCESS_KEY", "minioadmin"),
-    "NEURALAKE_S3_SECRET_KEY": os.environ.get("NEURALAKE_S3_SECRET_KEY", "minioadmin"),
-}
-
-
-def binary():
-    path = os.environ.get("NEURALAKE_BIN") or os.path.join(
-        os.path.dirname(__file__), "..", "..", "build", "bin", "neuralake")
-    assert os.path.exists(path), f"neuralake binary not found at {path} (run make build)"
-    return path
 
 
 def run(*args, check=True, stdin=None):
-    env = dict(os.environ)
-    env.update(MINIO_ENV)
-    proc = subprocess.run([binary(), *args], capture_output=True, text=True, env=env,
+    proc = subprocess.run([binary(), *args], capture_output=True, text=True, env=cli_env(),
                           timeout=600, input=stdin)
     if check and proc.returncode != 0:
         raise AssertionError(f"neuralake {' '.join(args)[:300]} failed ({proc.returncode}):\n"
