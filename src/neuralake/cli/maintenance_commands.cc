@@ -1,6 +1,6 @@
 // Table maintenance and the low-latency writer pattern's three processes.
 //
-//   neuralake table optimize URI [--target-size 128MB] [--where PRED]
+//   neuralake table optimize URI [--target-size 128MB] [--where PRED] [--zorder-by COL,...]
 //   neuralake table vacuum URI [--retention-hours H] [--dry-run] [--force-retention]
 //   neuralake writer URI [--schema events] [--rows-per-commit N] [--interval 1s] [--commits N]
 //   neuralake compactor URI [--interval 10s] [--target-size 128MB]
@@ -89,6 +89,7 @@ struct OptimizeFlags {
   std::string uri;
   std::string target_size = "128MB";
   std::string where;
+  std::string zorder_by;  // comma-separated columns
   std::string interval = "10s";
   int64_t iterations = 0;
 };
@@ -97,6 +98,16 @@ Result<delta::OptimizeOptions> ToOptimizeOptions(const OptimizeFlags& flags) {
   delta::OptimizeOptions options;
   NL_ASSIGN_OR_RETURN(options.target_file_size, delta::ParseByteSize(flags.target_size));
   if (!flags.where.empty()) options.partition_predicate = flags.where;
+  std::string_view rest = flags.zorder_by;
+  while (!rest.empty()) {
+    size_t comma = rest.find(',');
+    std::string column(rest.substr(0, comma));
+    column.erase(0, column.find_first_not_of(' '));
+    column.erase(column.find_last_not_of(' ') + 1);
+    if (column.empty()) return Status::Invalid("bad --zorder-by '" + flags.zorder_by + "'");
+    options.zorder_by.push_back(column);
+    rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+  }
   return options;
 }
 
@@ -270,6 +281,8 @@ void AddMaintenanceCommands(CLI::App& app, CommandContext& context) {
   optimize->add_option("uri", optimize_flags->uri, "table URI")->required();
   optimize->add_option("--target-size", optimize_flags->target_size, "target file size");
   optimize->add_option("--where", optimize_flags->where, "partition predicate");
+  optimize->add_option("--zorder-by", optimize_flags->zorder_by,
+                       "Z-order whole partitions by these columns, e.g. x,y (file skipping on each)");
   optimize->callback([&context, optimize_flags] {
     context.action = [&context, optimize_flags] {
       return RunOptimize(context.options, *optimize_flags, *context.out);

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "neuralake/common/uuid.h"
+#include "neuralake/engine/engine.h"
 #include "neuralake/delta/transaction.h"
 #include "neuralake/delta/writer.h"
 #include "neuralake/storage/object_store_factory.h"
@@ -29,6 +30,9 @@ int64_t RowsOf(const AddFile& file) {
   if (at == std::string::npos) return 0;
   return std::atoll(file.stats->c_str() + at + 13);
 }
+
+// Bins bigger than this are read by DuckDB straight from the store instead of staged in memory.
+constexpr int64_t kMaxStagedBytes = int64_t{1} << 30;
 
 // Bins of small files per partition, each about `target` bytes, two files or more.
 std::vector<std::vector<AddFile>> PlanBins(const std::vector<AddFile>& files, int64_t target) {
@@ -56,6 +60,123 @@ std::vector<std::vector<AddFile>> PlanBins(const std::vector<AddFile>& files, in
     if (bin.size() > 1) bins.push_back(std::move(bin));
   }
   return bins;
+}
+
+// Every file of each partition as one bin (Z-ORDER rewrites whole partitions).
+std::vector<std::vector<AddFile>> PlanPartitions(const std::vector<AddFile>& files) {
+  std::map<std::string, std::vector<AddFile>> by_partition;
+  for (const AddFile& file : files) {
+    by_partition[PartitionKey(file.partition_values)].push_back(file);
+  }
+  std::vector<std::vector<AddFile>> bins;
+  for (auto& [key, partition_files] : by_partition) bins.push_back(std::move(partition_files));
+  return bins;
+}
+
+Status CheckZOrderColumns(const Snapshot& snapshot, const std::vector<std::string>& columns) {
+  const auto& partitions = snapshot.partition_columns();
+  for (const std::string& column : columns) {
+    const StructField* field = snapshot.schema.Find(column);
+    if (field == nullptr) {
+      return Status::Invalid("zorder column '" + column + "' is not in the table schema");
+    }
+    if (std::find(partitions.begin(), partitions.end(), field->name) != partitions.end()) {
+      return Status::Invalid("zorder column '" + column +
+                             "' is a partition column (files never mix its values)");
+    }
+    if (field->type.kind() != DataType::Kind::kPrimitive &&
+        field->type.kind() != DataType::Kind::kDecimal) {
+      return Status::Invalid("zorder column '" + column + "' has type " +
+                             field->type.ToString() + "; only primitive columns can be ordered");
+    }
+  }
+  if (columns.size() > 31) return Status::Invalid("zorder takes at most 31 columns");
+  return Status::OK();
+}
+
+// A column's value as a number that orders like it, for scaling; empty for types that have none
+// (strings, binary), which are ranked instead.
+std::string NumericValueSql(const StructField& field) {
+  std::string column = engine::Engine::QuoteIdentifier(field.name);
+  const DataType& type = field.type;
+  if (type.kind() == DataType::Kind::kDecimal) return "CAST(" + column + " AS DOUBLE)";
+  const std::string& name = type.name();
+  if (name == "long" || name == "integer" || name == "short" || name == "byte" ||
+      name == "float" || name == "double") {
+    return "CAST(" + column + " AS DOUBLE)";
+  }
+  if (name == "boolean") return "CAST(CAST(" + column + " AS INTEGER) AS DOUBLE)";
+  if (name == "date") return "CAST(" + column + " - DATE '1970-01-01' AS DOUBLE)";
+  if (name == "timestamp" || name == "timestamp_ntz") {
+    return "CAST(epoch_us(" + column + ") AS DOUBLE)";
+  }
+  return "";
+}
+
+// `scan` with its rows sorted by the Z-order key of `columns`. Each column becomes a bucket in
+// [0, 2^bits) by rank, so that skewed columns (Zipf ids) still spread over all buckets: numbers,
+// dates and timestamps by a binary search of the value among 2^bits - 1 approximate quantiles (one
+// aggregate over the key columns, then one projection per bit), other types by an ntile window.
+// NULLs fall in the last bucket. The buckets' bits are interleaved, most significant first.
+std::string ZOrderSql(const std::string& scan, const Schema& schema,
+                      const std::vector<std::string>& columns) {
+  const int n = static_cast<int>(columns.size());
+  const int bits = std::min(8, 62 / n);
+  const int buckets = 1 << bits;
+  std::string fractions;
+  for (int k = 1; k < buckets; ++k) {
+    fractions += (k > 1 ? ", " : "") + std::to_string(static_cast<double>(k) / buckets);
+  }
+  std::string quantiles, ranks, start_buckets, excluded;
+  std::vector<std::pair<std::string, std::string>> searched;  // (bucket, value) per column
+  for (int i = 0; i < n; ++i) {
+    const StructField& field = *schema.Find(columns[i]);
+    std::string index = std::to_string(i);
+    std::string bucket = "__nl_zbucket" + index;
+    std::string value = NumericValueSql(field);
+    if (value.empty()) {
+      ranks += ", ntile(" + std::to_string(buckets) + ") OVER (ORDER BY " +
+               engine::Engine::QuoteIdentifier(field.name) + " NULLS LAST) - 1 AS " + bucket;
+    } else {
+      std::string quantile = "__nl_zq" + index;
+      quantiles += std::string(quantiles.empty() ? "" : ", ") + "approx_quantile(" + value +
+                   ", [" + fractions + "]) AS " + quantile;
+      excluded += ", " + quantile;
+      start_buckets += ", CAST(0 AS BIGINT) AS " + bucket;
+      searched.emplace_back(bucket, value);
+    }
+    excluded += ", " + bucket;
+  }
+  std::string rows = "SELECT *" + ranks + " FROM (" + scan + ")";
+  if (!searched.empty()) {
+    rows = "SELECT *" + start_buckets + " FROM (" + rows + ") CROSS JOIN (SELECT " + quantiles +
+           " FROM (" + scan + "))";
+    for (int step = buckets / 2; step >= 1; step /= 2) {
+      std::string replaced;
+      for (const auto& [bucket, value] : searched) {
+        std::string quantile = "__nl_zq" + bucket.substr(std::string("__nl_zbucket").size());
+        replaced += std::string(replaced.empty() ? "" : ", ") + bucket + " + CASE WHEN " + value +
+                    " >= " + quantile + "[" + bucket + " + " + std::to_string(step) + "] THEN " +
+                    std::to_string(step) + " ELSE 0 END AS " + bucket;
+      }
+      rows = "SELECT * REPLACE (" + replaced + ") FROM (" + rows + ")";
+    }
+    std::string nulls;
+    for (const auto& [bucket, value] : searched) {
+      nulls += std::string(nulls.empty() ? "" : ", ") + "CASE WHEN " + value + " IS NULL THEN " +
+               std::to_string(buckets - 1) + " ELSE " + bucket + " END AS " + bucket;
+    }
+    rows = "SELECT * REPLACE (" + nulls + ") FROM (" + rows + ")";
+  }
+  std::string key;
+  for (int bit = bits - 1; bit >= 0; --bit) {
+    for (int i = 0; i < n; ++i) {
+      key += std::string(key.empty() ? "" : " | ") + "(((__nl_zbucket" + std::to_string(i) +
+             " >> " + std::to_string(bit) + ") & 1) << " + std::to_string(bit * n + (n - 1 - i)) +
+             ")";
+    }
+  }
+  return "SELECT * EXCLUDE (" + excluded.substr(2) + ") FROM (" + rows + ") ORDER BY " + key;
 }
 
 // A bin's small files copied into a private in-memory store with parallel GETs, so that DuckDB
@@ -125,18 +246,24 @@ Result<OptimizeResult> Optimize(DeltaTable& table, const OptimizeOptions& option
     NL_ASSIGN_OR_RETURN(candidates,
                         FilesInPartitions(table, *snapshot, *options.partition_predicate));
   }
-  std::vector<std::vector<AddFile>> bins = PlanBins(candidates, options.target_file_size);
+  const bool zorder = !options.zorder_by.empty();
+  if (zorder) NL_RETURN_NOT_OK(CheckZOrderColumns(*snapshot, options.zorder_by));
+  std::vector<std::vector<AddFile>> bins =
+      zorder ? PlanPartitions(candidates) : PlanBins(candidates, options.target_file_size);
   OptimizeResult result;
   result.last_version = snapshot->version;
   for (size_t index = 0; index < bins.size(); ++index) {
     if (options.max_bins > 0 && static_cast<int64_t>(index) >= options.max_bins) break;
     const std::vector<AddFile>& bin = bins[index];
     std::unique_ptr<StagedBin> staged;
-    if (table.location().scheme == "s3") {
+    int64_t staged_bytes = 0;
+    for (const AddFile& file : bin) staged_bytes += file.size;
+    if (table.location().scheme == "s3" && staged_bytes <= kMaxStagedBytes) {
       NL_ASSIGN_OR_RETURN(staged, StagedBin::Stage(table, bin));
     }
     NL_ASSIGN_OR_RETURN(std::string scan,
                         ScanSql(table, *snapshot, staged ? &staged->files() : &bin));
+    if (zorder) scan = ZOrderSql(scan, snapshot->schema, options.zorder_by);
     DataSource source = DataSource::FromQuery(scan);
     source.description = "optimize";
     NL_ASSIGN_OR_RETURN(std::vector<AddFile> adds,
@@ -147,6 +274,7 @@ Result<OptimizeResult> Optimize(DeltaTable& table, const OptimizeOptions& option
     Transaction transaction(&table.log(), snapshot);
     nlohmann::json parameters = {{"targetSize", std::to_string(options.target_file_size)},
                                  {"predicate", options.partition_predicate.value_or("")}};
+    if (zorder) parameters["zOrderBy"] = nlohmann::json(options.zorder_by).dump();
     transaction.SetOperation("OPTIMIZE", parameters);
     int64_t now = NowMs();
     int64_t rows = 0, bin_bytes = 0, new_bytes = 0;

@@ -8,6 +8,13 @@
 // a file in the bin is a Conflict, and then that bin's new files are deleted and the bin is
 // skipped (its files are gone or compacted already) while the remaining bins go on.
 //
+// Z-ORDER (`zorder_by` columns): every file of each selected partition (one file included) is
+// rewritten in one bin, rows sorted by a Z-order (Morton) key that interleaves the bits of each
+// column's rank bucket (ntile over the partition, 2^min(16, 62 / n) buckets per column), and
+// written as files of the target size. Each file then covers a compact region of all n columns,
+// so a filter on any one of them skips files by min/max statistics. Same commit and conflict
+// rules as compaction; commitInfo records zOrderBy.
+//
 // Thread safety: any number of optimizers, writers and vacuums may run on one table at once.
 #pragma once
 
@@ -15,6 +22,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "neuralake/common/result.h"
 #include "neuralake/delta/table.h"
@@ -25,6 +33,7 @@ struct OptimizeOptions {
   int64_t target_file_size = 128LL << 20;  // bytes
   std::optional<std::string> partition_predicate;  // only partitions it selects
   int64_t max_bins = 0;                    // stop after this many bins (0: all)
+  std::vector<std::string> zorder_by;      // Z-order these columns (not partition columns)
   // Test hook: called after a bin's files are written, before its commit (a sync point).
   std::function<void(int64_t bin)> before_commit;
 };

@@ -104,6 +104,103 @@ TEST_F(OptimizeTest, PartitionFilterLimitsTheWorkAndUnknownColumnsAreErrors) {
   EXPECT_NE(bad.status().message().find("nope"), std::string::npos) << bad.status().ToString();
 }
 
+// Files of the latest snapshot whose [min, max] statistics of `column` overlap [low, high].
+int64_t FilesOverlapping(DeltaTable& table, const std::string& column, int64_t low,
+                         int64_t high) {
+  auto snapshot = table.LoadSnapshot();
+  EXPECT_TRUE(snapshot.ok());
+  int64_t overlapping = 0;
+  for (const AddFile& file : (*snapshot)->files) {
+    auto stats = nlohmann::json::parse(file.stats.value_or("{}"));
+    int64_t min = stats["minValues"][column].get<int64_t>();
+    int64_t max = stats["maxValues"][column].get<int64_t>();
+    overlapping += min <= high && max >= low;
+  }
+  return overlapping;
+}
+
+TEST_F(OptimizeTest, ZOrderClustersTwoColumnsForFileSkipping) {
+  // 2M rows in 8 appends; x and y are independent and uniform in [0, 1000), so every file spans
+  // both ranges entirely and a filter on either column can skip nothing.
+  auto rows = [](int64_t first) {
+    return "SELECT range AS id, CAST(hash(range) % 1000 AS BIGINT) AS x, "
+           "CAST(hash(range * 7 + 1) % 1000 AS BIGINT) AS y FROM range(" +
+           std::to_string(first) + ", " + std::to_string(first + 250'000) + ")";
+  };
+  CreateTableOptions create;
+  create.source = DataSource::FromQuery(rows(0));
+  ASSERT_TRUE(CreateTable(*table_, create).ok());
+  for (int i = 1; i < 8; ++i) {
+    ASSERT_TRUE(Append(*table_, DataSource::FromQuery(rows(i * 250'000))).ok());
+  }
+  auto before = Summary();
+  ASSERT_EQ(FilesOverlapping(*table_, "x", 0, 99), 8);
+  ASSERT_EQ(FilesOverlapping(*table_, "y", 0, 99), 8);
+
+  OptimizeOptions options;
+  options.target_file_size = 1 << 20;
+  options.zorder_by = {"x", "y"};
+  auto result = Optimize(*table_, options);
+  ASSERT_TRUE(result.ok()) << result.status().ToString();
+  EXPECT_EQ(result->bins_committed, 1);
+  EXPECT_EQ(result->files_removed, 8);
+  EXPECT_EQ(result->rows_rewritten, 2'000'000);
+  EXPECT_EQ(Summary(), before);  // same rows, none lost or duplicated
+  const int64_t files = static_cast<int64_t>(FileCount());
+  ASSERT_GE(files, 8) << "the target size should give several output files";
+  // A 10% range of either column now touches well under half of the files.
+  EXPECT_LT(FilesOverlapping(*table_, "x", 0, 99) * 2, files);
+  EXPECT_LT(FilesOverlapping(*table_, "y", 0, 99) * 2, files);
+  EXPECT_LT(FilesOverlapping(*table_, "x", 900, 999) * 2, files);
+  EXPECT_LT(FilesOverlapping(*table_, "y", 900, 999) * 2, files);
+}
+
+TEST_F(OptimizeTest, ZOrderRanksStringColumns) {
+  // s is a zero-padded string of a uniform value: it has no numeric scaling and is ranked.
+  CreateTableOptions create;
+  create.source = DataSource::FromQuery(
+      "SELECT range AS id, printf('k%04d', hash(range) % 1000) AS s, "
+      "CAST(hash(range * 7 + 1) % 1000 AS BIGINT) AS y FROM range(0, 2000000)");
+  ASSERT_TRUE(CreateTable(*table_, create).ok());
+  auto before = Summary();
+  OptimizeOptions options;
+  options.target_file_size = 1 << 20;
+  options.zorder_by = {"s", "y"};
+  auto result = Optimize(*table_, options);
+  ASSERT_TRUE(result.ok()) << result.status().ToString();
+  EXPECT_EQ(Summary(), before);
+  auto snapshot = table_->LoadSnapshot();
+  ASSERT_TRUE(snapshot.ok());
+  const int64_t files = static_cast<int64_t>((*snapshot)->files.size());
+  ASSERT_GE(files, 8);
+  int64_t s_overlapping = 0;
+  for (const AddFile& file : (*snapshot)->files) {
+    auto stats = nlohmann::json::parse(file.stats.value_or("{}"));
+    std::string min = stats["minValues"]["s"].get<std::string>();
+    std::string max = stats["maxValues"]["s"].get<std::string>();
+    s_overlapping += min <= "k0099" && max >= "k0000";
+  }
+  EXPECT_LT(s_overlapping * 2, files);
+  EXPECT_LT(FilesOverlapping(*table_, "y", 0, 99) * 2, files);
+}
+
+TEST_F(OptimizeTest, ZOrderRefusesUnknownPartitionAndNestedColumns) {
+  MakeSmallFiles(2);
+  int64_t version = (*table_->LoadSnapshot())->version;
+  OptimizeOptions options;
+  for (const auto& [column, message] :
+       std::vector<std::pair<std::string, std::string>>{{"nope", "not in the table schema"},
+                                                        {"p", "is a partition column"}}) {
+    options.zorder_by = {column};
+    auto result = Optimize(*table_, options);
+    ASSERT_FALSE(result.ok()) << column;
+    EXPECT_TRUE(result.status().IsInvalid());
+    EXPECT_NE(result.status().message().find(message), std::string::npos)
+        << result.status().ToString();
+  }
+  EXPECT_EQ((*table_->LoadSnapshot())->version, version);  // nothing committed
+}
+
 TEST_F(OptimizeTest, AppendRacingTheCompactionBothLand) {
   MakeSmallFiles(3);
   OptimizeOptions options;
