@@ -91,7 +91,7 @@ if "$NL" table vacuum "$STREAM" --retention-hours 1 2>"$WORK/err"; then
 fi
 echo "short retention without --force-retention refused as expected: $(cat "$WORK/err")"
 
-step "7. SQL over the lake: a catalog file, catalog-resolved Delta scans with file pruning, time travel"
+step "7. SQL over the lake: a catalog file, catalog-resolved Delta scans with file pruning, Z-ORDER, time travel"
 CATALOG=$WORK/catalog.yaml
 cat > "$CATALOG" <<YAML
 databases:
@@ -106,6 +106,11 @@ run "$NL" sql --catalog "$CATALOG" \
    FROM demo.events GROUP BY event_type ORDER BY events DESC LIMIT 5"
 # A narrow id range: the Delta min/max statistics let the scan skip most files (see the scan line).
 run "$NL" sql --catalog "$CATALOG" "SELECT count(*) FROM demo.events WHERE event_id BETWEEN 50000 AND 50999"
+# Z-ORDER by (user_id, event_time): a user_id filter, which no file could skip before, now skips
+# files by statistics too (the scan lines show files read before and after).
+run "$NL" sql --catalog "$CATALOG" "SELECT count(*) AS user_42_events FROM demo.events WHERE user_id = 42"
+run "$NL" table optimize "$EVENTS" --zorder-by user_id,event_time --target-size 1MB
+run "$NL" sql --catalog "$CATALOG" "SELECT count(*) AS user_42_events FROM demo.events WHERE user_id = 42"
 run "$NL" sql --catalog "$CATALOG" "SELECT count(*) AS rows_at_v0 FROM delta_at('demo.events', 0)"
 run "$NL" sql --catalog "$CATALOG" --format csv "SELECT count(*) AS stream_rows FROM demo.stream"
 if "$NL" sql --catalog "$CATALOG" "SELECT * FROM read_csv('/etc/passwd')" 2>"$WORK/err"; then
