@@ -31,4 +31,7 @@ echo; echo "== delta-rs on the same tables and data"
   --append-parquet "$SRC/part-000000.parquet" \
   --append-root "/tmp/neuralake-bench-delta-$RUN" "s3://lake/bench/delta-$RUN" | tee "$OUT/delta_rs.txt"
 rm -rf "$SRC" "/tmp/neuralake-bench-delta-$RUN"
+echo; echo "== OPTIMIZE (1,500 small files on MinIO) and Z-ORDER"
+build/bin/optimize_bench --uri "s3://lake/bench/optimize-$RUN" | tee "$OUT/optimize.txt"
+bench/zorder_bench.sh | tee "$OUT/zorder.txt"
 echo; echo "results saved in $OUT"
