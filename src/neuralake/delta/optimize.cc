@@ -8,9 +8,9 @@
 #include <thread>
 
 #include "neuralake/common/uuid.h"
-#include "neuralake/engine/engine.h"
 #include "neuralake/delta/transaction.h"
 #include "neuralake/delta/writer.h"
+#include "neuralake/engine/engine.h"
 #include "neuralake/storage/object_store_factory.h"
 
 namespace neuralake::delta {
@@ -94,8 +94,8 @@ Status CheckZOrderColumns(const Snapshot& snapshot, const std::vector<std::strin
   return Status::OK();
 }
 
-// A column's value as a number that orders like it, for scaling; empty for types that have none
-// (strings, binary), which are ranked instead.
+// A column's value as a DOUBLE that orders like it (for approx_quantile); empty for types that
+// have none (strings, binary), which are ranked by a window instead.
 std::string NumericValueSql(const StructField& field) {
   std::string column = engine::Engine::QuoteIdentifier(field.name);
   const DataType& type = field.type;
@@ -128,7 +128,10 @@ std::string ZOrderSql(const std::string& scan, const Schema& schema,
     fractions += (k > 1 ? ", " : "") + std::to_string(static_cast<double>(k) / buckets);
   }
   std::string quantiles, ranks, start_buckets, excluded;
-  std::vector<std::pair<std::string, std::string>> searched;  // (bucket, value) per column
+  struct Searched {
+    std::string bucket, quantiles, value;  // column names and the value expression
+  };
+  std::vector<Searched> searched;
   for (int i = 0; i < n; ++i) {
     const StructField& field = *schema.Find(columns[i]);
     std::string index = std::to_string(i);
@@ -143,7 +146,7 @@ std::string ZOrderSql(const std::string& scan, const Schema& schema,
                    ", [" + fractions + "]) AS " + quantile;
       excluded += ", " + quantile;
       start_buckets += ", CAST(0 AS BIGINT) AS " + bucket;
-      searched.emplace_back(bucket, value);
+      searched.push_back({bucket, quantile, value});
     }
     excluded += ", " + bucket;
   }
@@ -153,16 +156,16 @@ std::string ZOrderSql(const std::string& scan, const Schema& schema,
            " FROM (" + scan + "))";
     for (int step = buckets / 2; step >= 1; step /= 2) {
       std::string replaced;
-      for (const auto& [bucket, value] : searched) {
-        std::string quantile = "__nl_zq" + bucket.substr(std::string("__nl_zbucket").size());
+      // Lists are 1-based: quantiles[b + step] is the lower bound of bucket b + step.
+      for (const auto& [bucket, quantiles_column, value] : searched) {
         replaced += std::string(replaced.empty() ? "" : ", ") + bucket + " + CASE WHEN " + value +
-                    " >= " + quantile + "[" + bucket + " + " + std::to_string(step) + "] THEN " +
-                    std::to_string(step) + " ELSE 0 END AS " + bucket;
+                    " >= " + quantiles_column + "[" + bucket + " + " + std::to_string(step) +
+                    "] THEN " + std::to_string(step) + " ELSE 0 END AS " + bucket;
       }
       rows = "SELECT * REPLACE (" + replaced + ") FROM (" + rows + ")";
     }
     std::string nulls;
-    for (const auto& [bucket, value] : searched) {
+    for (const auto& [bucket, quantiles_column, value] : searched) {
       nulls += std::string(nulls.empty() ? "" : ", ") + "CASE WHEN " + value + " IS NULL THEN " +
                std::to_string(buckets - 1) + " ELSE " + bucket + " END AS " + bucket;
     }
