@@ -89,7 +89,7 @@ struct OptimizeFlags {
   std::string uri;
   std::string target_size = "128MB";
   std::string where;
-  std::string zorder_by;  // comma-separated columns
+  std::vector<std::string> zorder_by;
   std::string interval = "10s";
   int64_t iterations = 0;
 };
@@ -98,15 +98,9 @@ Result<delta::OptimizeOptions> ToOptimizeOptions(const OptimizeFlags& flags) {
   delta::OptimizeOptions options;
   NL_ASSIGN_OR_RETURN(options.target_file_size, delta::ParseByteSize(flags.target_size));
   if (!flags.where.empty()) options.partition_predicate = flags.where;
-  std::string_view rest = flags.zorder_by;
-  while (!rest.empty()) {
-    size_t comma = rest.find(',');
-    std::string column(rest.substr(0, comma));
-    column.erase(0, column.find_first_not_of(' '));
-    column.erase(column.find_last_not_of(' ') + 1);
-    if (column.empty()) return Status::Invalid("bad --zorder-by '" + flags.zorder_by + "'");
+  for (const std::string& column : flags.zorder_by) {
+    if (column.empty()) return Status::Invalid("--zorder-by has an empty column name");
     options.zorder_by.push_back(column);
-    rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
   }
   return options;
 }
@@ -281,8 +275,10 @@ void AddMaintenanceCommands(CLI::App& app, CommandContext& context) {
   optimize->add_option("uri", optimize_flags->uri, "table URI")->required();
   optimize->add_option("--target-size", optimize_flags->target_size, "target file size");
   optimize->add_option("--where", optimize_flags->where, "partition predicate");
-  optimize->add_option("--zorder-by", optimize_flags->zorder_by,
-                       "Z-order whole partitions by these columns, e.g. x,y (file skipping on each)");
+  optimize
+      ->add_option("--zorder-by", optimize_flags->zorder_by,
+                    "Z-order whole partitions by these columns, e.g. x,y (file skipping on each)")
+      ->delimiter(',');
   optimize->callback([&context, optimize_flags] {
     context.action = [&context, optimize_flags] {
       return RunOptimize(context.options, *optimize_flags, *context.out);

@@ -41,6 +41,19 @@ int64_t NowMicros() {
       .count();
 }
 
+// Sets each key=value on `conf`; a setting librdkafka refuses is Invalid, named after `what`.
+Status SetKafkaConf(rd_kafka_conf_t* conf, const std::map<std::string, std::string>& settings,
+                    const std::string& what) {
+  char error[512];
+  for (const auto& [key, value] : settings) {
+    if (rd_kafka_conf_set(conf, key.c_str(), value.c_str(), error, sizeof(error)) !=
+        RD_KAFKA_CONF_OK) {
+      return Status::Invalid(what + key + ": " + error);
+    }
+  }
+  return Status::OK();
+}
+
 double Seconds(std::chrono::steady_clock::time_point since) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count();
 }
@@ -295,15 +308,9 @@ class Ingestor {
     // Settings are checked before anything is created, so a typo leaves no table behind.
     {
       rd_kafka_conf_t* conf = rd_kafka_conf_new();
-      char error[512];
-      for (const auto& [key, value] : options_.kafka_settings) {
-        if (rd_kafka_conf_set(conf, key.c_str(), value.c_str(), error, sizeof(error)) !=
-            RD_KAFKA_CONF_OK) {
-          rd_kafka_conf_destroy(conf);
-          return Status::Invalid("--kafka-option " + key + ": " + error);
-        }
-      }
+      Status valid = SetKafkaConf(conf, options_.kafka_settings, "--kafka-option ");
       rd_kafka_conf_destroy(conf);
+      NL_RETURN_NOT_OK(valid);
     }
     std::optional<RecordSchema> declared;
     if (!options_.schema.empty()) {
@@ -384,7 +391,7 @@ class Ingestor {
   }
 
   Status StartConsumer() {
-    char error[512];
+    char error[512];  // rd_kafka_new's
     rd_kafka_conf_t* conf = rd_kafka_conf_new();
     std::map<std::string, std::string> settings = {
         {"bootstrap.servers", options_.brokers},
@@ -407,12 +414,10 @@ class Ingestor {
         {"queued.min.messages", "1000000"},
     };
     for (const auto& [key, value] : options_.kafka_settings) settings[key] = value;
-    for (const auto& [key, value] : settings) {
-      if (rd_kafka_conf_set(conf, key.c_str(), value.c_str(), error, sizeof(error)) !=
-          RD_KAFKA_CONF_OK) {
-        rd_kafka_conf_destroy(conf);
-        return Status::Invalid("kafka setting " + key + ": " + error);
-      }
+    Status set = SetKafkaConf(conf, settings, "kafka setting ");
+    if (!set.ok()) {
+      rd_kafka_conf_destroy(conf);
+      return set;
     }
     rd_kafka_conf_set_opaque(conf, this);
     rd_kafka_conf_set_rebalance_cb(conf, &Ingestor::OnRebalance);
