@@ -5,6 +5,7 @@ Exactly once is checked against the generator itself: the events preset numbers 
 checksums must equal those of `neuralake generate` with the same seed.
 """
 import os
+import re
 import signal
 import subprocess
 import time
@@ -139,9 +140,12 @@ def test_bad_messages_go_to_the_dead_letter_table(tmp_path):
         producer.produce(topic, payload, partition=0)
     producer.flush(30)
     run("produce", "--topic", topic, "--count", "1000", "--first-row", "1000", "--schema", "events")
-    out = run("ingest", "--topic", topic, "--table", table, "--schema", "events",
-              "--stop-at-end").stdout
+    proc = run("ingest", "--topic", topic, "--table", table, "--schema", "events",
+               "--stop-at-end")
+    out = proc.stdout
     assert "ingested 2000 rows" in out and "4 dead letters" in out, out
+    # The last status line gives the lag of each owned partition: all caught up.
+    assert re.search(r"lag 0 \[0:0 1:0 2:0 3:0\]", proc.stderr), proc.stderr
     assert_exactly_once(tmp_path, table, 2000)
     dead = sql(tmp_path, table + "_dead_letters",
                "SELECT _kafka_partition, _kafka_offset, error FROM t.bronze ORDER BY _kafka_offset")

@@ -360,9 +360,9 @@ class Ingestor {
       }
     }
     NL_RETURN_NOT_OK(Flush("shutdown", /*wait=*/true));
-    rd_kafka_consumer_close(consumer_);
     summary_.seconds = Seconds(start_);
-    StatusLine();
+    StatusLine();  // while the partitions are still owned: their final lag
+    rd_kafka_consumer_close(consumer_);
     return summary_;
   }
 
@@ -651,21 +651,27 @@ class Ingestor {
   void StatusLine() {
     double elapsed = std::max(Seconds(start_), 1e-9);
     int64_t lag = 0;
+    std::string per_partition;  // " [partition:lag ...]"
     for (int32_t partition : assigned_) {
       int64_t low = 0, high = 0;
       if (rd_kafka_get_watermark_offsets(consumer_, options_.topic.c_str(), partition, &low,
                                          &high) == RD_KAFKA_RESP_ERR_NO_ERROR) {
         auto recorded = data_.RecordedOffset(partition);
         int64_t next = recorded ? *recorded + 1 : low;
-        lag += std::max<int64_t>(0, high - next);
+        int64_t partition_lag = std::max<int64_t>(0, high - next);
+        lag += partition_lag;
+        per_partition += (per_partition.empty() ? " [" : " ") + std::to_string(partition) + ":" +
+                         std::to_string(partition_lag);
       }
     }
+    if (!per_partition.empty()) per_partition += "]";
     Log() << std::fixed << std::setprecision(1) << "ingest: " << summary_.messages
           << " messages (" << summary_.messages / elapsed << " msg/s, "
           << summary_.bytes / elapsed / 1e6 << " MB/s), " << summary_.rows << " rows, "
           << summary_.dead_letters << " dead letters, " << summary_.commits
           << " commits, version " << summary_.last_version << ", partitions "
-          << assigned_.size() << ", lag " << lag << ", last batch " << last_batch_messages_
+          << assigned_.size() << ", lag " << lag << per_partition << ", last batch "
+          << last_batch_messages_
           << " msgs in " << std::setprecision(3) << last_batch_seconds_ << " s\n";
   }
 
