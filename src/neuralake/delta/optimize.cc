@@ -3,11 +3,10 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <map>
-#include <random>
 #include <thread>
 
-#include "neuralake/common/uuid.h"
 #include "neuralake/delta/transaction.h"
 #include "neuralake/delta/writer.h"
 #include "neuralake/engine/engine.h"
@@ -34,18 +33,30 @@ int64_t RowsOf(const AddFile& file) {
 // Bins bigger than this are read by DuckDB straight from the store instead of staged in memory.
 constexpr int64_t kMaxStagedBytes = int64_t{1} << 30;
 
-// Bins of small files per partition, each about `target` bytes, two files or more.
-std::vector<std::vector<AddFile>> PlanBins(const std::vector<AddFile>& files, int64_t target) {
+// The files that can be rewritten (`keep`, and no deletion vector: rows hidden by one must not
+// come back), grouped by partition, each group in path order.
+std::vector<std::vector<AddFile>> FilesByPartition(
+    const std::vector<AddFile>& files, const std::function<bool(const AddFile&)>& keep) {
   std::map<std::string, std::vector<AddFile>> by_partition;
   for (const AddFile& file : files) {
-    if (file.size < target && !file.deletion_vector) {
+    if (!file.deletion_vector && keep(file)) {
       by_partition[PartitionKey(file.partition_values)].push_back(file);
     }
   }
-  std::vector<std::vector<AddFile>> bins;
-  for (auto& [key, candidates] : by_partition) {
-    std::sort(candidates.begin(), candidates.end(),
+  std::vector<std::vector<AddFile>> groups;
+  for (auto& [key, group] : by_partition) {
+    std::sort(group.begin(), group.end(),
               [](const AddFile& a, const AddFile& b) { return a.path < b.path; });
+    groups.push_back(std::move(group));
+  }
+  return groups;
+}
+
+// Bins of small files per partition, each about `target` bytes, two files or more.
+std::vector<std::vector<AddFile>> PlanBins(const std::vector<AddFile>& files, int64_t target) {
+  std::vector<std::vector<AddFile>> bins;
+  auto small = [target](const AddFile& file) { return file.size < target; };
+  for (auto& candidates : FilesByPartition(files, small)) {
     std::vector<AddFile> bin;
     int64_t bytes = 0;
     for (AddFile& file : candidates) {
@@ -64,13 +75,7 @@ std::vector<std::vector<AddFile>> PlanBins(const std::vector<AddFile>& files, in
 
 // Every file of each partition as one bin (Z-ORDER rewrites whole partitions).
 std::vector<std::vector<AddFile>> PlanPartitions(const std::vector<AddFile>& files) {
-  std::map<std::string, std::vector<AddFile>> by_partition;
-  for (const AddFile& file : files) {
-    by_partition[PartitionKey(file.partition_values)].push_back(file);
-  }
-  std::vector<std::vector<AddFile>> bins;
-  for (auto& [key, partition_files] : by_partition) bins.push_back(std::move(partition_files));
-  return bins;
+  return FilesByPartition(files, [](const AddFile&) { return true; });
 }
 
 Status CheckZOrderColumns(const Snapshot& snapshot, const std::vector<std::string>& columns) {
@@ -191,10 +196,7 @@ class StagedBin {
   static Result<std::unique_ptr<StagedBin>> Stage(DeltaTable& table,
                                                   const std::vector<AddFile>& bin) {
     auto staged = std::unique_ptr<StagedBin>(new StagedBin());
-    std::random_device random;
-    uint64_t high = (uint64_t{random()} << 32) | random();
-    uint64_t low = (uint64_t{random()} << 32) | random();
-    staged->name_ = "nl-optimize-" + FormatUuidV4(high, low);
+    staged->name_ = "nl-optimize-" + NewUuid();
     NL_ASSIGN_OR_RETURN(staged->store_, storage::MakeMemoryObjectStore(staged->name_, ""));
     staged->files_ = bin;
     std::atomic<size_t> next{0};
@@ -258,10 +260,13 @@ Result<OptimizeResult> Optimize(DeltaTable& table, const OptimizeOptions& option
   for (size_t index = 0; index < bins.size(); ++index) {
     if (options.max_bins > 0 && static_cast<int64_t>(index) >= options.max_bins) break;
     const std::vector<AddFile>& bin = bins[index];
+    int64_t bin_bytes = 0, rows = 0;
+    for (const AddFile& file : bin) {
+      bin_bytes += file.size;
+      rows += RowsOf(file);
+    }
     std::unique_ptr<StagedBin> staged;
-    int64_t staged_bytes = 0;
-    for (const AddFile& file : bin) staged_bytes += file.size;
-    if (table.location().scheme == "s3" && staged_bytes <= kMaxStagedBytes) {
+    if (table.location().scheme == "s3" && bin_bytes <= kMaxStagedBytes) {
       NL_ASSIGN_OR_RETURN(staged, StagedBin::Stage(table, bin));
     }
     NL_ASSIGN_OR_RETURN(std::string scan,
@@ -280,19 +285,10 @@ Result<OptimizeResult> Optimize(DeltaTable& table, const OptimizeOptions& option
     if (zorder) parameters["zOrderBy"] = nlohmann::json(options.zorder_by).dump();
     transaction.SetOperation("OPTIMIZE", parameters);
     int64_t now = NowMs();
-    int64_t rows = 0, bin_bytes = 0, new_bytes = 0;
+    int64_t new_bytes = 0;
     for (const AddFile& file : bin) {
       transaction.ReadFile(file.path);
-      RemoveFile remove;
-      remove.path = file.path;
-      remove.deletion_timestamp = now;
-      remove.data_change = false;
-      remove.extended_file_metadata = true;
-      remove.partition_values = file.partition_values;
-      remove.size = file.size;
-      transaction.AddAction(remove);
-      bin_bytes += file.size;
-      rows += RowsOf(file);
+      transaction.AddAction(RemoveFor(file, now, /*data_change=*/false));
     }
     for (AddFile add : adds) {
       add.data_change = false;
