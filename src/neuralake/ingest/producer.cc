@@ -94,6 +94,20 @@ Status FinishProducer(rd_kafka_t* producer, const ProduceOptions& options,
   return Status::OK();
 }
 
+// Queues one message (copied), waiting while librdkafka's queue is full; `key` may be null.
+rd_kafka_resp_err_t Send(rd_kafka_t* producer, const std::string& topic, const std::string* key,
+                         std::string_view value) {
+  while (true) {
+    rd_kafka_resp_err_t err = rd_kafka_producev(
+        producer, RD_KAFKA_V_TOPIC(topic.c_str()),
+        RD_KAFKA_V_KEY(key ? key->data() : nullptr, key ? key->size() : 0),
+        RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()),
+        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
+    if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) return err;
+    rd_kafka_poll(producer, 50);
+  }
+}
+
 Result<ProduceSummary> ProduceLines(const ProduceOptions& options) {
   std::ifstream file;
   std::istream* in = &std::cin;
@@ -110,13 +124,7 @@ Result<ProduceSummary> ProduceLines(const ProduceOptions& options) {
   auto start = std::chrono::steady_clock::now();
   std::string line;
   while (std::getline(*in, line)) {
-    rd_kafka_resp_err_t err;
-    do {
-      err = rd_kafka_producev(producer, RD_KAFKA_V_TOPIC(options.topic.c_str()),
-                              RD_KAFKA_V_VALUE(line.data(), line.size()),
-                              RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
-      if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) rd_kafka_poll(producer, 50);
-    } while (err == RD_KAFKA_RESP_ERR__QUEUE_FULL);
+    rd_kafka_resp_err_t err = Send(producer, options.topic, nullptr, line);
     if (err) {
       rd_kafka_destroy(producer);
       return Status::IOError(std::string("producing: ") + rd_kafka_err2str(err));
@@ -179,16 +187,7 @@ Result<ProduceSummary> Produce(const ProduceOptions& options) {
         std::this_thread::sleep_until(due);
       }
       std::string key = KeyText(batch.columns[key_column], row);
-      rd_kafka_resp_err_t err;
-      while (true) {
-        err = rd_kafka_producev(
-            producer, RD_KAFKA_V_TOPIC(options.topic.c_str()),
-            RD_KAFKA_V_KEY(key.data(), key.size()),
-            RD_KAFKA_V_VALUE(const_cast<char*>(lines[row].data()), lines[row].size()),
-            RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
-        if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) break;
-        rd_kafka_poll(producer, 50);
-      }
+      rd_kafka_resp_err_t err = Send(producer, options.topic, &key, lines[row]);
       if (err) {
         status = Status::IOError(std::string("producing to ") + options.topic + ": " +
                                  rd_kafka_err2str(err));
