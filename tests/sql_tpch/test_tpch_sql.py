@@ -6,6 +6,7 @@ l_shipmode, orders by o_orderpriority) on local disk, and unpartitioned on MinIO
 """
 import decimal
 import glob
+import json
 import math
 import os
 import subprocess
@@ -177,6 +178,26 @@ def test_bad_queries_fail_clearly(tpch, statement, needle):
     proc = run("sql", "--catalog", tpch["catalogs"]["local"], statement, check=False)
     assert proc.returncode == 1
     assert needle in proc.stderr, proc.stderr
+
+
+def test_unsupported_delta_type_fails_clearly(tmp_path):
+    # A table whose schema has a type we do not read (variant): refused by name, exit 1.
+    log = tmp_path / "vt" / "_delta_log"
+    log.mkdir(parents=True)
+    schema = json.dumps({"type": "struct", "fields": [
+        {"name": "id", "type": "long", "nullable": True, "metadata": {}},
+        {"name": "v", "type": "variant", "nullable": True, "metadata": {}}]})
+    (log / "00000000000000000000.json").write_text(
+        json.dumps({"protocol": {"minReaderVersion": 1, "minWriterVersion": 2}}) + "\n" +
+        json.dumps({"metaData": {"id": "vt", "format": {"provider": "parquet", "options": {}},
+                                 "schemaString": schema, "partitionColumns": [],
+                                 "configuration": {}, "createdTime": 1}}) + "\n")
+    catalog = tmp_path / "catalog.yaml"
+    table = f'vt: {{type: delta, uri: "{log.parent}"}}'
+    catalog.write_text(f"databases: {{demo: {{tables: {{{table}}}}}}}\n")
+    proc = run("sql", "--catalog", str(catalog), "SELECT id FROM demo.vt", check=False)
+    assert proc.returncode == 1
+    assert "Delta type 'variant' is not supported" in proc.stderr, proc.stderr
 
 
 def test_runaway_query_is_cancelled(tpch):
