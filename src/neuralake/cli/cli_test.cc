@@ -164,3 +164,42 @@ TEST(CliTest, TableCreateMakesMissingLocalDirectories) {
 
 }  // namespace
 }  // namespace neuralake::cli
+
+namespace neuralake::cli {
+namespace {
+
+// Regression (issue 12): a commit line nested ~70,000 levels deep crashed `table read`, `sql` and
+// `table append`. Each must exit 1 with one line naming the file.
+TEST(CliTest, HostileCommitIsAOneLineErrorForEveryCommand) {
+  auto dir = std::filesystem::temp_directory_path() / testing::UniqueName("nl-cli-hostile");
+  std::filesystem::create_directories(dir);
+  std::string csv = (dir / "rows.csv").string();
+  std::ofstream(csv) << "id,name\n1,a\n2,b\n";
+  std::string table = (dir / "t").string();
+  ASSERT_EQ(RunCli({"table", "create", table, "--from", csv}).code, 0);
+  ASSERT_EQ(RunCli({"table", "append", table, "--from", csv}).code, 0);
+  std::string nested = std::string(70000, '[') + std::string(70000, ']');
+  std::string commit = (dir / "t" / "_delta_log" / "00000000000000000001.json").string();
+  {
+    std::ofstream out(commit, std::ios::app);
+    out << R"({"commitInfo":{"hostile":)" << nested << "}}\n";
+  }
+  std::string catalog = (dir / "catalog.yaml").string();
+  std::ofstream(catalog) << "databases: {d: {tables: {t: {type: delta, uri: \"" << table
+                         << "\"}}}}\n";
+  std::vector<std::vector<std::string>> commands = {
+      {"table", "read", table},
+      {"table", "append", table, "--from", csv},
+      {"sql", "--catalog", catalog, "SELECT count(*) FROM d.t"},
+  };
+  for (const auto& command : commands) {
+    Outcome run = RunCli(command);
+    EXPECT_EQ(run.code, 1) << command[1] << ": " << run.out << run.err;
+    EXPECT_NE(run.err.find("00000000000000000001.json"), std::string::npos) << run.err;
+    EXPECT_EQ(std::count(run.err.begin(), run.err.end(), '\n'), 1) << run.err;
+  }
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace neuralake::cli

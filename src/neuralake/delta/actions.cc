@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "neuralake/common/json.h"
+
 namespace neuralake::delta {
 namespace {
 
@@ -463,12 +465,7 @@ std::string SerializeAction(const Action& action) {
 }
 
 Result<Action> ParseAction(std::string_view line) {
-  json value;
-  try {
-    value = json::parse(line);
-  } catch (const std::exception& error) {
-    return Status::Corrupt(std::string("invalid JSON: ") + error.what());
-  }
+  NL_ASSIGN_OR_RETURN(json value, ParseJson(line));
   return ActionFromJson(value);
 }
 

@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "neuralake/common/json.h"
 #include "neuralake/delta/table.h"
 #include "neuralake/delta/transaction.h"
 #include "neuralake/storage/object_store_factory.h"
@@ -109,12 +110,9 @@ Status ReadCheckpointAdds(engine::Engine& engine, const std::string& files, cons
   for (size_t i = 0; i < rows->rows.size(); ++i) {
     const auto& r = rows->rows[i];
     if (r[9]) {
-      nlohmann::json value;
-      try {
-        value = nlohmann::json::object({{"add", nlohmann::json::parse(*r[9])}});
-      } catch (const std::exception& error) {
-        return corrupt(i, error.what());
-      }
+      auto add = ParseJson(*r[9]);
+      if (!add.ok()) return corrupt(i, add.status().message());
+      nlohmann::json value = nlohmann::json::object({{"add", std::move(add).value()}});
       auto action = ActionFromJson(value);
       if (!action.ok()) return corrupt(i, action.status().message());
       actions->push_back(std::move(action).value());
@@ -186,13 +184,12 @@ Result<std::vector<Action>> ReadCheckpointActions(engine::Engine& engine, const 
   for (size_t i = 0; i < rows->rows.size(); ++i) {
     const auto& cell = rows->rows[i].at(0);
     if (!cell) continue;
-    nlohmann::json value;
-    try {
-      value = nlohmann::json::parse(*cell);
-    } catch (const std::exception& error) {
+    auto parsed = ParseJson(*cell);
+    if (!parsed.ok()) {
       return Status::Corrupt("checkpoint " + key + " row " + std::to_string(i + 1) + ": " +
-                             error.what());
+                             parsed.status().message());
     }
+    nlohmann::json value = std::move(parsed).value();
     bool empty = true;
     for (auto it = value.begin(); it != value.end(); ++it) {
       if (!it.value().is_null()) empty = false;

@@ -8,6 +8,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "neuralake/common/json.h"
+
 namespace neuralake::delta {
 namespace {
 
@@ -90,8 +92,10 @@ LogFileName ParseLogFileName(std::string_view key) {
 }
 
 Result<LastCheckpoint> ParseLastCheckpoint(std::string_view text) {
+  auto parsed = ParseJson(text);
+  if (!parsed.ok()) return parsed.status().WithContext("_delta_log/_last_checkpoint");
   try {
-    auto value = nlohmann::json::parse(text);
+    auto& value = *parsed;
     if (!value.is_object() || !value.contains("version") || !value["version"].is_number()) {
       return Status::Corrupt("_delta_log/_last_checkpoint has no numeric 'version'");
     }

@@ -192,6 +192,7 @@ Status LogReplay::ApplyCheckpoint(int64_t version, const std::vector<Action>& ac
   for (const Action& action : actions) Apply(action);
   version_ = version;
   checkpoint_version_ = version;
+  metadata_source_ = "the checkpoint of version " + std::to_string(version);
   return Status::OK();
 }
 
@@ -207,6 +208,11 @@ Status LogReplay::ApplyCommit(int64_t version, const std::vector<Action>& action
       timestamp = info->InCommitTimestamp();
       if (!timestamp) timestamp = info->Timestamp();
     }
+    if (std::holds_alternative<Metadata>(action)) {
+      std::string digits = std::to_string(version);
+      metadata_source_ = "_delta_log/" + std::string(20 - std::min<size_t>(20, digits.size()), '0') +
+                         digits + ".json";
+    }
     Apply(action);
   }
   commit_timestamps_[version] = timestamp.value_or(file_modified_ms);
@@ -217,11 +223,11 @@ Status LogReplay::ApplyCommit(int64_t version, const std::vector<Action>& action
 Result<Snapshot> LogReplay::Finish(std::string table_uri) const {
   if (version_ < 0) return Status::NotFound("no Delta table at '" + table_uri + "'");
   if (!protocol_) {
-    return Status::Corrupt("Delta log of '" + table_uri + "' has no protocol action up to version " +
+    return Status::Corrupt("Delta log '" + table_uri + "/_delta_log' has no protocol action up to version " +
                            std::to_string(version_));
   }
   if (!metadata_) {
-    return Status::Corrupt("Delta log of '" + table_uri + "' has no metaData action up to version " +
+    return Status::Corrupt("Delta log '" + table_uri + "/_delta_log' has no metaData action up to version " +
                            std::to_string(version_));
   }
   Snapshot snapshot;
@@ -231,7 +237,9 @@ Result<Snapshot> LogReplay::Finish(std::string table_uri) const {
   snapshot.metadata = *metadata_;
   auto schema = ParseSchema(metadata_->schema_string);
   if (!schema.ok()) {
-    return schema.status().WithContext("metaData of version " + std::to_string(version_));
+    std::string source = metadata_source_.empty() ? "version " + std::to_string(version_)
+                                                  : metadata_source_;
+    return schema.status().WithContext("metaData in " + source);
   }
   snapshot.schema = std::move(schema).value();
   snapshot.files.reserve(files_.size());

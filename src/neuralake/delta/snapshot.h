@@ -96,6 +96,7 @@ class LogReplay {
   std::optional<int64_t> checkpoint_version_;
   std::optional<Protocol> protocol_;
   std::optional<Metadata> metadata_;
+  std::string metadata_source_;  // where metadata_ was read, for errors: a commit or checkpoint
   std::unordered_map<std::string, AddFile> files_;
   std::unordered_map<std::string, RemoveFile> tombstones_;
   std::map<std::string, SetTransaction> app_transactions_;
