@@ -18,6 +18,7 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include "neuralake/common/json.h"
 #include "neuralake/cli/cli.h"
 #include "neuralake/cli/output.h"
 #include "neuralake/delta/checkpoint.h"
@@ -348,7 +349,12 @@ Status DescribeCommand(const GlobalOptions& global, const std::string& uri,
       continue;
     }
     try {
-      auto stats = nlohmann::json::parse(*file.stats);
+      auto parsed = ParseJson(*file.stats);
+      if (!parsed.ok()) {
+        rows_known = false;
+        continue;
+      }
+      auto& stats = *parsed;
       if (!stats.contains("numRecords")) rows_known = false;
       rows += stats.value("numRecords", int64_t{0});
     } catch (...) {

@@ -4,6 +4,8 @@
 #include <cctype>
 #include <map>
 
+#include "neuralake/common/json.h"
+
 namespace neuralake::delta {
 namespace {
 
@@ -506,12 +508,9 @@ std::vector<std::string> Schema::FieldNames() const {
 }
 
 Result<Schema> ParseSchema(std::string_view schema_string) {
-  json value;
-  try {
-    value = json::parse(schema_string);
-  } catch (const std::exception& error) {
-    return Status::Corrupt(std::string("schemaString is not valid JSON: ") + error.what());
-  }
+  auto parsed = ParseJson(schema_string);
+  if (!parsed.ok()) return parsed.status().WithContext("schemaString");
+  json value = std::move(parsed).value();
   try {
     DataType type = TypeFromJson(value);
     if (type.kind() != DataType::Kind::kStruct) {

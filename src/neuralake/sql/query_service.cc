@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "neuralake/common/json.h"
 #include "neuralake/common/time.h"
 
 #include "neuralake/delta/schema.h"
@@ -103,7 +104,8 @@ Result<std::shared_ptr<const engine::LakeSnapshot>> ToLakeSnapshot(
       file.partition_values[logical == physical_to_logical.end() ? key : logical->second] = value;
     }
     if (add.stats && !add.stats->empty()) {
-      json stats = json::parse(*add.stats, nullptr, /*allow_exceptions=*/false);
+      auto parsed = ParseJson(*add.stats);
+      json stats = parsed.ok() ? std::move(parsed).value() : json();
       if (stats.is_object()) {
         if (auto it = stats.find("numRecords"); it != stats.end() && it->is_number_integer()) {
           file.num_records = it->get<int64_t>();
