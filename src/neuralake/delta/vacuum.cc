@@ -1,6 +1,6 @@
 #include "neuralake/delta/vacuum.h"
 
-#include <chrono>
+#include <algorithm>
 #include <cmath>
 #include <unordered_set>
 
@@ -23,6 +23,8 @@ bool IsProtected(const std::string& key) {
   return false;
 }
 
+int64_t HoursToMs(double hours) { return static_cast<int64_t>(hours * 3600.0 * 1000.0); }
+
 }  // namespace
 
 Result<VacuumResult> Vacuum(DeltaTable& table, const VacuumOptions& options) {
@@ -40,26 +42,57 @@ Result<VacuumResult> Vacuum(DeltaTable& table, const VacuumOptions& options) {
     return Status::NotFound("'" + table.uri() + "' is not a Delta table (no _delta_log/)");
   }
   NL_ASSIGN_OR_RETURN(auto snapshot, table.LoadSnapshot());
-  int64_t cutoff = NowMs() - static_cast<int64_t>(options.retention_hours * 3600.0 * 1000.0);
+  if (options.after_snapshot) options.after_snapshot();
+  const int64_t now = NowMs();
+  const double grace_hours = std::max(options.retention_hours, kUntrackedFileGraceHours);
+  const int64_t removed_cutoff = now - HoursToMs(options.retention_hours);
+  const int64_t untracked_cutoff = now - HoursToMs(grace_hours);
 
-  std::unordered_set<std::string> referenced;
-  for (const AddFile& file : snapshot->files) referenced.insert(file.path);
+  // Files are compared by the URI a reader would open, so that an absolute path in the log naming
+  // a file below the table root protects that file too.
+  auto uri_of = [&table](const std::string& path) { return table.DataFileUri(path); };
+  std::unordered_set<std::string> referenced;   // active, or removed inside the window
+  std::unordered_set<std::string> tombstoned;   // removed before the window
+  for (const AddFile& file : snapshot->files) referenced.insert(uri_of(file.path));
   for (const RemoveFile& tombstone : snapshot->tombstones) {
     // A file removed inside the window is still needed by the versions before its removal.
-    if (tombstone.deletion_timestamp.value_or(0) >= cutoff) referenced.insert(tombstone.path);
+    if (tombstone.deletion_timestamp.value_or(0) >= removed_cutoff) {
+      referenced.insert(uri_of(tombstone.path));
+    } else {
+      tombstoned.insert(uri_of(tombstone.path));
+    }
   }
 
   VacuumResult result;
   result.version = snapshot->version;
   result.files_referenced = static_cast<int64_t>(referenced.size());
+  result.untracked_grace_hours = grace_hours;
   NL_ASSIGN_OR_RETURN(auto objects, table.store().List(""));
+  std::vector<const storage::ObjectInfo*> candidates;
   for (const auto& object : objects) {
     if (IsProtected(object.key)) continue;
     ++result.files_scanned;
-    if (referenced.count(object.key) > 0) continue;
-    if (object.modified_ms >= cutoff) continue;  // may belong to a writer that has not committed
-    result.deleted.push_back(object.key);
-    result.bytes += object.size;
+    std::string uri = uri_of(object.key);
+    if (referenced.count(uri) > 0) continue;
+    if (object.modified_ms >= removed_cutoff) continue;  // written inside the window
+    if (tombstoned.count(uri) == 0 && object.modified_ms >= untracked_cutoff) {
+      ++result.untracked_kept;  // an upload that may be committed any moment
+      continue;
+    }
+    candidates.push_back(&object);
+  }
+  if (!candidates.empty()) {
+    // Commits that landed since the snapshot was loaded: what they made active stays.
+    NL_ASSIGN_OR_RETURN(auto latest, table.log().Update(snapshot));
+    std::unordered_set<std::string> active;
+    if (latest != snapshot) {
+      for (const AddFile& file : latest->files) active.insert(uri_of(file.path));
+    }
+    for (const storage::ObjectInfo* object : candidates) {
+      if (active.count(uri_of(object->key)) > 0) continue;
+      result.deleted.push_back(object->key);
+      result.bytes += object->size;
+    }
   }
   if (!options.dry_run) {
     for (const std::string& path : result.deleted) {
