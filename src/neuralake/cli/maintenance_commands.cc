@@ -72,11 +72,12 @@ Result<std::unique_ptr<delta::DeltaTable>> OpenTable(const GlobalOptions& global
 }
 
 std::string OptimizeLine(const delta::OptimizeResult& r) {
-  char line[256];
+  char line[320];
   std::snprintf(line, sizeof(line),
-                "version %lld: %lld bins compacted, %lld files -> %lld (%s -> %s), %lld bins "
-                "skipped on conflict, %.2f s, %s/s written",
+                "version %lld: %lld bins compacted in %lld commit%s, %lld files -> %lld (%s -> "
+                "%s), %lld bins skipped on conflict, %.2f s, %s/s written",
                 static_cast<long long>(r.last_version), static_cast<long long>(r.bins_committed),
+                static_cast<long long>(r.commits), r.commits == 1 ? "" : "s",
                 static_cast<long long>(r.files_removed), static_cast<long long>(r.files_added),
                 Progress::FormatBytes(static_cast<double>(r.bytes_removed)).c_str(),
                 Progress::FormatBytes(static_cast<double>(r.bytes_added)).c_str(),
@@ -157,7 +158,9 @@ Status RunVacuumOnce(delta::DeltaTable& table, const VacuumFlags& flags, std::os
       << " files (" << Progress::FormatBytes(static_cast<double>(result.bytes)) << ") of "
       << result.files_scanned << " scanned; " << result.files_referenced
       << " referenced by version " << result.version << " and the last "
-      << flags.retention_hours << " h" << std::endl;
+      << flags.retention_hours << " h; " << result.untracked_kept
+      << " uncommitted kept (younger than " << result.untracked_grace_hours << " h)"
+      << std::endl;
   return Status::OK();
 }
 
@@ -171,7 +174,10 @@ Status RunVacuumer(const GlobalOptions& global, const VacuumFlags& flags, std::o
   NL_ASSIGN_OR_RETURN(auto table, OpenTable(global, flags.uri));
   // Refuse a bad retention before looping (the same check Vacuum makes).
   if (flags.retention_hours < delta::kMinimumRetentionHours && !flags.force_retention) {
-    return delta::Vacuum(*table, {flags.retention_hours, false, true}).status();
+    delta::VacuumOptions refused;
+    refused.retention_hours = flags.retention_hours;
+    refused.dry_run = true;
+    return delta::Vacuum(*table, refused).status();
   }
   InstallStopHandlers();
   for (int64_t round = 1; !g_stop.load(); ++round) {
@@ -291,7 +297,8 @@ void AddMaintenanceCommands(CLI::App& app, CommandContext& context) {
   vacuum->add_option("--retention-hours", vacuum_flags->retention_hours,
                      "keep what versions of the last H hours need (default 168)");
   vacuum->add_flag("--force-retention", vacuum_flags->force_retention,
-                   "allow a retention under 168 hours");
+                   "allow a retention under 168 hours (files no version references, such as "
+                   "uploads not committed yet, are still kept for at least 1 hour)");
   vacuum->add_flag("--dry-run", vacuum_flags->dry_run, "list what would be deleted");
   vacuum->callback([&context, vacuum_flags] {
     context.action = [&context, vacuum_flags] {
@@ -333,7 +340,8 @@ void AddMaintenanceCommands(CLI::App& app, CommandContext& context) {
   vacuumer->add_option("--interval", vacuumer_flags->interval, "pause between rounds");
   vacuumer->add_option("--retention-hours", vacuumer_flags->retention_hours, "retention window");
   vacuumer->add_flag("--force-retention", vacuumer_flags->force_retention,
-                     "allow a retention under 168 hours");
+                     "allow a retention under 168 hours (uncommitted uploads are still kept for "
+                     "at least 1 hour)");
   vacuumer->add_option("--iterations", vacuumer_flags->iterations, "stop after N rounds");
   vacuumer->callback([&context, vacuumer_flags] {
     context.action = [&context, vacuumer_flags] {

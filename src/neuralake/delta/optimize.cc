@@ -30,6 +30,10 @@ int64_t RowsOf(const AddFile& file) {
   return std::atoll(file.stats->c_str() + at + 13);
 }
 
+double Seconds(std::chrono::steady_clock::time_point since) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count();
+}
+
 // Bins bigger than this are read by DuckDB straight from the store instead of staged in memory.
 constexpr int64_t kMaxStagedBytes = int64_t{1} << 30;
 
@@ -241,8 +245,116 @@ class StagedBin {
 
 }  // namespace
 
+namespace {
+
+// A rewritten bin waiting for its commit: the files it replaces and the files that replace them.
+struct RewrittenBin {
+  std::vector<AddFile> removed;
+  std::vector<AddFile> added;
+  int64_t bytes_removed = 0;
+  int64_t bytes_added = 0;
+  int64_t rows = 0;
+};
+
+void DeleteOutputs(DeltaTable& table, const RewrittenBin& bin) {
+  for (const AddFile& add : bin.added) (void)table.store().Delete(add.path);
+}
+
+// Whether every file of `bin` is still active in `snapshot`.
+bool StillActive(const Snapshot& snapshot, const std::vector<AddFile>& bin) {
+  for (const AddFile& file : bin) {
+    auto it = std::lower_bound(
+        snapshot.files.begin(), snapshot.files.end(), file.path,
+        [](const AddFile& active, const std::string& path) { return active.path < path; });
+    if (it == snapshot.files.end() || it->path != file.path) return false;
+  }
+  return true;
+}
+
+// Commits the pending bins as ONE transaction read at `*snapshot`. A conflict (a concurrent
+// commit removed a file of some bin, or changed the metadata) drops the bins that lost a file
+// (their new files are deleted) and retries the rest on the latest snapshot; bins are never
+// duplicated because each attempt declares its input files as read.
+Status CommitBins(DeltaTable& table, const OptimizeOptions& options, int64_t commit_index,
+                  std::vector<RewrittenBin>& pending, std::shared_ptr<const Snapshot>* snapshot,
+                  OptimizeResult* result) {
+  if (pending.empty()) return Status::OK();
+  if (options.before_commit) options.before_commit(commit_index);
+  const std::shared_ptr<const Snapshot> planned = *snapshot;
+  constexpr int kMaxAttempts = 10;
+  for (int attempt = 1;; ++attempt) {
+    Transaction transaction(&table.log(), *snapshot);
+    nlohmann::json parameters = {{"targetSize", std::to_string(options.target_file_size)},
+                                 {"predicate", options.partition_predicate.value_or("")}};
+    if (!options.zorder_by.empty()) {
+      parameters["zOrderBy"] = nlohmann::json(options.zorder_by).dump();
+    }
+    transaction.SetOperation("OPTIMIZE", parameters);
+    int64_t now = NowMs();
+    for (const RewrittenBin& bin : pending) {
+      for (const AddFile& file : bin.removed) {
+        transaction.ReadFile(file.path);
+        transaction.AddAction(RemoveFor(file, now, /*data_change=*/false));
+      }
+      for (AddFile add : bin.added) {
+        add.data_change = false;
+        transaction.AddAction(std::move(add));
+      }
+    }
+    auto committed = transaction.Commit();
+    if (committed.ok()) {
+      ++result->commits;
+      for (const RewrittenBin& bin : pending) {
+        ++result->bins_committed;
+        result->bytes_removed += bin.bytes_removed;
+        result->bytes_added += bin.bytes_added;
+        result->files_removed += static_cast<int64_t>(bin.removed.size());
+        result->files_added += static_cast<int64_t>(bin.added.size());
+        result->rows_rewritten += bin.rows;
+      }
+      result->last_version = committed->version;
+      *snapshot = committed->snapshot;
+      pending.clear();
+      return Status::OK();
+    }
+    const Status& status = committed.status();
+    if (!status.IsConflict() && !status.IsInvalid() && !status.IsUnsupported()) {
+      // The outcome is unknown: the new files stay (a committed version may name them; VACUUM
+      // removes them otherwise).
+      pending.clear();
+      return status.WithContext("optimize");
+    }
+    NL_ASSIGN_OR_RETURN(auto latest, table.LoadSnapshot());
+    // A metadata or protocol change: the rewritten files were written for the old table.
+    bool same_table = status.IsConflict() &&
+                      latest->metadata.schema_string == planned->metadata.schema_string &&
+                      latest->metadata.partition_columns == planned->metadata.partition_columns &&
+                      latest->protocol == planned->protocol;
+    std::vector<RewrittenBin> kept;
+    for (RewrittenBin& bin : pending) {
+      if (same_table && attempt < kMaxAttempts && StillActive(*latest, bin.removed)) {
+        kept.push_back(std::move(bin));
+      } else {
+        DeleteOutputs(table, bin);
+        ++result->bins_conflicted;
+      }
+    }
+    pending = std::move(kept);
+    *snapshot = latest;
+    result->last_version = latest->version;
+    if (pending.empty()) {
+      return status.IsConflict() ? Status::OK() : status.WithContext("optimize");
+    }
+  }
+}
+
+}  // namespace
+
 Result<OptimizeResult> Optimize(DeltaTable& table, const OptimizeOptions& options) {
   if (options.target_file_size <= 0) return Status::Invalid("target size must be positive");
+  if (options.max_commit_bytes <= 0 || !(options.max_commit_seconds > 0)) {
+    return Status::Invalid("optimize commit bounds must be positive");
+  }
   auto start = std::chrono::steady_clock::now();
   NL_ASSIGN_OR_RETURN(auto snapshot, table.LoadSnapshot());
   NL_RETURN_NOT_OK(CheckWriteSupported(snapshot->protocol, snapshot->metadata, snapshot->schema));
@@ -257,62 +369,65 @@ Result<OptimizeResult> Optimize(DeltaTable& table, const OptimizeOptions& option
       zorder ? PlanPartitions(candidates) : PlanBins(candidates, options.target_file_size);
   OptimizeResult result;
   result.last_version = snapshot->version;
+  // The bins are rewritten against the snapshot the plan came from; the commit re-reads it.
+  const std::shared_ptr<const Snapshot> planned = snapshot;
+  std::vector<RewrittenBin> pending;
+  int64_t pending_bytes = 0;
+  int64_t commit_index = 0;
+  auto pending_since = std::chrono::steady_clock::now();
+  auto abandon_pending = [&] {
+    for (const RewrittenBin& bin : pending) DeleteOutputs(table, bin);
+    pending.clear();
+  };
   for (size_t index = 0; index < bins.size(); ++index) {
     if (options.max_bins > 0 && static_cast<int64_t>(index) >= options.max_bins) break;
-    const std::vector<AddFile>& bin = bins[index];
-    int64_t bin_bytes = 0, rows = 0;
+    RewrittenBin rewritten;
+    rewritten.removed = std::move(bins[index]);
+    const std::vector<AddFile>& bin = rewritten.removed;
     for (const AddFile& file : bin) {
-      bin_bytes += file.size;
-      rows += RowsOf(file);
+      rewritten.bytes_removed += file.size;
+      rewritten.rows += RowsOf(file);
     }
-    std::unique_ptr<StagedBin> staged;
-    if (table.location().scheme == "s3" && bin_bytes <= kMaxStagedBytes) {
-      NL_ASSIGN_OR_RETURN(staged, StagedBin::Stage(table, bin));
+    auto written = [&]() -> Result<std::vector<AddFile>> {
+      std::unique_ptr<StagedBin> staged;
+      if (table.location().scheme == "s3" && rewritten.bytes_removed <= kMaxStagedBytes) {
+        NL_ASSIGN_OR_RETURN(staged, StagedBin::Stage(table, bin));
+      }
+      NL_ASSIGN_OR_RETURN(std::string scan,
+                          ScanSql(table, *planned, staged ? &staged->files() : &bin));
+      if (zorder) scan = ZOrderSql(scan, planned->schema, options.zorder_by);
+      DataSource source = DataSource::FromQuery(scan);
+      source.description = "optimize";
+      return WriteFiles(table, *planned, source, options.target_file_size);
+    }();
+    if (!written.ok()) {
+      // A file of the bin may be gone because a concurrent commit removed it and a VACUUM with a
+      // short retention deleted it: then the bin is skipped like a conflict.
+      if (written.status().IsNotFound()) {
+        NL_ASSIGN_OR_RETURN(auto latest, table.LoadSnapshot());
+        if (!StillActive(*latest, bin)) {
+          ++result.bins_conflicted;
+          continue;
+        }
+      }
+      abandon_pending();
+      return written.status().WithContext("optimize");
     }
-    NL_ASSIGN_OR_RETURN(std::string scan,
-                        ScanSql(table, *snapshot, staged ? &staged->files() : &bin));
-    if (zorder) scan = ZOrderSql(scan, snapshot->schema, options.zorder_by);
-    DataSource source = DataSource::FromQuery(scan);
-    source.description = "optimize";
-    NL_ASSIGN_OR_RETURN(std::vector<AddFile> adds,
-                        WriteFiles(table, *snapshot, source, options.target_file_size));
-    staged.reset();
-    if (options.before_commit) options.before_commit(static_cast<int64_t>(index));
-
-    Transaction transaction(&table.log(), snapshot);
-    nlohmann::json parameters = {{"targetSize", std::to_string(options.target_file_size)},
-                                 {"predicate", options.partition_predicate.value_or("")}};
-    if (zorder) parameters["zOrderBy"] = nlohmann::json(options.zorder_by).dump();
-    transaction.SetOperation("OPTIMIZE", parameters);
-    int64_t now = NowMs();
-    int64_t new_bytes = 0;
-    for (const AddFile& file : bin) {
-      transaction.ReadFile(file.path);
-      transaction.AddAction(RemoveFor(file, now, /*data_change=*/false));
+    rewritten.added = std::move(written).value();
+    for (const AddFile& add : rewritten.added) rewritten.bytes_added += add.size;
+    if (pending.empty()) pending_since = std::chrono::steady_clock::now();
+    pending_bytes += rewritten.bytes_removed;
+    pending.push_back(std::move(rewritten));
+    // Bounded commits: a long run commits every max_commit_bytes of input or max_commit_seconds
+    // (its uncommitted files must not outlive VACUUM's grace period for untracked files).
+    if (pending_bytes >= options.max_commit_bytes ||
+        Seconds(pending_since) >= options.max_commit_seconds) {
+      NL_RETURN_NOT_OK(CommitBins(table, options, commit_index++, pending, &snapshot, &result));
+      pending_bytes = 0;
     }
-    for (AddFile add : adds) {
-      add.data_change = false;
-      new_bytes += add.size;
-      transaction.AddAction(std::move(add));
-    }
-    auto committed = transaction.Commit();
-    if (!committed.ok()) {
-      for (const AddFile& add : adds) (void)table.store().Delete(add.path);
-      if (!committed.status().IsConflict()) return committed.status().WithContext("optimize");
-      ++result.bins_conflicted;
-      NL_ASSIGN_OR_RETURN(snapshot, table.LoadSnapshot());
-      continue;
-    }
-    ++result.bins_committed;
-    result.bytes_removed += bin_bytes;
-    result.bytes_added += new_bytes;
-    result.files_removed += static_cast<int64_t>(bin.size());
-    result.files_added += static_cast<int64_t>(adds.size());
-    result.rows_rewritten += rows;
-    result.last_version = committed->version;
-    snapshot = committed->snapshot;
   }
-  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  NL_RETURN_NOT_OK(CommitBins(table, options, commit_index, pending, &snapshot, &result));
+  result.seconds = Seconds(start);
   return result;
 }
 

@@ -76,6 +76,7 @@ TEST_F(OptimizeTest, CompactsSmallFilesPerPartitionWithoutChangingRows) {
   auto result = Optimize(*table_, options);
   ASSERT_TRUE(result.ok()) << result.status().ToString();
   EXPECT_EQ(result->bins_committed, 2);  // one bin per partition
+  EXPECT_EQ(result->commits, 1);         // both in one commit
   EXPECT_EQ(result->files_removed, 20);
   EXPECT_EQ(result->files_added, 2);
   EXPECT_EQ(FileCount(), 2u);
@@ -88,6 +89,88 @@ TEST_F(OptimizeTest, CompactsSmallFilesPerPartitionWithoutChangingRows) {
   auto again = Optimize(*table_, options);
   ASSERT_TRUE(again.ok());
   EXPECT_EQ(again->bins_committed, 0);
+}
+
+TEST_F(OptimizeTest, OneRunIsOneCommitOverManyPartitions) {
+  // 28 partitions x 2 small files (the table of the report: two runs made 59 commits).
+  auto rows = [](int64_t first) {
+    return "SELECT range AS id, 'p' || (range % 28) AS p, range * 2 AS v FROM range(" +
+           std::to_string(first) + ", " + std::to_string(first + 2800) + ")";
+  };
+  CreateTableOptions create;
+  create.source = DataSource::FromQuery(rows(0));
+  create.partition_columns = {"p"};
+  ASSERT_TRUE(CreateTable(*table_, create).ok());
+  ASSERT_TRUE(Append(*table_, DataSource::FromQuery(rows(2800))).ok());
+  ASSERT_EQ(FileCount(), 56u);
+  auto before = Summary();
+  int64_t version = (*table_->LoadSnapshot())->version;
+
+  auto compacted = Optimize(*table_, {});
+  ASSERT_TRUE(compacted.ok()) << compacted.status().ToString();
+  EXPECT_EQ(compacted->bins_committed, 28);
+  EXPECT_EQ(compacted->commits, 1);
+  EXPECT_EQ(compacted->last_version, version + 1);
+  EXPECT_EQ((*table_->LoadSnapshot())->version, version + 1) << "one new version per run";
+  EXPECT_EQ(FileCount(), 28u);
+
+  OptimizeOptions zorder;
+  zorder.zorder_by = {"v"};
+  auto ordered = Optimize(*table_, zorder);
+  ASSERT_TRUE(ordered.ok()) << ordered.status().ToString();
+  EXPECT_EQ(ordered->bins_committed, 28);
+  EXPECT_EQ(ordered->commits, 1);
+  EXPECT_EQ((*table_->LoadSnapshot())->version, version + 2) << "one new version per run";
+  EXPECT_EQ(Summary(), before);
+  auto history = table_->log().History(2);
+  ASSERT_TRUE(history.ok());
+  for (const auto& record : *history) {
+    ASSERT_TRUE(record.info.has_value());
+    EXPECT_EQ(record.info->Operation(), "OPTIMIZE");
+  }
+}
+
+TEST_F(OptimizeTest, LongRunsCommitInBoundedSlices) {
+  MakeSmallFiles(3);
+  int64_t version = (*table_->LoadSnapshot())->version;
+  auto before = Summary();
+  OptimizeOptions options;
+  options.max_commit_bytes = 1;  // a commit after every bin
+  std::vector<int64_t> hooks;
+  options.before_commit = [&](int64_t commit) { hooks.push_back(commit); };
+  auto result = Optimize(*table_, options);
+  ASSERT_TRUE(result.ok()) << result.status().ToString();
+  EXPECT_EQ(result->bins_committed, 2);
+  EXPECT_EQ(result->commits, 2);
+  EXPECT_EQ(hooks, (std::vector<int64_t>{0, 1}));
+  EXPECT_EQ((*table_->LoadSnapshot())->version, version + 2);
+  EXPECT_EQ(Summary(), before);
+}
+
+TEST_F(OptimizeTest, DeleteRacingOneBinDropsItAndCommitsTheOthers) {
+  MakeSmallFiles(3);
+  OptimizeOptions options;
+  options.before_commit = [&](int64_t) {
+    ASSERT_TRUE(DeleteWhere(*table_, "p = 'a'").ok());  // removes bin a's files
+  };
+  auto result = Optimize(*table_, options);
+  ASSERT_TRUE(result.ok()) << result.status().ToString();
+  EXPECT_EQ(result->bins_committed, 1);
+  EXPECT_EQ(result->bins_conflicted, 1);
+  EXPECT_EQ(result->commits, 1);
+  EXPECT_EQ(FileCount(), 1u);  // partition b, compacted
+  auto summary = Summary();
+  EXPECT_EQ(summary[0], "300");
+  EXPECT_EQ(summary[0], summary[2]);
+  // Bin a's rewritten files were deleted again: only tombstoned files remain under p=a/.
+  auto listed = table_->store().List("p=a/");
+  ASSERT_TRUE(listed.ok());
+  auto latest = table_->LoadSnapshot().value();
+  for (const auto& object : *listed) {
+    bool tombstone = false;
+    for (const auto& file : latest->tombstones) tombstone |= file.path == object.key;
+    EXPECT_TRUE(tombstone) << "leftover file " << object.key;
+  }
 }
 
 TEST_F(OptimizeTest, PartitionFilterLimitsTheWorkAndUnknownColumnsAreErrors) {
@@ -283,7 +366,7 @@ TEST_F(OptimizeTest, VacuumKeepsEveryFileOfVersionsInsideTheWindow) {
   auto kept = Vacuum(*table_, window);
   ASSERT_TRUE(kept.ok()) << kept.status().ToString();
   EXPECT_TRUE(kept->deleted.empty()) << "tombstones inside the window are still needed";
-  for (int64_t version = 0; version <= versions_before + 2; ++version) {
+  for (int64_t version = 0; version <= versions_before + 1; ++version) {  // one OPTIMIZE commit
     auto summary = Summary(version);
     ASSERT_EQ(summary.size(), 3u) << "version " << version;
   }
