@@ -7,10 +7,13 @@ namespace neuralake::delta {
 
 Result<std::unique_ptr<DeltaTable>> DeltaTable::Open(std::string_view uri,
                                                      const TableOptions& options) {
+  if (uri.empty()) return Status::Invalid("empty table URI");
+  // Validate the URI as given: trimming first would turn "s3://" into the local path "s3:".
+  NL_ASSIGN_OR_RETURN(storage::Location location, storage::ParseLocation(uri));
   std::string trimmed(uri);
-  while (trimmed.size() > 1 && trimmed.back() == '/') trimmed.pop_back();
-  if (trimmed.empty()) return Status::Invalid("empty table URI");
-  NL_ASSIGN_OR_RETURN(storage::Location location, storage::ParseLocation(trimmed));
+  while (trimmed.size() > 1 && trimmed.back() == '/' && !trimmed.ends_with("://")) {
+    trimmed.pop_back();
+  }
   NL_ASSIGN_OR_RETURN(auto store, storage::OpenObjectStore(location, options.storage));
   std::unique_ptr<DeltaTable> table(new DeltaTable());
   table->uri_ = std::move(trimmed);

@@ -4,7 +4,15 @@
 //   s3://bucket/some/prefix                  -> scheme "s3",     bucket, path = "some/prefix"
 //   memory://name/some/prefix                -> scheme "memory", bucket = name, path = prefix
 //
-// Any other scheme is Invalid ("unknown URI scheme 'gs' in 'gs://x'"). Plain value type.
+// Every URI the project opens goes through ParseLocation, which refuses (Invalid, one line naming
+// the URI and the rule):
+//   - unknown schemes ("unknown URI scheme 'gs' in 'gs://x'") and malformed ones: "s3:/x", "s3:",
+//     "s3://" (a plain path that starts like a URI is refused too; write ./s3: for such a directory)
+//   - a missing or (for s3) invalid bucket name: 3-63 of [a-z0-9.-], starting and ending alnum
+//   - "." / ".." segments and empty segments ("a//b") in bucket keys (one trailing '/' is fine);
+//     local paths are normalized instead ("/a/../b" is "/b")
+//   - control characters anywhere
+// Plain value type.
 #pragma once
 
 #include <string>
@@ -27,6 +35,10 @@ struct Location {
 };
 
 Result<Location> ParseLocation(std::string_view uri);
+
+// Whether a table may live at `location`: not at a bucket root ("s3://lake") nor at "/".
+// Invalid with a one-line message otherwise.
+Status CheckTableLocation(const Location& location);
 
 // Joins key parts with exactly one '/' between them; empty parts are skipped.
 std::string JoinKey(std::string_view left, std::string_view right);
