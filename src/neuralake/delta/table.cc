@@ -10,11 +10,21 @@ Result<std::unique_ptr<DeltaTable>> DeltaTable::Open(std::string_view uri,
   if (uri.empty()) return Status::Invalid("empty table URI");
   // Validate the URI as given: trimming first would turn "s3://" into the local path "s3:".
   NL_ASSIGN_OR_RETURN(storage::Location location, storage::ParseLocation(uri));
+  NL_ASSIGN_OR_RETURN(auto store, storage::OpenObjectStore(location, options.storage));
+  return Open(std::shared_ptr<storage::ObjectStore>(std::move(store)), uri, options);
+}
+
+Result<std::unique_ptr<DeltaTable>> DeltaTable::Open(std::shared_ptr<storage::ObjectStore> store,
+                                                     std::string_view uri,
+                                                     const TableOptions& options) {
+  if (store == nullptr) {
+    return Status::Invalid("no object store for table '" + std::string(uri) + "'");
+  }
+  NL_ASSIGN_OR_RETURN(storage::Location location, storage::ParseLocation(uri));
   std::string trimmed(uri);
   while (trimmed.size() > 1 && trimmed.back() == '/' && !trimmed.ends_with("://")) {
     trimmed.pop_back();
   }
-  NL_ASSIGN_OR_RETURN(auto store, storage::OpenObjectStore(location, options.storage));
   std::unique_ptr<DeltaTable> table(new DeltaTable());
   table->uri_ = std::move(trimmed);
   table->location_ = std::move(location);

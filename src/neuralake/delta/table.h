@@ -35,6 +35,12 @@ class DeltaTable {
   // Does no I/O beyond opening the store; a missing table is only noticed when it is read.
   static Result<std::unique_ptr<DeltaTable>> Open(std::string_view uri,
                                                   const TableOptions& options = {});
+  // A table over a store the caller made (e.g. a FaultyObjectStore in tests), rooted at the
+  // table; `uri` names the same location for messages and for the engine (which must reach the
+  // same bytes through its own store opener, see EngineOptions::store_opener).
+  static Result<std::unique_ptr<DeltaTable>> Open(std::shared_ptr<storage::ObjectStore> store,
+                                                  std::string_view uri,
+                                                  const TableOptions& options = {});
 
   // The URI as given (without a trailing '/').
   const std::string& uri() const { return uri_; }
@@ -62,7 +68,7 @@ class DeltaTable {
 
   std::string uri_;
   storage::Location location_;
-  std::unique_ptr<storage::ObjectStore> store_;
+  std::shared_ptr<storage::ObjectStore> store_;
   std::unique_ptr<DeltaLog> log_;
   TableOptions options_;
   std::mutex engine_mutex_;
