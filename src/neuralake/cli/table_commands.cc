@@ -200,6 +200,11 @@ Status AppendCommand(const GlobalOptions& global, const WriteFlags& flags, std::
   NL_ASSIGN_OR_RETURN(delta::DataSource source, delta::DataSource::FromFile(flags.from));
   NL_ASSIGN_OR_RETURN(delta::WriteOptions options, WriteOptionsOf(flags, false));
   NL_ASSIGN_OR_RETURN(delta::WriteResult result, delta::Append(*table, source, options));
+  if (!result.committed && !result.skipped) {
+    out << "nothing to append: " << source.description << " has no rows; " << table->uri()
+        << " unchanged at version " << result.version << "\n";
+    return Status::OK();
+  }
   PrintWrite("appended", *table, result, out);
   ReportPostCommit(result, err);
   return Status::OK();

@@ -615,6 +615,34 @@ Result<std::string> DataTypeToDuckDb(const DataType& type) {
   return Status::Internal("unknown data type kind");
 }
 
+std::string PhysicalFieldName(const StructField& field) {
+  if (field.metadata.is_object()) {
+    auto it = field.metadata.find("delta.columnMapping.physicalName");
+    if (it != field.metadata.end() && it->is_string()) return it->get<std::string>();
+  }
+  return field.name;
+}
+
+DataType PhysicalDataType(const DataType& type) {
+  switch (type.kind()) {
+    case DataType::Kind::kStruct: {
+      std::vector<StructField> fields = type.fields();
+      for (auto& field : fields) {
+        field.name = PhysicalFieldName(field);
+        field.type = PhysicalDataType(field.type);
+      }
+      return DataType::Struct(std::move(fields));
+    }
+    case DataType::Kind::kArray:
+      return DataType::Array(PhysicalDataType(type.element()), type.contains_null());
+    case DataType::Kind::kMap:
+      return DataType::Map(PhysicalDataType(type.key()), PhysicalDataType(type.value()),
+                           type.contains_null());
+    default:
+      return type;
+  }
+}
+
 Result<Schema> SchemaFromDuckDb(const std::vector<std::pair<std::string, std::string>>& columns) {
   Schema schema;
   for (const auto& [name, duckdb_type] : columns) {

@@ -120,6 +120,13 @@ Status CheckWriteCompatible(const Schema& table, const Schema& data, bool allow_
 // into structs. Fails like CheckWriteCompatible on type mismatches.
 Result<Schema> MergeSchemas(const Schema& table, const Schema& data);
 
+// Column mapping (name/id modes): the name of `field` inside the data files, its
+// `delta.columnMapping.physicalName` metadata when set, else its name.
+std::string PhysicalFieldName(const StructField& field);
+// `type` with every struct field at every depth (struct fields, array elements, map keys and
+// values) renamed to its physical name: the type as the data files of a column-mapped table hold it.
+DataType PhysicalDataType(const DataType& type);
+
 // Columns of `schema` whose type (at any depth) is timestamp_ntz: they need the table feature.
 bool UsesTimestampNtz(const Schema& schema);
 

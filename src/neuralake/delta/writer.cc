@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "neuralake/delta/checkpoint.h"
+#include "neuralake/engine/lake_scan.h"
 
 namespace neuralake::delta {
 namespace {
@@ -76,9 +77,29 @@ struct ResolvedSource {
   Schema schema;
 };
 
+// An empty (or whitespace-only) input file has no header and no columns; DuckDB would make up a
+// column ("column0" for CSV, "json" for JSON). Invalid naming the file.
+Status CheckNotEmpty(Engine& engine, const std::string& path) {
+  auto sizes = engine.Query("SELECT filename, size FROM read_blob(" + L(path) + ")");
+  if (!sizes.ok()) return Status::OK();  // the reader reports missing/unreadable files itself
+  for (const auto& row : sizes->rows) {
+    if (!row.at(0) || !row.at(1)) continue;
+    int64_t size = std::stoll(*row[1]);
+    bool empty = size == 0;
+    if (!empty && size <= 4096) {
+      auto content = engine.Query("SELECT regexp_full_match(hex(content), '(20|09|0A|0D)*') FROM "
+                                  "read_blob(" + L(*row[0]) + ")");
+      empty = content.ok() && !content->rows.empty() && content->rows[0].at(0) == "true";
+    }
+    if (empty) return Status::Invalid("'" + *row[0] + "' is empty: no header/columns");
+  }
+  return Status::OK();
+}
+
 // Describes `source`; CSV columns the table already has are re-read with the table's types.
 Result<ResolvedSource> ResolveSource(Engine& engine, const DataSource& source,
                                      const Schema* table_schema) {
+  if (source.path) NL_RETURN_NOT_OK(CheckNotEmpty(engine, *source.path));
   NL_ASSIGN_OR_RETURN(auto columns, DescribeRelation(engine, source.relation, source.description));
   ResolvedSource resolved{source.relation, {}};
   if (source.csv_path && table_schema != nullptr) {
@@ -105,8 +126,17 @@ Result<ResolvedSource> ResolveSource(Engine& engine, const DataSource& source,
 
 // ---- partition values ----
 
-// SQL turning column `expression` (already of the table type `type`) into the Delta partition
-// value string; NULL and '' become the null marker so that DuckDB writes a distinct directory.
+// Partition values travel through DuckDB's PARTITION_BY as strings, and come back (RETURN_STATS
+// partition_keys) exactly as they went in. The encoding E into those strings is injective, so every
+// distinct Delta partition value gets its own group of files and decodes back to itself:
+//   null and ''                     -> "__HIVE_DEFAULT_PARTITION__" (Delta/Spark: '' is null)
+//   "__HIVE_DEFAULT_PARTITION__"    -> "%__HIVE_DEFAULT_PARTITION__"
+//   any value starting with '%'     -> "%" + value
+//   any other value                 -> itself
+// DuckDB then percent-escapes the directory name (`p=a%2Fb`, `p=%25%25x` for "%x"); that layer is
+// DuckDB's and is only undone for the path fallback below.
+constexpr char kPartitionEscape = '%';
+
 std::string PartitionValueSql(const std::string& expression, const DataType& type) {
   std::string text;
   if (type.IsPrimitive("string")) {
@@ -118,14 +148,34 @@ std::string PartitionValueSql(const std::string& expression, const DataType& typ
   } else {
     text = "CAST(" + expression + " AS VARCHAR)";
   }
-  return "COALESCE(NULLIF(" + text + ", ''), " + L(kNullPartition) + ")";
+  std::string escape = L(std::string(1, kPartitionEscape));
+  std::string v = "(" + text + ")";  // repeated below; DuckDB evaluates common subexpressions once
+  return "CASE WHEN " + v + " IS NULL OR " + v + " = '' THEN " + L(kNullPartition) + " WHEN " + v +
+         " = " + L(kNullPartition) + " OR starts_with(" + v + ", " + escape + ") THEN " + escape +
+         " || " + v + " ELSE " + v + " END";
 }
 
-// A typed SQL literal for a partition value read from the log.
+// The inverse of PartitionValueSql's encoding: nullopt for null.
+std::optional<std::string> DecodePartitionValue(std::string_view encoded) {
+  if (encoded.empty() || encoded == kNullPartition) return std::nullopt;
+  if (encoded.front() == kPartitionEscape) encoded.remove_prefix(1);
+  return std::string(encoded);
+}
+
+// A typed SQL literal for a partition value read from the log (null and '' are NULL, as in Spark).
 Result<std::string> PartitionLiteral(const std::optional<std::string>& value, const DataType& type) {
   NL_ASSIGN_OR_RETURN(std::string duck_type, DataTypeToDuckDb(type));
-  if (!value) return "CAST(NULL AS " + duck_type + ")";
-  return "CAST(" + L(*value) + " AS " + duck_type + ")";
+  if (!value || value->empty()) return "CAST(NULL AS " + duck_type + ")";
+  std::string text = *value;
+  if (type.IsPrimitive("timestamp")) {
+    // "2024-01-01 10:00:00" (the protocol's form, delta-rs writes it) is UTC, not session time.
+    bool zoned = false;
+    for (size_t i = 10; i < text.size(); ++i) {
+      zoned = zoned || text[i] == 'Z' || text[i] == 'z' || text[i] == '+' || text[i] == '-';
+    }
+    if (!zoned) text += text.size() <= 10 ? " 00:00:00+00" : "+00";  // a bare date is midnight
+  }
+  return "CAST(" + L(text) + " AS " + duck_type + ")";
 }
 
 // "a%20b" -> "a b" (DuckDB escapes hive partition directory names this way).
@@ -134,6 +184,8 @@ std::string PercentDecode(std::string_view text) {
   return decoded.ok() ? *decoded : std::string(text);
 }
 
+// The Delta partition values of a written file, decoded from the engine's partition keys (or,
+// when the engine reported none, from DuckDB's percent-escaped hive directories of its path).
 PartitionValues PartitionValuesOf(const engine::WrittenFile& file, const std::string& relative_path,
                                   const std::vector<std::string>& partition_columns) {
   PartitionValues values;
@@ -141,7 +193,7 @@ PartitionValues PartitionValuesOf(const engine::WrittenFile& file, const std::st
   std::map<std::string, std::string> found;
   for (const auto& [key, value] : file.partition_values) found[Lower(key)] = value;
   if (found.empty()) {
-    // Fall back to the hive directories of the path: "city=paris/part-....parquet".
+    // "city=paris/part-....parquet"
     size_t start = 0;
     while (true) {
       size_t slash = relative_path.find('/', start);
@@ -157,12 +209,7 @@ PartitionValues PartitionValuesOf(const engine::WrittenFile& file, const std::st
   }
   for (const auto& column : partition_columns) {
     auto it = found.find(Lower(column));
-    if (it == found.end() || it->second == kNullPartition || it->second.empty() ||
-        it->second == "NULL") {
-      values[column] = std::nullopt;
-    } else {
-      values[column] = it->second;
-    }
+    values[column] = it == found.end() ? std::nullopt : DecodePartitionValue(it->second);
   }
   return values;
 }
@@ -527,6 +574,19 @@ void DeleteWritten(DeltaTable& table, const std::vector<AddFile>& adds) {
   }
 }
 
+// Deletes every data file of the table whose name starts with `prefix` (best effort). Empty
+// partition directories stay: removing them could race with another writer about to use them.
+void DeleteFilesNamed(DeltaTable& table, const std::string& prefix) {
+  auto objects = table.store().List("");
+  if (!objects.ok()) return;
+  for (const auto& object : *objects) {
+    if (object.key.rfind(kLogPrefix, 0) == 0) continue;
+    size_t slash = object.key.rfind('/');
+    std::string name = slash == std::string::npos ? object.key : object.key.substr(slash + 1);
+    if (name.rfind(prefix, 0) == 0) (void)table.store().Delete(object.key);
+  }
+}
+
 Result<int64_t> TargetFileSize(const Snapshot* snapshot, const WriteOptions& options,
                                const std::map<std::string, std::string>* properties) {
   if (options.target_file_size) return *options.target_file_size;
@@ -572,7 +632,13 @@ Result<WrittenData> WriteDataFiles(DeltaTable& table, Engine& engine,
            Q(field.name));
   }
   if (select.empty()) return Status::Invalid("the data has no columns of the table");
-  std::string options = "FORMAT parquet, FILENAME_PATTERN 'part-{uuid}', RETURN_STATS, APPEND";
+  // File names carry this write's id so that a COPY that fails half-way (a conversion error) can
+  // delete what it left (DuckDB leaves a 0-byte local file) without touching other writers' files.
+  std::string write_id = NewUuid().substr(0, 8) + NewUuid().substr(24, 4);
+  std::string file_prefix = "part-" + write_id + "-";
+  std::string options = "FORMAT parquet, FILENAME_PATTERN '" + file_prefix +
+                        "{uuid}', RETURN_STATS, APPEND";
+
   if (!partition_names.empty()) {
     std::string list;
     for (const auto& name : partition_names) list += (list.empty() ? "" : ", ") + name;
@@ -593,7 +659,11 @@ Result<WrittenData> WriteDataFiles(DeltaTable& table, Engine& engine,
   std::string sql = "COPY (SELECT " + select + " FROM " + source.relation + " AS __nl_source) TO " +
                     L(root) + " (" + options + ")";
   auto files = engine.CopyWithStats(sql);
-  if (!files.ok()) return files.status().WithContext("writing data files");
+  if (!files.ok()) {
+    DeleteFilesNamed(table, file_prefix);
+    return files.status().WithContext("writing data files");
+  }
+
 
   WrittenData written;
   int64_t now = NowMs();
@@ -828,6 +898,7 @@ Result<DataSource> DataSource::FromFile(std::string_view path) {
   else if (lower.ends_with(".zst")) lower.resize(lower.size() - 4);
   DataSource source;
   source.description = "'" + std::string(path) + "'";
+  source.path = std::string(path);
   std::string literal = L(path);
   if (lower.ends_with(".csv")) {
     source.relation = "read_csv(" + literal + ", header = true)";
@@ -937,6 +1008,7 @@ Protocol ProtocolFor(const Schema& schema, const std::map<std::string, std::stri
 }
 
 Result<WriteResult> CreateTable(DeltaTable& table, const CreateTableOptions& options) {
+  NL_RETURN_NOT_OK(storage::CheckTableLocation(table.location()));
   NL_ASSIGN_OR_RETURN(bool exists, table.Exists());
   if (exists) return Status::Invalid("a Delta table already exists at '" + table.uri() + "'");
   if (!options.schema && !options.source) {
@@ -1042,6 +1114,14 @@ Result<WriteResult> Append(DeltaTable& table, const DataSource& source,
   NL_ASSIGN_OR_RETURN(Engine * engine, table.GetEngine());
   NL_ASSIGN_OR_RETURN(PreparedWrite prepared,
                       PrepareWrite(table, *engine, source, options, /*overwrite=*/false));
+  if (prepared.written.adds.empty() && !options.app_id) {
+    // No rows: nothing to commit (a schema merge alone is not an append). An idempotent write
+    // (app_id) still commits, to record its txn version.
+    WriteResult result;
+    result.version = prepared.snapshot->version;
+    result.snapshot = prepared.snapshot;
+    return result;
+  }
   Transaction txn(&table.log(), prepared.snapshot);
   json parameters = {{"mode", "Append"},
                      {"partitionBy", StringArray(prepared.snapshot->partition_columns()).dump()}};
@@ -1172,10 +1252,19 @@ Result<std::string> ScanSql(const DeltaTable& table, const Snapshot& snapshot,
   for (const auto& field : snapshot.schema.fields) {
     NL_ASSIGN_OR_RETURN(std::string duck_type, DataTypeToDuckDb(field.type));
     std::string physical = PhysicalName(field, mode);
-    template_sql += (template_sql.empty() ? "" : ", ") + std::string("CAST(NULL AS ") + duck_type +
-                    ") AS " + Q(physical);
-    outer += (outer.empty() ? "" : ", ") + std::string("CAST(__nl_rows.") + Q(physical) + " AS " +
-             duck_type + ") AS " + Q(field.name);
+    // Column mapping renames nested fields too: read the files' names, rename in the outer SELECT.
+    std::string physical_type = duck_type;
+    if (mode != ColumnMappingMode::kNone) {
+      NL_ASSIGN_OR_RETURN(physical_type, DataTypeToDuckDb(PhysicalDataType(field.type)));
+    }
+    std::string value = "__nl_rows." + Q(physical);
+    if (physical_type != duck_type) {
+      NL_ASSIGN_OR_RETURN(value, engine::RenameNestedFieldsSql(value, physical_type, duck_type));
+    }
+    template_sql += (template_sql.empty() ? "" : ", ") + std::string("CAST(NULL AS ") +
+                    physical_type + ") AS " + Q(physical);
+    outer += (outer.empty() ? "" : ", ") + std::string("CAST(") + value + " AS " + duck_type +
+             ") AS " + Q(field.name);
     if (!IsPartitionColumn(partition_columns, field.name)) data_columns.push_back(physical);
   }
   if (template_sql.empty()) return Status::Corrupt("table schema has no columns");

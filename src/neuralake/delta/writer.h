@@ -37,7 +37,9 @@ namespace neuralake::delta {
 // Where the rows of a write come from.
 struct DataSource {
   std::string relation;               // SQL usable after FROM: "read_parquet('x.parquet')"
-  std::optional<std::string> csv_path;  // set for CSV files (typed from the table schema)
+  std::optional<std::string> csv_path;  // set for CSV/TSV files (typed from the table schema)
+  std::optional<std::string> json_path;  // set for JSON (lines) files (typed from the table schema)
+  std::optional<std::string> path;      // set for every file source (an empty file is refused)
   std::string description;            // for messages and commitInfo
 
   // .csv / .tsv (optionally .gz), .json / .jsonl / .ndjson, .parquet (globs allowed). Invalid for

@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <map>
+#include <set>
 
 #include "neuralake/delta/checkpoint.h"
 #include "neuralake/storage/test_environment.h"
@@ -562,6 +564,256 @@ TEST_F(WriterTest, ReadsColumnMappingNameMode) {
   EXPECT_TRUE(Append(*table_, DataSource::FromQuery("SELECT 2::BIGINT AS id"))
                   .status()
                   .IsUnsupported());
+}
+
+// Every string partition value comes back as written, in the log and in scans: null and '' are
+// null (Delta/Spark), the marker and escape strings are ordinary values.
+TEST_F(WriterTest, PartitionValuesAreEncodedInjectively) {
+  const std::vector<std::string> values = {
+      "NULL", "null", "__HIVE_DEFAULT_PARTITION__", "%__HIVE_DEFAULT_PARTITION__", "%", "%%",
+      "%2F", "%25", "/", "a/b", "=", "a=b", "a b", " x ", "\u00e9\u20ac", ".", "..", "?#:*",
+      "a\\b", "'", "\""};
+  std::string query = "SELECT 0::BIGINT AS id, NULL::VARCHAR AS p UNION ALL SELECT 1, ''";
+  for (size_t i = 0; i < values.size(); ++i) {
+    query += " UNION ALL SELECT " + std::to_string(i + 2) + ", " +
+             engine::Engine::QuoteLiteral(values[i]);
+  }
+  MustCreate(query, {"p"});
+  auto snapshot = Load();
+  std::map<int64_t, std::optional<std::string>> logged;  // id -> partition value in the log
+  std::set<std::string> paths;
+  for (const auto& file : snapshot->files) {
+    EXPECT_TRUE(paths.insert(file.path).second);
+    auto rows = Rows("SELECT id FROM read_parquet(" +
+                     engine::Engine::QuoteLiteral(table_->DataFileUri(file.path)) + ")");
+    for (const auto& id : rows) logged[std::stoll(id)] = file.partition_values.at("p");
+  }
+  ASSERT_EQ(logged.size(), values.size() + 2);
+  EXPECT_EQ(logged[0], std::nullopt);
+  EXPECT_EQ(logged[1], std::nullopt);
+  for (size_t i = 0; i < values.size(); ++i) {
+    EXPECT_EQ(logged[static_cast<int64_t>(i + 2)], values[i]) << values[i];
+  }
+  auto sql = ScanSql(*table_, *snapshot);
+  ASSERT_TRUE(sql.ok());
+  auto result = engine_->Query("SELECT id, p FROM (" + *sql + ") ORDER BY id");
+  ASSERT_TRUE(result.ok()) << result.status().ToString();
+  ASSERT_EQ(result->rows.size(), values.size() + 2);
+  EXPECT_EQ(result->rows[0][1], std::nullopt);
+  EXPECT_EQ(result->rows[1][1], std::nullopt);
+  for (size_t i = 0; i < values.size(); ++i) EXPECT_EQ(result->rows[i + 2][1], values[i]);
+  // Predicates see the same values.
+  auto deleted = DeleteWhere(*table_, "p = 'NULL' OR p = '__HIVE_DEFAULT_PARTITION__'");
+  ASSERT_TRUE(deleted.ok()) << deleted.status().ToString();
+  EXPECT_EQ(deleted->files_removed, 2);
+  EXPECT_EQ(Count(), static_cast<int64_t>(values.size()));
+}
+
+// A timestamp partition value without an offset (as delta-rs writes it) is UTC; '' is null.
+TEST_F(WriterTest, PartitionValuesAsOtherWritersEncodeThem) {
+  auto field = [](const char* name, const char* type) {
+    return nlohmann::json{{"name", name}, {"type", type}, {"nullable", true}, {"metadata", {}}};
+  };
+  ASSERT_TRUE(engine_
+                  ->Execute("COPY (SELECT 1::BIGINT AS id) TO " +
+                            engine::Engine::QuoteLiteral(table_->DataFileUri("part-0.parquet")) +
+                            " (FORMAT parquet)")
+                  .ok());
+  Metadata metadata;
+  metadata.id = NewUuid();
+  metadata.schema_string =
+      nlohmann::json{{"type", "struct"},
+                     {"fields",
+                      {field("id", "long"), field("ts", "timestamp"), field("n", "integer"),
+                       field("b", "boolean"), field("d", "decimal(10,2)"),
+                       field("day", "date")}}}
+          .dump();
+  metadata.partition_columns = {"ts", "n", "b", "d", "day"};
+  AddFile add;
+  add.path = "part-0.parquet";
+  add.partition_values = {{"ts", "2024-01-02 03:04:05.123456"},
+                          {"n", ""},
+                          {"b", "true"},
+                          {"d", "-12.50"},
+                          {"day", "2024-02-29"}};
+  add.size = table_->store().Head("part-0.parquet")->size;
+  ASSERT_TRUE(table_->store()
+                  .PutIfAbsent(CommitKey(0), SerializeCommit({Protocol{1, 2, {}, {}}, metadata, add}))
+                  .ok());
+  EXPECT_EQ(TableRows(std::nullopt,
+                      "id, epoch_us(ts), n, b, d, day"),
+            std::vector<std::string>{"1|1704164645123456|NULL|true|-12.50|2024-02-29"});
+}
+
+TEST_F(WriterTest, FailedConversionLeavesNoFiles) {
+  auto dir = std::filesystem::temp_directory_path() / testing::UniqueName("delta-litter");
+  std::filesystem::create_directories(dir / "in");
+  auto table = Open((dir / "t").string());
+  CreateTableOptions options;
+  options.source = DataSource::FromQuery("SELECT 1::BIGINT AS id");
+  ASSERT_TRUE(CreateTable(*table, options).ok());
+  // The table types the CSV column as BIGINT; row 5000 does not convert, after the first rows
+  // were already written.
+  std::string csv = (dir / "in" / "bad.csv").string();
+  {
+    std::string text = "id\n";
+    for (int i = 0; i < 5000; ++i) text += std::to_string(i) + "\n";
+    text += "x\n";
+    FILE* file = std::fopen(csv.c_str(), "w");
+    std::fwrite(text.data(), 1, text.size(), file);
+    std::fclose(file);
+  }
+  auto appended = Append(*table, *DataSource::FromFile(csv));
+  ASSERT_FALSE(appended.ok());
+  std::vector<std::string> data_files;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(dir / "t")) {
+    std::string relative = std::filesystem::relative(entry.path(), dir / "t").string();
+    if (entry.is_regular_file() && relative.rfind("_delta_log", 0) != 0) {
+      data_files.push_back(relative);
+    }
+  }
+  EXPECT_EQ(data_files.size(), 1u) << "files left: " << ::testing::PrintToString(data_files);
+  EXPECT_EQ(*table->log().LatestVersion(), 0);
+  std::filesystem::remove_all(dir);
+}
+
+TEST_F(WriterTest, EmptyInputsAreRefusedAndZeroRowsAreNotCommitted) {
+  auto dir = std::filesystem::temp_directory_path() / testing::UniqueName("delta-empty");
+  std::filesystem::create_directories(dir);
+  auto write = [&](const std::string& name, const std::string& text) {
+    std::string path = (dir / name).string();
+    FILE* file = std::fopen(path.c_str(), "w");
+    std::fwrite(text.data(), 1, text.size(), file);
+    std::fclose(file);
+    return path;
+  };
+  std::string empty_csv = write("empty.csv", "");
+  std::string empty_json = write("empty.json", "");
+  std::string blank_csv = write("blank.csv", " \n\n");
+  std::string header_only = write("header.csv", "id,city\n");
+  for (const auto& path : {empty_csv, empty_json, blank_csv}) {
+    CreateTableOptions options;
+    options.source = *DataSource::FromFile(path);
+    auto created = CreateTable(*table_, options);
+    ASSERT_TRUE(created.status().IsInvalid()) << path << ": " << created.status().ToString();
+    EXPECT_EQ(created.status().message(), "'" + path + "' is empty: no header/columns");
+  }
+  EXPECT_FALSE(*table_->Exists());
+
+  // create from a header-only CSV: the table with its schema and no files.
+  CreateTableOptions options;
+  options.source = *DataSource::FromFile(header_only);
+  auto created = CreateTable(*table_, options);
+  ASSERT_TRUE(created.ok()) << created.status().ToString();
+  EXPECT_EQ(created->files_added, 0);
+  EXPECT_EQ(Load()->schema.FieldNames(), (std::vector<std::string>{"id", "city"}));
+
+  WriteOptions merge;
+  merge.schema_mode = SchemaMode::kMerge;
+  for (const auto& path : {empty_csv, empty_json}) {
+    auto appended = Append(*table_, *DataSource::FromFile(path), merge);
+    EXPECT_TRUE(appended.status().IsInvalid()) << appended.status().ToString();
+  }
+  // Zero rows (header-only CSV, zero-row query): nothing committed, version unchanged.
+  auto appended = Append(*table_, *DataSource::FromFile(header_only));
+  ASSERT_TRUE(appended.ok()) << appended.status().ToString();
+  EXPECT_FALSE(appended->committed);
+  EXPECT_EQ(appended->version, 0);
+  appended = Append(*table_, DataSource::FromQuery("SELECT '1' AS id, 'x' AS city, "
+                                                   "2 AS extra WHERE false"), merge);
+  ASSERT_TRUE(appended.ok()) << appended.status().ToString();
+  EXPECT_FALSE(appended->committed);
+  EXPECT_EQ(*table_->log().LatestVersion(), 0);
+  EXPECT_EQ(Load()->schema.FieldNames(), (std::vector<std::string>{"id", "city"}));
+  // An idempotent write of zero rows still records its txn.
+  WriteOptions idempotent;
+  idempotent.app_id = "app";
+  idempotent.app_version = 1;
+  appended = Append(*table_, DataSource::FromFile(header_only).value(), idempotent);
+  ASSERT_TRUE(appended.ok()) << appended.status().ToString();
+  EXPECT_TRUE(appended->committed);
+  EXPECT_EQ(*table_->log().LatestVersion(), 1);
+  std::filesystem::remove_all(dir);
+}
+
+TEST_F(WriterTest, TablesAreNotCreatedAtBucketRoots) {
+  TableOptions table_options;
+  table_options.engine = engine_;
+  table_options.storage.s3.access_key = "unused";
+  table_options.storage.s3.secret_key = "unused";
+  auto table = DeltaTable::Open("s3://lake", table_options);
+  ASSERT_TRUE(table.ok()) << table.status().ToString();
+  CreateTableOptions options;
+  options.source = DataSource::FromQuery("SELECT 1 AS id");
+  auto created = CreateTable(**table, options);  // refused before any request is made
+  ASSERT_TRUE(created.status().IsInvalid()) << created.status().ToString();
+  EXPECT_NE(created.status().message().find("bucket root"), std::string::npos);
+  EXPECT_TRUE(DeltaTable::Open("s3://", table_options).status().IsInvalid());
+  EXPECT_TRUE(DeltaTable::Open("s3://lake/../etc", table_options).status().IsInvalid());
+}
+
+// Column mapping renames nested fields too: struct fields, list<struct> elements, map values;
+// renamed (logical name changed, physical kept) and dropped at several depths.
+TEST_F(WriterTest, ReadsNestedColumnMapping) {
+  // Physical layout of the files: c1 BIGINT, c2 STRUCT(c3 INT, c4 STRUCT(c5 VARCHAR, c6 INT)),
+  // c7 STRUCT(c8 INT, c9 VARCHAR)[], c10 MAP(VARCHAR, STRUCT(c11 INT, c12 INT)).
+  ASSERT_TRUE(engine_
+                  ->Execute(
+                      "COPY (SELECT 1::BIGINT AS c1, {'c3': 10, 'c4': {'c5': 'deep', 'c6': 7}} "
+                      "AS c2, [{'c8': 1, 'c9': 'a'}, NULL, {'c8': 2, 'c9': NULL}] AS c7, "
+                      "MAP {'k': {'c11': 5, 'c12': 6}, 'n': NULL} AS c10 UNION ALL SELECT 2, "
+                      "NULL, NULL, NULL UNION ALL SELECT 3, {'c3': NULL, 'c4': NULL}, [], MAP {}) TO " +
+                      engine::Engine::QuoteLiteral(table_->DataFileUri("part-0.parquet")) +
+                      " (FORMAT parquet)")
+                  .ok());
+  auto field = [](const std::string& name, nlohmann::json type, int id) {
+    return nlohmann::json{{"name", name},
+                          {"type", type},
+                          {"nullable", true},
+                          {"metadata",
+                           {{"delta.columnMapping.id", id},
+                            {"delta.columnMapping.physicalName", "c" + std::to_string(id)}}}};
+  };
+  auto strct = [](std::vector<nlohmann::json> fields) {
+    return nlohmann::json{{"type", "struct"}, {"fields", fields}};
+  };
+  // Renamed: c4 -> "inner" (was "b"), c9 -> "label", c12 -> "w"; dropped: c6 (in c4), c11 (in
+  // map values).
+  nlohmann::json schema = strct(
+      {field("id", "long", 1),
+       field("s", strct({field("a", "integer", 3),
+                         field("inner", strct({field("text", "string", 5)}), 4)}),
+             2),
+       field("items",
+             {{"type", "array"},
+              {"elementType", strct({field("n", "integer", 8), field("label", "string", 9)})},
+              {"containsNull", true}},
+             7),
+       field("m",
+             {{"type", "map"},
+              {"keyType", "string"},
+              {"valueType", strct({field("w", "integer", 12)})},
+              {"valueContainsNull", true}},
+             10)});
+  Metadata metadata;
+  metadata.id = NewUuid();
+  metadata.schema_string = schema.dump();
+  metadata.configuration = {{"delta.columnMapping.mode", "name"},
+                            {"delta.columnMapping.maxColumnId", "12"}};
+  AddFile add;
+  add.path = "part-0.parquet";
+  add.size = table_->store().Head("part-0.parquet")->size;
+  ASSERT_TRUE(table_->store()
+                  .PutIfAbsent(CommitKey(0), SerializeCommit({Protocol{2, 5, {}, {}}, metadata, add}))
+                  .ok());
+  EXPECT_EQ(TableRows(std::nullopt,
+                      "id, s.a, s.inner.text, to_json(s), to_json(items), to_json(m)"),
+            (std::vector<std::string>{
+                "1|10|deep|{\"a\":10,\"inner\":{\"text\":\"deep\"}}|"
+                "[{\"n\":1,\"label\":\"a\"},null,{\"n\":2,\"label\":null}]|"
+                "{\"k\":{\"w\":6},\"n\":null}",
+                "2|NULL|NULL|NULL|NULL|NULL",
+                "3|NULL|NULL|{\"a\":null,\"inner\":null}|[]|{}"}));
 }
 
 TEST_F(WriterTest, LocalDirectoryTable) {

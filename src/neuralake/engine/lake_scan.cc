@@ -29,6 +29,9 @@
 #include "duckdb/parser/expression/constant_expression.hpp"
 #include "duckdb/parser/expression/function_expression.hpp"
 #include "duckdb/parser/parsed_data/create_table_function_info.hpp"
+#include "duckdb/parser/parser.hpp"
+#include "duckdb/parser/statement/select_statement.hpp"
+#include "duckdb/parser/tableref/subqueryref.hpp"
 #include "duckdb/parser/tableref/table_function_ref.hpp"
 #include "duckdb/planner/expression.hpp"
 #include "duckdb/planner/table_filter.hpp"
@@ -54,7 +57,71 @@ std::string ScanReport::ToString() const {
 
 namespace {
 
+std::string QuoteName(const std::string& name) {
+  std::string out = "\"";
+  for (char c : name) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return out + "\"";
+}
+
+std::string QuoteText(const std::string& text) {
+  std::string out = "'";
+  for (char c : text) out += c == '\'' ? std::string("''") : std::string(1, c);
+  return out + "'";
+}
+
+Result<std::string> RenameSql(const std::string& expression, const duckdb::LogicalType& physical,
+                              const duckdb::LogicalType& logical, int depth) {
+  using duckdb::LogicalTypeId;
+  if (physical == logical) return expression;
+  auto mismatch = [&] {
+    return Status::Invalid("cannot rename nested fields of " + physical.ToString() + " to " +
+                           logical.ToString() + ": the shapes differ");
+  };
+  if (physical.id() != logical.id()) return mismatch();
+  std::string var = "__nl_e" + std::to_string(depth);
+  switch (logical.id()) {
+    case LogicalTypeId::STRUCT: {
+      const auto& from = duckdb::StructType::GetChildTypes(physical);
+      const auto& to = duckdb::StructType::GetChildTypes(logical);
+      if (from.size() != to.size()) return mismatch();
+      std::string fields;
+      for (size_t i = 0; i < to.size(); ++i) {
+        NL_ASSIGN_OR_RETURN(std::string child,
+                            RenameSql("struct_extract(" + expression + ", " +
+                                          QuoteText(from[i].first) + ")",
+                                      from[i].second, to[i].second, depth));
+        fields += (i == 0 ? "" : ", ") + QuoteName(to[i].first) + " := " + child;
+      }
+      return "CASE WHEN (" + expression + ") IS NULL THEN NULL ELSE struct_pack(" + fields +
+             ") END";
+    }
+    case LogicalTypeId::LIST: {
+      NL_ASSIGN_OR_RETURN(std::string element,
+                          RenameSql(var, duckdb::ListType::GetChildType(physical),
+                                    duckdb::ListType::GetChildType(logical), depth + 1));
+      return "list_transform(" + expression + ", lambda " + var + ": " + element + ")";
+    }
+    case LogicalTypeId::MAP: {
+      NL_ASSIGN_OR_RETURN(std::string key,
+                          RenameSql("struct_extract(" + var + ", 'key')",
+                                    duckdb::MapType::KeyType(physical),
+                                    duckdb::MapType::KeyType(logical), depth + 1));
+      NL_ASSIGN_OR_RETURN(std::string value,
+                          RenameSql("struct_extract(" + var + ", 'value')",
+                                    duckdb::MapType::ValueType(physical),
+                                    duckdb::MapType::ValueType(logical), depth + 1));
+      return "CASE WHEN (" + expression + ") IS NULL THEN NULL ELSE map_from_entries(" +
+             "list_transform(map_entries(" + expression + "), lambda " + var +
+             ": struct_pack(\"key\" := " + key + ", \"value\" := " + value + "))) END";
+    }
+    default:
+      return expression;  // same primitive kind (e.g. other decimal scale): the caller's CAST
+  }
+}
+
 constexpr const char* kFunctionName = "lake_scan";
+// Internal named parameter: read nested columns with their physical types (see LakeBindReplace).
+constexpr const char* kPhysicalParameter = "__nl_physical";
 constexpr const char* kReportsKey = "neuralake_lake_scan_reports";
 
 // Per-connection collection of scan reports (DuckDB client-context state).
@@ -100,18 +167,43 @@ duckdb::Value TextToValue(const std::string& text, const duckdb::LogicalType& ty
   return result;
 }
 
+// Whether timestamp text ("2024-01-01 10:00:00[.f]" / "...T...") carries a zone: Z or an offset.
+bool HasZone(const std::string& text) {
+  for (size_t i = 10; i < text.size(); ++i) {
+    char c = text[i];
+    if (c == 'Z' || c == 'z' || c == '+' || c == '-') return true;
+  }
+  return false;
+}
+
+// A partition value as a typed constant. Null and '' are NULL (Delta/Spark); a timestamp (with time
+// zone) written without an offset is UTC, whatever the session time zone.
+bool PartitionConstant(const std::optional<std::string>& text, const duckdb::LogicalType& type,
+                       duckdb::Value* value) {
+  if (!text || text->empty()) {
+    *value = duckdb::Value(type);
+    return true;
+  }
+  std::string normalized = *text;
+  if (type.id() == duckdb::LogicalTypeId::TIMESTAMP_TZ && !HasZone(normalized)) {
+    normalized += normalized.size() <= 10 ? " 00:00:00+00" : "+00";  // a bare date is midnight
+  }
+  bool ok = false;
+  *value = TextToValue(normalized, type, &ok);
+  return ok;
+}
+
 // Statistics of one column of one file, as DuckDB statistics, or nullopt when unknown.
 std::optional<duckdb::BaseStatistics> FileColumnStats(const LakeFile& file, const LakeColumn& column,
                                                       const duckdb::LogicalType& type) {
   using duckdb::LogicalTypeId;
   if (column.partition) {
     auto it = file.partition_values.find(column.name);
-    if (it == file.partition_values.end() || !it->second) {
-      return duckdb::BaseStatistics::FromConstant(duckdb::Value(type));
+    duckdb::Value value;
+    if (!PartitionConstant(it == file.partition_values.end() ? std::nullopt : it->second, type,
+                           &value)) {
+      return std::nullopt;
     }
-    bool ok = false;
-    duckdb::Value value = TextToValue(*it->second, type, &ok);
-    if (!ok) return std::nullopt;
     return duckdb::BaseStatistics::FromConstant(value);
   }
   auto it = file.stats.find(column.name);
@@ -303,6 +395,27 @@ class LakeFileList : public duckdb::MultiFileList {
   bool prune_ = true;
 };
 
+// version => N, timestamp => '...', at => N | TIMESTAMP '...': false for other keys.
+bool ParseAt(const std::string& key, const duckdb::Value& value, std::optional<int64_t>* version,
+             std::optional<std::string>* timestamp) {
+  std::string lower = duckdb::StringUtil::Lower(key);
+  if (lower != "version" && lower != "timestamp" && lower != "at") return false;
+  if (value.IsNull()) throw duckdb::BinderException("lake_scan: %s must not be NULL", key);
+  auto id = value.type().id();
+  bool is_version = lower == "version" || (lower == "at" && (value.type().IsIntegral()));
+  if (is_version) {
+    *version = value.DefaultCastAs(duckdb::LogicalType::BIGINT).GetValue<int64_t>();
+  } else if (lower == "timestamp" || id == duckdb::LogicalTypeId::TIMESTAMP ||
+             id == duckdb::LogicalTypeId::TIMESTAMP_TZ || id == duckdb::LogicalTypeId::DATE ||
+             id == duckdb::LogicalTypeId::VARCHAR) {
+    *timestamp = value.DefaultCastAs(duckdb::LogicalType::VARCHAR).GetValue<std::string>();
+  } else {
+    throw duckdb::BinderException("lake_scan: 'at' must be a version number or a timestamp, got %s",
+                                  value.type().ToString());
+  }
+  return true;
+}
+
 class LakeMultiFileReader : public duckdb::MultiFileReader {
  public:
   explicit LakeMultiFileReader(std::shared_ptr<Shared> shared) : shared_(std::move(shared)) {
@@ -326,25 +439,11 @@ class LakeMultiFileReader : public duckdb::MultiFileReader {
 
   bool ParseOption(const std::string& key, const duckdb::Value& value,
                    duckdb::MultiFileOptions& options, duckdb::ClientContext& context) override {
-    std::string lower = duckdb::StringUtil::Lower(key);
-    if (lower == "version" || lower == "timestamp" || lower == "at") {
-      if (value.IsNull()) throw duckdb::BinderException("lake_scan: %s must not be NULL", key);
-      auto id = value.type().id();
-      bool is_version = lower == "version" ||
-                        (lower == "at" && (value.type().IsIntegral()));
-      if (is_version) {
-        version_ = value.DefaultCastAs(duckdb::LogicalType::BIGINT).GetValue<int64_t>();
-      } else if (lower == "timestamp" || id == duckdb::LogicalTypeId::TIMESTAMP ||
-                 id == duckdb::LogicalTypeId::TIMESTAMP_TZ || id == duckdb::LogicalTypeId::DATE ||
-                 id == duckdb::LogicalTypeId::VARCHAR) {
-        timestamp_ = value.DefaultCastAs(duckdb::LogicalType::VARCHAR).GetValue<std::string>();
-      } else {
-        throw duckdb::BinderException(
-            "lake_scan: 'at' must be a version number or a timestamp, got %s",
-            value.type().ToString());
-      }
+    if (duckdb::StringUtil::Lower(key) == kPhysicalParameter) {
+      physical_ = value.IsNull() ? false : value.GetValue<bool>();
       return true;
     }
+    if (ParseAt(key, value, &version_, &timestamp_)) return true;
     return duckdb::MultiFileReader::ParseOption(key, value, options, context);
   }
 
@@ -364,7 +463,8 @@ class LakeMultiFileReader : public duckdb::MultiFileReader {
     auto bound = std::make_shared<BoundSnapshot>();
     bound->snapshot = *resolved;
     for (const auto& column : bound->snapshot->columns) {
-      duckdb::LogicalType type = duckdb::TransformStringToLogicalType(column.type);
+      duckdb::LogicalType type = duckdb::TransformStringToLogicalType(
+          physical_ && !column.physical_type.empty() ? column.physical_type : column.type);
       bound->types.push_back(type);
       names.push_back(column.name);
       return_types.push_back(type);
@@ -427,9 +527,13 @@ class LakeMultiFileReader : public duckdb::MultiFileReader {
       duckdb::column_t column_id = global_column_ids[i].GetPrimaryIndex();
       if (column_id >= columns.size() || !columns[column_id].partition) continue;
       auto value_it = file.partition_values.find(columns[column_id].name);
-      duckdb::Value value(bound_->types[column_id]);
-      if (value_it != file.partition_values.end() && value_it->second) {
-        value = duckdb::Value(*value_it->second).DefaultCastAs(bound_->types[column_id]);
+      std::optional<std::string> text;
+      if (value_it != file.partition_values.end()) text = value_it->second;
+      duckdb::Value value;
+      if (!PartitionConstant(text, bound_->types[column_id], &value)) {
+        throw duckdb::InvalidInputException(
+            "partition value '%s' of column %s in file '%s' is not a valid %s", *text,
+            columns[column_id].name, file.uri, bound_->types[column_id].ToString());
       }
       reader_data.constant_map.Add(duckdb::MultiFileGlobalIndex(i), value);
     }
@@ -441,6 +545,7 @@ class LakeMultiFileReader : public duckdb::MultiFileReader {
     copy->timestamp_ = timestamp_;
     copy->bound_ = bound_;
     copy->context_ = context_;
+    copy->physical_ = physical_;
     return copy;
   }
 
@@ -450,7 +555,60 @@ class LakeMultiFileReader : public duckdb::MultiFileReader {
   std::optional<std::string> timestamp_;
   std::shared_ptr<const BoundSnapshot> bound_;
   duckdb::ClientContext* context_ = nullptr;
+  bool physical_ = false;  // kPhysicalParameter: columns typed as in the files
 };
+
+// lake_scan over a table whose nested fields are renamed by column mapping binds to
+//   SELECT <col> | CAST(<rename of col> AS <type>) AS <col>, ...
+//   FROM lake_scan('<table>', version => <resolved>, __nl_physical => true)
+// (the inner scan reads those columns with the files' names; the version is pinned so both agree).
+// Other tables bind directly (nullptr).
+duckdb::unique_ptr<duckdb::TableRef> LakeBindReplace(duckdb::ClientContext& context,
+                                                     duckdb::TableFunctionBindInput& input) {
+  if (input.inputs.size() != 1 || input.inputs[0].IsNull()) return nullptr;
+  LakeScanRequest request;
+  request.table = input.inputs[0].ToString();
+  std::string forwarded;
+  for (const auto& [key, value] : input.named_parameters) {
+    if (duckdb::StringUtil::Lower(key) == kPhysicalParameter) return nullptr;
+    if (ParseAt(key, value, &request.version, &request.timestamp)) continue;
+    forwarded += ", " + QuoteName(key) + " => " + value.ToSQLString();
+  }
+  auto& shared = input.info->Cast<LakeFunctionInfo>().shared;
+  if (!shared->options.resolver) return nullptr;
+  auto resolved = shared->options.resolver(request);
+  if (!resolved.ok()) throw duckdb::BinderException("%s", resolved.status().ToString());
+  const LakeSnapshot& snapshot = **resolved;
+  bool renamed = false;
+  std::string select;
+  for (const auto& column : snapshot.columns) {
+    std::string item = QuoteName(column.name);
+    if (!column.physical_type.empty() && column.physical_type != column.type) {
+      renamed = true;
+      auto sql = RenameNestedFieldsSql(item, column.physical_type, column.type);
+      if (!sql.ok()) {
+        throw duckdb::BinderException("%s: column %s: %s", snapshot.table, column.name,
+                                      sql.status().message());
+      }
+      item = "CAST(" + *sql + " AS " + column.type + ") AS " + QuoteName(column.name);
+    }
+    select += (select.empty() ? "" : ", ") + item;
+  }
+  if (!renamed) return nullptr;
+  std::string sql = "SELECT " + select + " FROM " + kFunctionName + "(" +
+                    QuoteText(request.table) + ", version => " +
+                    std::to_string(snapshot.version) + ", " + kPhysicalParameter + " => true" +
+                    forwarded + ")";
+  duckdb::Parser parser(context.GetParserOptions());
+  parser.ParseQuery(sql);
+  if (parser.statements.size() != 1 ||
+      parser.statements[0]->type != duckdb::StatementType::SELECT_STATEMENT) {
+    throw duckdb::InternalException("lake_scan: bad rename query");
+  }
+  auto statement = duckdb::unique_ptr_cast<duckdb::SQLStatement, duckdb::SelectStatement>(
+      std::move(parser.statements[0]));
+  return duckdb::make_uniq<duckdb::SubqueryRef>(std::move(statement), kFunctionName);
+}
 
 struct ReplacementData : public duckdb::ReplacementScanData {
   explicit ReplacementData(std::shared_ptr<Shared> shared) : shared(std::move(shared)) {}
@@ -505,6 +663,8 @@ void RegisterLakeScan(duckdb::DuckDB& db, const LakeScanOptions& options) {
       function.named_parameters["version"] = duckdb::LogicalType::BIGINT;
       function.named_parameters["timestamp"] = duckdb::LogicalType::VARCHAR;
       function.named_parameters["at"] = duckdb::LogicalType::ANY;
+      function.named_parameters[kPhysicalParameter] = duckdb::LogicalType::BOOLEAN;
+      function.bind_replace = LakeBindReplace;
       set.AddFunction(std::move(function));
     }
     if (set.Size() == 0) throw duckdb::InternalException("parquet_scan(VARCHAR) not found");
@@ -518,6 +678,17 @@ void RegisterLakeScan(duckdb::DuckDB& db, const LakeScanOptions& options) {
   duckdb::DBConfig::GetConfig(*db.instance)
       .replacement_scans.emplace_back(ReplaceCatalogTable,
                                       duckdb::make_uniq<ReplacementData>(shared));
+}
+
+Result<std::string> RenameNestedFieldsSql(const std::string& expression,
+                                          const std::string& physical_type,
+                                          const std::string& logical_type) {
+  try {
+    return RenameSql(expression, duckdb::TransformStringToLogicalType(physical_type),
+                     duckdb::TransformStringToLogicalType(logical_type), 0);
+  } catch (const std::exception& exception) {
+    return Status::Invalid("cannot parse type: " + duckdb::ErrorData(exception).RawMessage());
+  }
 }
 
 std::vector<ScanReport> TakeScanReports(duckdb::ClientContext& context) {

@@ -34,6 +34,11 @@ struct LakeColumn {
   std::string type;           // DuckDB type as SQL text: "BIGINT", "DECIMAL(15,2)", ...
   bool partition = false;     // value comes from the file's partition values, not the file
   std::string physical_name;  // name inside the data files when it differs (column mapping)
+  // The type inside the data files when nested field names differ from `type`'s (column mapping
+  // renames struct fields at any depth: struct fields, list elements, map keys and values). Same
+  // shape as `type`, fields in the same order. Such columns are read with this type and renamed
+  // by a projection (lake_scan binds to a subquery over the physical scan).
+  std::string physical_type;
 };
 
 struct LakeColumnStats {
@@ -86,6 +91,14 @@ struct ScanReport {
 
   std::string ToString() const;
 };
+
+// SQL turning `expression`, a value of DuckDB type `physical_type`, into `logical_type`: the same
+// shape with struct fields renamed at any depth (matched by position). A null struct stays null.
+// The result still needs a CAST to `logical_type` (empty lists/maps come out loosely typed).
+// Invalid when the shapes differ.
+Result<std::string> RenameNestedFieldsSql(const std::string& expression,
+                                          const std::string& physical_type,
+                                          const std::string& logical_type);
 
 struct LakeScanOptions {
   LakeResolver resolver;

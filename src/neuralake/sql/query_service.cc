@@ -86,6 +86,11 @@ Result<std::shared_ptr<const engine::LakeSnapshot>> ToLakeSnapshot(
                        partition_columns.end();
     std::string physical = PhysicalName(field, mode);
     if (physical != field.name) column.physical_name = physical;
+    if (mode != delta::ColumnMappingMode::kNone) {
+      NL_ASSIGN_OR_RETURN(std::string physical_type,
+                          delta::DataTypeToDuckDb(delta::PhysicalDataType(field.type)));
+      if (physical_type != column.type) column.physical_type = physical_type;
+    }
     physical_to_logical[physical] = field.name;
     lake->columns.push_back(std::move(column));
   }
