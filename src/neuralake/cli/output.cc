@@ -4,23 +4,7 @@
 #include <cctype>
 #include <ostream>
 
-#include <nlohmann/json.hpp>
-
 namespace neuralake::cli {
-
-std::string CsvField(const std::optional<std::string>& value) {
-  if (!value) return "";
-  const std::string& text = *value;
-  bool quote = text.empty() || text.find_first_of(",\"\r\n") != std::string::npos ||
-               text.front() == ' ' || text.back() == ' ';
-  if (!quote) return text;
-  std::string out = "\"";
-  for (char c : text) {
-    out += c;
-    if (c == '"') out += '"';
-  }
-  return out + "\"";
-}
 
 void PrintGrid(const engine::Table& rows, std::ostream& out) {
   std::vector<size_t> widths;
@@ -59,66 +43,30 @@ void PrintGrid(const engine::Table& rows, std::ostream& out) {
 }
 
 void PrintCsv(const engine::Table& rows, std::ostream& out) {
-  for (size_t i = 0; i < rows.columns.size(); ++i) {
-    out << (i > 0 ? "," : "") << CsvField(rows.columns[i].name);
-  }
-  out << "\n";
-  for (const auto& row : rows.rows) {
-    for (size_t i = 0; i < row.size(); ++i) out << (i > 0 ? "," : "") << CsvField(row[i]);
-    out << "\n";
-  }
+  std::vector<std::optional<std::string>> header;
+  for (const auto& name : engine::UniqueColumnNames(rows.columns)) header.emplace_back(name);
+  out << engine::CsvLine(header);
+  for (const auto& row : rows.rows) out << engine::CsvLine(row);
 }
-
-namespace {
-
-enum class JsonKind { kNumber, kBool, kText };
-
-JsonKind KindOf(const std::string& type) {
-  static const char* kNumbers[] = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT",
-                                   "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT", "UHUGEINT",
-                                   "FLOAT", "DOUBLE", "DECIMAL"};
-  if (type == "BOOLEAN") return JsonKind::kBool;
-  for (const char* number : kNumbers) {
-    if (type.rfind(number, 0) == 0) return JsonKind::kNumber;
-  }
-  return JsonKind::kText;
-}
-
-}  // namespace
 
 void PrintJsonLines(const engine::Table& rows, std::ostream& out) {
-  std::vector<JsonKind> kinds;
-  for (const auto& column : rows.columns) kinds.push_back(KindOf(column.type));
-  for (const auto& row : rows.rows) {
-    nlohmann::ordered_json object = nlohmann::ordered_json::object();
-    for (size_t i = 0; i < row.size() && i < rows.columns.size(); ++i) {
-      const std::string& name = rows.columns[i].name;
-      if (!row[i]) {
-        object[name] = nullptr;
-        continue;
-      }
-      const std::string& text = *row[i];
-      switch (kinds[i]) {
-        case JsonKind::kBool:
-          object[name] = text == "true";
-          break;
-        case JsonKind::kNumber: {
-          // Keep integers exact; non-finite doubles become strings.
-          auto parsed = nlohmann::json::parse(text, nullptr, false);
-          if (parsed.is_number()) {
-            object[name] = parsed;
-          } else {
-            object[name] = text;
-          }
-          break;
-        }
-        case JsonKind::kText:
-          object[name] = text;
-          break;
-      }
-    }
-    out << object.dump() << "\n";
+  std::vector<std::string> names = engine::UniqueColumnNames(rows.columns);
+  for (const auto& row : rows.rows) out << engine::JsonObjectLine(names, row);
+}
+
+Result<std::string> CanonicalFormat(const std::string& format) {
+  if (format == "table" || format == "csv" || format == "json" || format == "parquet") {
+    return format;
   }
+  if (format == "ndjson") return std::string("json");
+  return Status::Invalid("unknown --format '" + format +
+                         "' (table, csv, json, ndjson or parquet)");
+}
+
+engine::CellEncoding CellEncodingFor(const std::string& format) {
+  if (format == "json" || format == "ndjson") return engine::CellEncoding::kJson;
+  if (format == "csv") return engine::CellEncoding::kCsv;
+  return engine::CellEncoding::kText;
 }
 
 }  // namespace neuralake::cli

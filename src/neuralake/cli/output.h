@@ -1,10 +1,13 @@
-// Rendering query results on a terminal or a pipe: a grid, CSV (with a header line) and JSON.
+// Rendering query results on a terminal or a pipe: a grid, CSV (with a header line) and JSON
+// lines. The cells come rendered by the engine (CellEncoding); CSV and JSON lines are assembled
+// by the engine's renderer too, the same one that writes --output files.
 #pragma once
 
 #include <iosfwd>
 #include <optional>
 #include <string>
 
+#include "neuralake/common/result.h"
 #include "neuralake/engine/engine.h"
 
 namespace neuralake::cli {
@@ -12,12 +15,18 @@ namespace neuralake::cli {
 // A boxed grid with column names and types (cells wider than 60 characters are cut with '~').
 void PrintGrid(const engine::Table& rows, std::ostream& out);
 
-// RFC 4180 CSV: a header line, then one line per row; NULL is an empty field.
-std::string CsvField(const std::optional<std::string>& value);
+// CSV: a header line, then engine::CsvLine per row. `rows` must hold CellEncoding::kCsv cells
+// (NULL is an empty unquoted field, the empty string "").
 void PrintCsv(const engine::Table& rows, std::ostream& out);
 
-// One JSON object per row (newline-delimited). Numbers and booleans are typed by the column's
-// DuckDB type; NULL is null; everything else is a string.
+// One JSON object per row (newline-delimited), engine::JsonObjectLine per row. `rows` must hold
+// CellEncoding::kJson cells (engine.h documents the encoding).
 void PrintJsonLines(const engine::Table& rows, std::ostream& out);
+
+// Formats of `sql` and `table read`: table, csv, json, ndjson (the same as json) and parquet;
+// Invalid for others. Returns the canonical name ("ndjson" -> "json").
+Result<std::string> CanonicalFormat(const std::string& format);
+// The cell encoding that `format` prints.
+engine::CellEncoding CellEncodingFor(const std::string& format);
 
 }  // namespace neuralake::cli

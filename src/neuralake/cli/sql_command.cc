@@ -1,6 +1,6 @@
 // `neuralake sql`: read-only SQL over the tables of a catalog.
 //
-//   neuralake sql [--catalog FILE] [--format table|csv|json|parquet] [--output FILE]
+//   neuralake sql [--catalog FILE] [--format table|csv|json|ndjson|parquet] [--output FILE]
 //                 [--timeout 60s] [--max-rows N] [--memory-limit 4GB] [--no-pruning] [--quiet]
 //                 ["SELECT ..."]
 //
@@ -61,7 +61,7 @@ void PrintScans(const engine::QueryOutcome& outcome, std::ostream& err) {
 
 Status RunOne(const sql::QueryService& service, const SqlFlags& flags, const std::string& query,
               std::ostream& out, std::ostream& err) {
-  const std::string& format = flags.format;
+  NL_ASSIGN_OR_RETURN(std::string format, CanonicalFormat(flags.format));
   if (!flags.output.empty()) {
     NL_ASSIGN_OR_RETURN(auto outcome, service.Export(query, flags.output, format));
     if (!flags.quiet) {
@@ -72,7 +72,7 @@ Status RunOne(const sql::QueryService& service, const SqlFlags& flags, const std
     return Status::OK();
   }
   if (format == "parquet") return Status::Invalid("--format parquet needs --output FILE");
-  NL_ASSIGN_OR_RETURN(auto outcome, service.Query(query));
+  NL_ASSIGN_OR_RETURN(auto outcome, service.Query(query, CellEncodingFor(format)));
   if (format == "csv") {
     PrintCsv(outcome.table, out);
   } else if (format == "json") {
@@ -131,12 +131,9 @@ Status Interactive(const sql::QueryService& service, const SqlFlags& flags, std:
 
 Status SqlCommand(const GlobalOptions& global, const SqlFlags& flags, std::ostream& out,
                   std::ostream& err) {
-  const std::string& format = flags.format;
-  if (format != "table" && format != "csv" && format != "json" && format != "parquet") {
-    return Status::Invalid("unknown --format '" + format + "' (table, csv, json or parquet)");
-  }
+  NL_ASSIGN_OR_RETURN(std::string format, CanonicalFormat(flags.format));
   if (!flags.output.empty() && format == "table") {
-    return Status::Invalid("--output needs --format csv, json or parquet");
+    return Status::Invalid("--output needs --format csv, json, ndjson or parquet");
   }
   if (flags.max_rows < 0) return Status::Invalid("--max-rows must not be negative");
   NL_ASSIGN_OR_RETURN(catalog::Catalog catalog, LoadCatalog(flags.catalog));
@@ -168,7 +165,8 @@ void AddSqlCommand(CLI::App& app, CommandContext& context) {
   sql->add_option("query", flags->query, "the SELECT statement (default: stdin / interactive)");
   sql->add_option("--catalog", flags->catalog,
                   "catalog YAML (default: $NEURALAKE_CATALOG, else ./catalog.yaml)");
-  sql->add_option("--format", flags->format, "table (default), csv, json or parquet");
+  sql->add_option("--format", flags->format,
+                  "table (default), csv, json or ndjson (the same: one object per line), parquet");
   sql->add_option("--output", flags->output, "write the rows to FILE (local, s3://) instead");
   sql->add_option("--timeout", flags->timeout, "cancel the query after this long (default 60s)");
   sql->add_option("--max-rows", flags->max_rows, "stop after N rows (default: all)");

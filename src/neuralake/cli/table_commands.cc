@@ -265,31 +265,23 @@ Status ReadCommand(const GlobalOptions& global, const ReadFlags& flags, std::ost
     scan = "SELECT * FROM (" + scan + ") LIMIT " + std::to_string(*flags.limit);
   }
   NL_ASSIGN_OR_RETURN(engine::Engine * engine, table->GetEngine());
-  const std::string& format = flags.format;
-  if (format != "table" && format != "csv" && format != "json" && format != "parquet") {
-    return Status::Invalid("unknown --format '" + format + "' (expected table, csv, json or parquet)");
-  }
+  NL_ASSIGN_OR_RETURN(std::string format, CanonicalFormat(flags.format));
   if (flags.output) {
-    std::string options = format == "parquet" ? "FORMAT parquet"
-                          : format == "csv"   ? "FORMAT csv, HEADER true"
-                          : format == "json"  ? "FORMAT json"
-                                              : "";
-    if (options.empty()) {
-      return Status::Invalid("--output needs --format csv, json or parquet");
+    if (format == "table") {
+      return Status::Invalid("--output needs --format csv, json, ndjson or parquet");
     }
-    NL_RETURN_NOT_OK(engine->Execute("COPY (" + scan + ") TO " +
-                                     engine::Engine::QuoteLiteral(*flags.output) + " (" + options +
-                                     ")"));
+    NL_RETURN_NOT_OK(engine->ExportQuery(scan, {}, *flags.output, format).status());
     return Status::OK();
   }
   if (format == "parquet") return Status::Invalid("--format parquet needs --output FILE");
+  engine::QueryOptions query_options;
+  query_options.cells = CellEncodingFor(format);
+  NL_ASSIGN_OR_RETURN(engine::QueryOutcome outcome, engine->RunQuery(scan, query_options));
+  const engine::Table& rows = outcome.table;
   if (format == "json") {
-    NL_ASSIGN_OR_RETURN(engine::Table rows,
-                        engine->Query("SELECT to_json(__nl_row) FROM (" + scan + ") AS __nl_row"));
-    for (const auto& row : rows.rows) out << row.at(0).value_or("null") << "\n";
+    PrintJsonLines(rows, out);
     return Status::OK();
   }
-  NL_ASSIGN_OR_RETURN(engine::Table rows, engine->Query(scan));
   if (format == "csv") {
     PrintCsv(rows, out);
     return Status::OK();
@@ -509,8 +501,10 @@ void AddTableCommands(CLI::App& app, CommandContext& context) {
     read->add_option("--timestamp", flags->timestamp,
                      "latest version committed at or before this time (ISO-8601 or epoch ms)")
         ->excludes(version);
-    read->add_option("--format", flags->format, "table (default), csv, json or parquet");
-    read->add_option("--output", flags->output, "write to this file (csv, json, parquet)");
+    read->add_option("--format", flags->format,
+                     "table (default), csv, json or ndjson (the same: one object per line), "
+                     "parquet");
+    read->add_option("--output", flags->output, "write to this file (csv, json, ndjson, parquet)");
     read->add_option("--limit", flags->limit, "at most this many rows");
     read->callback([&context, flags] {
       context.action = [&context, flags] {

@@ -96,6 +96,196 @@ Status CheckNotEmpty(Engine& engine, const std::string& path) {
   return Status::OK();
 }
 
+// read_csv options after the path: a header line; a quoted empty field ("") is the empty string
+// and only an empty unquoted field is NULL (what `table read --format csv` writes); tab-separated
+// for .tsv.
+std::string CsvReadOptions(std::string_view path) {
+  std::string lower = Lower(path);
+  bool tsv = lower.ends_with(".tsv") || lower.ends_with(".tsv.gz") || lower.ends_with(".tsv.zst");
+  return std::string(", header = true, allow_quoted_nulls = false") +
+         (tsv ? ", delim = '\\t'" : "");
+}
+
+bool IsNestedType(const DataType& type) {
+  return type.kind() == DataType::Kind::kStruct || type.kind() == DataType::Kind::kArray ||
+         type.kind() == DataType::Kind::kMap;
+}
+
+// The path of a binary field inside a nested type ("s.b", "l.element"), or "".
+std::string NestedBinaryPath(const DataType& type, const std::string& path) {
+  switch (type.kind()) {
+    case DataType::Kind::kStruct:
+      for (const auto& field : type.fields()) {
+        if (field.type.IsPrimitive("binary")) return path + "." + field.name;
+        std::string inner = NestedBinaryPath(field.type, path + "." + field.name);
+        if (!inner.empty()) return inner;
+      }
+      return "";
+    case DataType::Kind::kArray:
+      if (type.element().IsPrimitive("binary")) return path + ".element";
+      return NestedBinaryPath(type.element(), path + ".element");
+    case DataType::Kind::kMap:
+      if (type.key().IsPrimitive("binary")) return path + ".key";
+      if (type.value().IsPrimitive("binary")) return path + ".value";
+      return NestedBinaryPath(type.value(), path + ".value");
+    default:
+      return "";
+  }
+}
+
+// `type` with every leaf JSON (map keys VARCHAR, as JSON object names are): json_transform into it
+// fills missing struct fields with NULL and drops unknown ones without converting any value.
+Result<std::string> JsonLeafType(const DataType& type) {
+  switch (type.kind()) {
+    case DataType::Kind::kStruct: {
+      std::string out = "STRUCT(";
+      for (size_t i = 0; i < type.fields().size(); ++i) {
+        NL_ASSIGN_OR_RETURN(std::string inner, JsonLeafType(type.fields()[i].type));
+        out += (i > 0 ? ", " : "") + Q(type.fields()[i].name) + " " + inner;
+      }
+      return out + ")";
+    }
+    case DataType::Kind::kArray: {
+      NL_ASSIGN_OR_RETURN(std::string inner, JsonLeafType(type.element()));
+      return inner + "[]";
+    }
+    case DataType::Kind::kMap: {
+      NL_ASSIGN_OR_RETURN(std::string inner, JsonLeafType(type.value()));
+      return "MAP(VARCHAR, " + inner + ")";
+    }
+    default:
+      return std::string("JSON");
+  }
+}
+
+// SQL converting `value` (a JSON expression; NULL when the key is missing) into `type`, as
+// engine.h's JSON encoding writes values: numbers (or numeric strings, "NaN", "Infinity"),
+// booleans, ISO-8601 strings for dates and timestamps, base64 strings for binary, objects for
+// structs and maps, arrays for lists. A value that does not convert stops the query with an error
+// naming `column`.
+Result<std::string> JsonValueToTypeSql(const std::string& value, const std::string& column,
+                                       const DataType& type) {
+  std::string nested_binary = NestedBinaryPath(type, column);
+  if (!nested_binary.empty()) {
+    return Status::Unsupported("column '" + nested_binary +
+                               "' is binary inside a nested type, which JSON and CSV input cannot "
+                               "carry; use Parquet");
+  }
+  NL_ASSIGN_OR_RETURN(std::string duck_type, DataTypeToDuckDb(type));
+  std::string kind = "json_type(" + value + ")";
+  if (type.IsPrimitive("string")) return "(" + value + " ->> '$')";
+  std::string accepted;
+  std::string converted = "TRY(CAST(" + value + " AS " + duck_type + "))";
+  if (type.IsPrimitive("binary")) {
+    accepted = kind + " = 'VARCHAR'";
+    converted = "TRY(from_base64(" + value + " ->> '$'))";
+  } else if (type.IsPrimitive("boolean")) {
+    accepted = kind + " IN ('BOOLEAN', 'VARCHAR')";
+  } else if (type.IsPrimitive("byte") || type.IsPrimitive("short") ||
+             type.IsPrimitive("integer") || type.IsPrimitive("long")) {
+    accepted = kind + " NOT IN ('DOUBLE', 'BOOLEAN', 'OBJECT', 'ARRAY')";
+  } else if (type.IsPrimitive("float") || type.IsPrimitive("double") ||
+             type.kind() == DataType::Kind::kDecimal) {
+    accepted = kind + " NOT IN ('BOOLEAN', 'OBJECT', 'ARRAY')";
+  } else if (type.IsPrimitive("date") || type.IsPrimitive("timestamp") ||
+             type.IsPrimitive("timestamp_ntz")) {
+    accepted = kind + " = 'VARCHAR'";
+  } else if (IsNestedType(type)) {
+    accepted = kind + (type.kind() == DataType::Kind::kArray ? " = 'ARRAY'" : " = 'OBJECT'");
+    NL_ASSIGN_OR_RETURN(std::string leaf, JsonLeafType(type));
+    converted = "TRY(CAST(to_json(json_transform(" + value + ", " +
+                L(engine::JsonString(leaf)) + ")) AS " + duck_type + "))";
+  } else {
+    accepted = "true";
+  }
+  std::string refusal = L("column '" + column + "' (" + type.ToString() +
+                          "): cannot convert the value ");
+  return "COALESCE(CASE WHEN " + accepted + " THEN " + converted + " END, CASE WHEN " + value +
+         " IS NULL OR " + kind + " = 'NULL' THEN NULL ELSE error(" + refusal + " || left(CAST(" +
+         value + " AS VARCHAR), 200)) END)";
+}
+
+// SQL converting CSV text `text` of a nested column into `type`: JSON text (what `table read
+// --format csv` writes) or DuckDB's own text ({'a': 1}, [1, 2], {k=1}).
+Result<std::string> NestedTextToTypeSql(const std::string& text, const std::string& column,
+                                        const DataType& type) {
+  NL_ASSIGN_OR_RETURN(std::string duck_type, DataTypeToDuckDb(type));
+  NL_ASSIGN_OR_RETURN(std::string from_json,
+                      JsonValueToTypeSql("CAST(nl_json_exact_numbers(" + text + ") AS JSON)",
+                                         column, type));
+  std::string refusal = L("column '" + column + "' (" + type.ToString() +
+                          "): cannot convert the value ");
+  return "CASE WHEN " + text + " IS NULL THEN NULL WHEN json_valid(" + text + ") THEN " +
+         from_json + " ELSE COALESCE(TRY(CAST(" + text + " AS " + duck_type + ")), error(" +
+         refusal + " || left(" + text + ", 200))) END";
+}
+
+// The table's type for a column, with struct fields that only the data has appended (so schema
+// merge can add them and enforce mode names them), recursively.
+DataType OverlayType(const DataType& table, const DataType& data) {
+  using Kind = DataType::Kind;
+  if (table.kind() == Kind::kStruct && data.kind() == Kind::kStruct) {
+    std::vector<StructField> fields;
+    for (const auto& field : table.fields()) {
+      StructField overlaid = field;
+      for (const auto& data_field : data.fields()) {
+        if (Lower(data_field.name) == Lower(field.name)) {
+          overlaid.type = OverlayType(field.type, data_field.type);
+        }
+      }
+      fields.push_back(std::move(overlaid));
+    }
+    for (const auto& data_field : data.fields()) {
+      bool known = false;
+      for (const auto& field : table.fields()) {
+        known = known || Lower(field.name) == Lower(data_field.name);
+      }
+      if (!known) fields.push_back(data_field);
+    }
+    return DataType::Struct(std::move(fields));
+  }
+  if (table.kind() == Kind::kArray && data.kind() == Kind::kArray) {
+    return DataType::Array(OverlayType(table.element(), data.element()), table.contains_null());
+  }
+  if (table.kind() == Kind::kMap && data.kind() == Kind::kMap) {
+    return DataType::Map(table.key(), OverlayType(table.value(), data.value()),
+                         table.contains_null());
+  }
+  return table;
+}
+
+// JSON (lines, or an array of objects) read with the table's types. DuckDB's JSON reader parses
+// numbers as doubles and names no column when a value does not convert, so each record is read
+// as text, long numbers are quoted (nl_json_exact_numbers), and every column is converted by
+// JsonValueToTypeSql. Columns the table lacks keep the types DuckDB detected (`columns`).
+Result<std::string> TypedJsonRelation(
+    const std::string& path, const std::vector<std::pair<std::string, std::string>>& columns,
+    const Schema& table_schema) {
+  std::string structure = "{";
+  std::string select;
+  for (const auto& [name, detected_type] : columns) {
+    structure += (structure.size() > 1 ? "," : "") + engine::JsonString(name) + ":\"JSON\"";
+    auto detected = DataTypeFromDuckDb(detected_type);
+    const StructField* field = table_schema.Find(name);
+    DataType type;
+    if (field != nullptr) {
+      type = detected.ok() ? OverlayType(field->type, *detected) : field->type;
+    } else if (detected.ok()) {
+      type = *detected;
+    } else {
+      return detected.status().WithContext("column '" + name + "'");
+    }
+    NL_ASSIGN_OR_RETURN(std::string converted,
+                        JsonValueToTypeSql("__nl_values." + Q(name), name, type));
+    select += (select.empty() ? "" : ", ") + converted + " AS " + Q(name);
+  }
+  structure += "}";
+  return "(SELECT " + select + " FROM (SELECT CASE WHEN json_type(json) = 'OBJECT' THEN " +
+         "json_transform(nl_json_exact_numbers(json), " + L(structure) +
+         ") ELSE error('a JSON record is not an object: ' || left(json, 200)) END AS __nl_values "
+         "FROM read_json_objects(" + L(path) + ")))";
+}
+
 // Describes `source`; CSV columns the table already has are re-read with the table's types.
 Result<ResolvedSource> ResolveSource(Engine& engine, const DataSource& source,
                                      const Schema* table_schema) {
@@ -103,20 +293,37 @@ Result<ResolvedSource> ResolveSource(Engine& engine, const DataSource& source,
   NL_ASSIGN_OR_RETURN(auto columns, DescribeRelation(engine, source.relation, source.description));
   ResolvedSource resolved{source.relation, {}};
   if (source.csv_path && table_schema != nullptr) {
+    // Scalars through read_csv's types; nested columns (JSON text, as `table read --format csv`
+    // writes them) read as text and converted like JSON values.
     std::string types;
+    std::string select;
+    bool converted = false;
     for (const auto& [name, type] : columns) {
+      std::string column = Q(name);
       const StructField* field = table_schema->Find(name);
-      if (field == nullptr) continue;
-      auto duck_type = DataTypeToDuckDb(field->type);
-      if (!duck_type.ok()) continue;
-      if (!types.empty()) types += ", ";
-      types += L(name) + ": " + L(*duck_type);
+      auto duck_type = DataTypeToDuckDb(field != nullptr ? field->type : DataType());
+      if (field != nullptr && duck_type.ok()) {
+        bool nested = IsNestedType(field->type);
+        if (!types.empty()) types += ", ";
+        types += L(name) + ": " + L(nested ? std::string("VARCHAR") : *duck_type);
+        if (nested) {
+          NL_ASSIGN_OR_RETURN(column, NestedTextToTypeSql(column, name, field->type));
+          column += " AS " + Q(name);
+          converted = true;
+        }
+      }
+      select += (select.empty() ? "" : ", ") + column;
     }
     if (!types.empty()) {
-      resolved.relation = "read_csv(" + L(*source.csv_path) + ", header = true, types = {" +
-                          types + "})";
+      resolved.relation = "read_csv(" + L(*source.csv_path) + CsvReadOptions(*source.csv_path) +
+                          ", types = {" + types + "})";
+      if (converted) resolved.relation = "(SELECT " + select + " FROM " + resolved.relation + ")";
       NL_ASSIGN_OR_RETURN(columns, DescribeRelation(engine, resolved.relation, source.description));
     }
+  } else if (source.json_path && table_schema != nullptr) {
+    NL_ASSIGN_OR_RETURN(resolved.relation,
+                        TypedJsonRelation(*source.json_path, columns, *table_schema));
+    NL_ASSIGN_OR_RETURN(columns, DescribeRelation(engine, resolved.relation, source.description));
   }
   auto schema = SchemaFromDuckDb(columns);
   if (!schema.ok()) return schema.status().WithContext(source.description);
@@ -900,14 +1107,13 @@ Result<DataSource> DataSource::FromFile(std::string_view path) {
   source.description = "'" + std::string(path) + "'";
   source.path = std::string(path);
   std::string literal = L(path);
-  if (lower.ends_with(".csv")) {
-    source.relation = "read_csv(" + literal + ", header = true)";
+  if (lower.ends_with(".csv") || lower.ends_with(".tsv")) {
+    source.relation = "read_csv(" + literal + CsvReadOptions(path) + ")";
     source.csv_path = std::string(path);
-  } else if (lower.ends_with(".tsv")) {
-    source.relation = "read_csv(" + literal + ", header = true, delim = '\\t')";
   } else if (lower.ends_with(".json") || lower.ends_with(".jsonl") ||
              lower.ends_with(".ndjson")) {
     source.relation = "read_json(" + literal + ")";
+    source.json_path = std::string(path);
   } else if (lower.ends_with(".parquet")) {
     source.relation = "read_parquet(" + literal + ")";
   } else {

@@ -1,13 +1,19 @@
 #include "neuralake/engine/engine.h"
 
+#include <atomic>
+#include <charconv>
 #include <chrono>
-#include <map>
+#include <cmath>
 #include <condition_variable>
+#include <filesystem>
+#include <map>
 #include <mutex>
 #include <thread>
+#include <unistd.h>
 
 #include "duckdb.hpp"
 #include "duckdb/common/types/value.hpp"
+#include "duckdb/parser/parser.hpp"
 #include "duckdb/parser/statement/explain_statement.hpp"
 #include "neuralake/engine/lake_scan_duckdb.h"
 #include "neuralake/engine/object_store_file_system.h"
@@ -32,12 +38,71 @@ class Engine::Impl {
 
 namespace {
 
-// The one place DuckDB's errors become Status.
-Status FromDuckDBError(const duckdb::ErrorData& error) {
-  if (error.Type() == duckdb::ExceptionType::INTERRUPT) {
-    return Status::Cancelled(error.Message());
+bool IsBlank(char c) { return c == ' ' || c == '\t' || c == '\r'; }
+
+// DuckDB's messages span lines: "Binder Error: ...\nCandidate bindings: ...\n\nLINE 1: SELECT x
+// ...\n               ^", or a tab-indented list of candidate functions. Ours are one line: the
+// lines joined by spaces (list items by ", "), the query excerpt and caret replaced by
+// "(line L, column C)".
+std::string OneLineMessage(const std::string& message) {
+  std::string out;
+  bool in_list = false;
+  std::optional<std::string> line_number;
+  std::optional<size_t> excerpt_start;  // offset of the excerpt in the LINE n: line
+  bool excerpt_cut = false;             // DuckDB cut the front of a long line ("...")
+  bool body_done = false;
+  std::optional<size_t> column;
+  size_t start = 0;
+  while (start <= message.size()) {
+    size_t end = message.find('\n', start);
+    if (end == std::string::npos) end = message.size();
+    std::string_view line(message.data() + start, end - start);
+    start = end + 1;
+    if (line.rfind("LINE ", 0) == 0) {
+      size_t colon = line.find(": ");
+      if (colon != std::string_view::npos) {
+        line_number = std::string(line.substr(5, colon - 5));
+        excerpt_start = colon + 2;
+        excerpt_cut = line.substr(colon + 2).rfind("...", 0) == 0;
+        continue;
+      }
+    }
+    size_t first = 0;
+    while (first < line.size() && IsBlank(line[first])) ++first;
+    size_t last = line.size();
+    while (last > first && IsBlank(line[last - 1])) --last;
+    std::string_view text = line.substr(first, last - first);
+    if (text.empty()) {
+      // What follows a blank line is context and advice (file settings, "Possible fixes"):
+      // only the query position is kept from there on.
+      body_done = !out.empty();
+      continue;
+    }
+    if (body_done && !(text == "^" && excerpt_start)) continue;
+    if (text == "^" && excerpt_start) {
+      if (!excerpt_cut && first >= *excerpt_start) column = first - *excerpt_start + 1;
+      continue;
+    }
+    bool item = first > 0 && line[0] == '\t';
+    if (out.empty()) {
+      out = std::string(text);
+    } else {
+      out += (item && in_list && out.back() != ':') ? ", " : " ";
+      out += text;
+    }
+    in_list = item;
   }
-  return Status::Invalid(error.Message());
+  if (line_number) {
+    out += " (line " + *line_number + (column ? ", column " + std::to_string(*column) : "") + ")";
+  }
+  return out;
+}
+
+// The one place DuckDB's errors become Status: one line, the query position as (line, column).
+Status FromDuckDBError(const duckdb::ErrorData& error) {
+  std::string message = OneLineMessage(error.Message());
+  if (error.Type() == duckdb::ExceptionType::INTERRUPT) return Status::Cancelled(message);
+  return Status::Invalid(message);
 }
 
 template <typename Function>
@@ -47,6 +112,17 @@ Status Guarded(Function&& function) {
   } catch (const std::exception& exception) {
     return FromDuckDBError(duckdb::ErrorData(exception));
   }
+}
+
+// "<system temp>/neuralake-duckdb-<pid>-<n>": DuckDB creates it only when it spills.
+std::string PrivateTempDirectory() {
+  static std::atomic<int64_t> counter{0};
+  std::error_code error;
+  std::filesystem::path base = std::filesystem::temp_directory_path(error);
+  if (error) base = "/tmp";
+  return (base / ("neuralake-duckdb-" + std::to_string(::getpid()) + "-" +
+                  std::to_string(counter.fetch_add(1))))
+      .string();
 }
 
 std::string StripQuotes(std::string name) {
@@ -60,6 +136,91 @@ std::string StripQuotes(std::string name) {
     return unescaped;
   }
   return name;
+}
+
+}  // namespace
+
+std::string QuoteInexactJsonNumbers(std::string_view json) {
+  std::string out;
+  out.reserve(json.size() + 16);
+  bool in_string = false;
+  for (size_t i = 0; i < json.size();) {
+    char c = json[i];
+    if (in_string) {
+      out += c;
+      if (c == '\\' && i + 1 < json.size()) {
+        out += json[i + 1];
+        i += 2;
+        continue;
+      }
+      if (c == '"') in_string = false;
+      ++i;
+      continue;
+    }
+    if (c == '"') {
+      in_string = true;
+      out += c;
+      ++i;
+      continue;
+    }
+    if (c != '-' && !(c >= '0' && c <= '9')) {
+      out += c;
+      ++i;
+      continue;
+    }
+    // A number token: -?digits[.digits][(e|E)[+-]digits].
+    size_t start = i;
+    int significant = 0;
+    bool leading = true;
+    bool exact_integer = true;
+    if (json[i] == '-') ++i;
+    auto digits = [&] {
+      while (i < json.size() && json[i] >= '0' && json[i] <= '9') {
+        if (json[i] != '0') leading = false;
+        if (!leading) ++significant;
+        ++i;
+      }
+    };
+    digits();
+    if (i < json.size() && json[i] == '.') {
+      exact_integer = false;
+      ++i;
+      digits();
+    }
+    if (i < json.size() && (json[i] == 'e' || json[i] == 'E')) {
+      exact_integer = false;
+      ++i;
+      if (i < json.size() && (json[i] == '+' || json[i] == '-')) ++i;
+      while (i < json.size() && json[i] >= '0' && json[i] <= '9') ++i;
+    }
+    std::string_view token = json.substr(start, i - start);
+    if (!exact_integer && significant > 15) {
+      out += '"';
+      out += token;
+      out += '"';
+    } else {
+      out += token;
+    }
+  }
+  return out;
+}
+
+namespace {
+
+// nl_json_exact_numbers(VARCHAR) -> VARCHAR: QuoteInexactJsonNumbers for SQL (the JSON-lines
+// reader of delta/writer.cc uses it before DuckDB's JSON functions parse numbers as doubles).
+void RegisterJsonFunctions(duckdb::DuckDB& db) {
+  duckdb::Connection connection(db);
+  connection.CreateVectorizedFunction(
+      "nl_json_exact_numbers", {duckdb::LogicalType::VARCHAR}, duckdb::LogicalType::VARCHAR,
+      [](duckdb::DataChunk& args, duckdb::ExpressionState&, duckdb::Vector& result) {
+        duckdb::UnaryExecutor::Execute<duckdb::string_t, duckdb::string_t>(
+            args.data[0], result, args.size(), [&](duckdb::string_t text) {
+              std::string quoted =
+                  QuoteInexactJsonNumbers(std::string_view(text.GetData(), text.GetSize()));
+              return duckdb::StringVector::AddString(result, quoted);
+            });
+      });
 }
 
 }  // namespace
@@ -90,17 +251,25 @@ Result<std::unique_ptr<Engine>> Engine::Make(const EngineOptions& options) {
     if (!options.memory_limit.empty()) {
       config.SetOptionByName("memory_limit", duckdb::Value(options.memory_limit));
     }
+    // DuckDB spills to "./.tmp" by default, relative to the current directory, and a restricted
+    // engine lets queries read its temp directory: make it a private absolute one.
+    config.SetOptionByName("temp_directory", duckdb::Value(PrivateTempDirectory()));
     auto db = std::make_unique<duckdb::DuckDB>(nullptr, &config);
     db->instance->GetFileSystem().RegisterSubSystem(
         duckdb::make_uniq<ObjectStoreFileSystem>(opener));
     if (options.lake) RegisterLakeScan(*db, *options.lake);
+    RegisterJsonFunctions(*db);
     if (options.restricted) {
       // Only the listed directories stay readable once external access is off; then nothing
       // may change the configuration again.
       std::string allowed;
       for (const auto& directory : options.allowed_directories) {
-        std::string path = directory.empty() || directory.back() == '/' ? directory
-                                                                        : directory + "/";
+        if (directory.empty()) continue;
+        std::string path = directory;
+        if (path.find("://") == std::string::npos) {
+          path = std::filesystem::absolute(path).lexically_normal().string();
+        }
+        if (path.back() != '/') path += "/";
         allowed += (allowed.empty() ? "" : ", ") + QuoteLiteral(path);
       }
       duckdb::Connection connection(*db);
@@ -343,23 +512,426 @@ std::string Engine::QuoteLiteral(std::string_view text) {
   return out + "'";
 }
 
+// ---- the typed renderer: JSON and CSV cells ----
+
 namespace {
 
-void AppendRows(Table& table, duckdb::DataChunk& chunk, duckdb::idx_t count) {
+void AppendHex4(unsigned value, std::string& out) {
+  static const char* kHex = "0123456789abcdef";
+  out += "\\u";
+  for (int shift = 12; shift >= 0; shift -= 4) out += kHex[(value >> shift) & 0xF];
+}
+
+// Length of the valid UTF-8 sequence at text[i], or 0 when it is not one.
+size_t Utf8SequenceLength(std::string_view text, size_t i) {
+  auto byte = [&](size_t k) { return static_cast<unsigned char>(text[k]); };
+  unsigned char lead = byte(i);
+  size_t length;
+  uint32_t code;
+  if (lead < 0x80) return 1;
+  if (lead >= 0xC2 && lead <= 0xDF) {
+    length = 2;
+    code = lead & 0x1F;
+  } else if (lead >= 0xE0 && lead <= 0xEF) {
+    length = 3;
+    code = lead & 0x0F;
+  } else if (lead >= 0xF0 && lead <= 0xF4) {
+    length = 4;
+    code = lead & 0x07;
+  } else {
+    return 0;
+  }
+  if (i + length > text.size()) return 0;
+  for (size_t k = 1; k < length; ++k) {
+    if ((byte(i + k) & 0xC0) != 0x80) return 0;
+    code = (code << 6) | (byte(i + k) & 0x3F);
+  }
+  if ((length == 3 && (code < 0x800 || (code >= 0xD800 && code <= 0xDFFF))) ||
+      (length == 4 && (code < 0x10000 || code > 0x10FFFF))) {
+    return 0;
+  }
+  return length;
+}
+
+void AppendJsonString(std::string_view text, std::string& out) {
+  out += '"';
+  for (size_t i = 0; i < text.size();) {
+    char c = text[i];
+    auto byte = static_cast<unsigned char>(c);
+    if (byte < 0x80) {
+      switch (c) {
+        case '"': out += "\\\""; break;
+        case '\\': out += "\\\\"; break;
+        case '\b': out += "\\b"; break;
+        case '\f': out += "\\f"; break;
+        case '\n': out += "\\n"; break;
+        case '\r': out += "\\r"; break;
+        case '\t': out += "\\t"; break;
+        default:
+          if (byte < 0x20 || byte == 0x7F) {
+            AppendHex4(byte, out);
+          } else {
+            out += c;
+          }
+      }
+      ++i;
+      continue;
+    }
+    size_t length = Utf8SequenceLength(text, i);
+    if (length == 0) {
+      out += "\xEF\xBF\xBD";  // U+FFFD for a byte that starts no valid sequence
+      ++i;
+    } else {
+      out.append(text.data() + i, length);
+      i += length;
+    }
+  }
+  out += '"';
+}
+
+void AppendBase64(std::string_view bytes, std::string& out) {
+  static const char* kAlphabet =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  size_t i = 0;
+  auto at = [&](size_t k) { return static_cast<uint32_t>(static_cast<unsigned char>(bytes[k])); };
+  for (; i + 3 <= bytes.size(); i += 3) {
+    uint32_t group = (at(i) << 16) | (at(i + 1) << 8) | at(i + 2);
+    for (int shift = 18; shift >= 0; shift -= 6) out += kAlphabet[(group >> shift) & 0x3F];
+  }
+  size_t rest = bytes.size() - i;
+  if (rest > 0) {
+    uint32_t group = at(i) << 16;
+    if (rest == 2) group |= at(i + 1) << 8;
+    out += kAlphabet[(group >> 18) & 0x3F];
+    out += kAlphabet[(group >> 12) & 0x3F];
+    out += rest == 2 ? kAlphabet[(group >> 6) & 0x3F] : '=';
+    out += '=';
+  }
+}
+
+// Shortest round-trip text of a finite float/double, or NaN/Infinity/-Infinity.
+template <typename Float>
+std::string FloatText(Float value, bool* special) {
+  *special = !std::isfinite(value);
+  if (std::isnan(value)) return "NaN";
+  if (std::isinf(value)) return value > 0 ? "Infinity" : "-Infinity";
+  if (value == 0 && std::signbit(value)) return "-0.0";  // "-0" would read back as the integer 0
+  char buffer[64];
+  auto result = std::to_chars(buffer, buffer + sizeof(buffer), value);
+  return std::string(buffer, result.ptr);
+}
+
+int64_t FloorDiv(int64_t value, int64_t divisor) {
+  int64_t quotient = value / divisor;
+  return (value % divisor != 0 && (value < 0) != (divisor < 0)) ? quotient - 1 : quotient;
+}
+
+void AppendDigits(int64_t value, int width, std::string& out) {
+  std::string digits = std::to_string(value);
+  if (static_cast<int>(digits.size()) < width) out.append(width - digits.size(), '0');
+  out += digits;
+}
+
+// Days since 1970-01-01 as an ISO-8601 date (proleptic Gregorian; astronomical years, 4 digits,
+// a sign outside 0000-9999).
+void AppendCivilDate(int64_t days, std::string& out) {
+  days += 719468;
+  int64_t era = FloorDiv(days, 146097);
+  int64_t day_of_era = days - era * 146097;
+  int64_t year_of_era =
+      (day_of_era - day_of_era / 1460 + day_of_era / 36524 - day_of_era / 146096) / 365;
+  int64_t year = year_of_era + era * 400;
+  int64_t day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+  int64_t month_index = (5 * day_of_year + 2) / 153;
+  int64_t day = day_of_year - (153 * month_index + 2) / 5 + 1;
+  int64_t month = month_index < 10 ? month_index + 3 : month_index - 9;
+  if (month <= 2) ++year;
+  if (year < 0) {
+    out += '-';
+    AppendDigits(-year, 4, out);
+  } else {
+    if (year > 9999) out += '+';
+    AppendDigits(year, 4, out);
+  }
+  out += '-';
+  AppendDigits(month, 2, out);
+  out += '-';
+  AppendDigits(day, 2, out);
+}
+
+// `units` since the epoch (units_per_second of 1, 1e3, 1e6 or 1e9) as YYYY-MM-DDTHH:MM:SS[.f]
+// with `digits` fraction digits, and "Z" when `utc`.
+std::string TimestampText(int64_t units, int64_t units_per_second, int digits, bool utc) {
+  if (units == std::numeric_limits<int64_t>::max()) return "infinity";
+  if (units == -std::numeric_limits<int64_t>::max()) return "-infinity";
+  int64_t seconds = FloorDiv(units, units_per_second);
+  int64_t fraction = units - seconds * units_per_second;
+  int64_t days = FloorDiv(seconds, 86400);
+  int64_t second_of_day = seconds - days * 86400;
+  std::string out;
+  AppendCivilDate(days, out);
+  out += 'T';
+  AppendDigits(second_of_day / 3600, 2, out);
+  out += ':';
+  AppendDigits(second_of_day / 60 % 60, 2, out);
+  out += ':';
+  AppendDigits(second_of_day % 60, 2, out);
+  if (digits > 0) {
+    out += '.';
+    AppendDigits(fraction, digits, out);
+  }
+  if (utc) out += 'Z';
+  return out;
+}
+
+bool IsNested(const duckdb::LogicalType& type) {
+  switch (type.id()) {
+    case duckdb::LogicalTypeId::STRUCT:
+    case duckdb::LogicalTypeId::LIST:
+    case duckdb::LogicalTypeId::MAP:
+    case duckdb::LogicalTypeId::ARRAY:
+    case duckdb::LogicalTypeId::UNION:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// A non-NULL scalar (not VARCHAR, BLOB or nested) as text; `quoted` says whether its JSON
+// encoding is a string (true) or a bare number/boolean (false).
+std::string ScalarText(const duckdb::Value& value, bool* quoted) {
+  using Id = duckdb::LogicalTypeId;
+  *quoted = false;
+  switch (value.type().id()) {
+    case Id::BOOLEAN:
+      return duckdb::BooleanValue::Get(value) ? "true" : "false";
+    case Id::TINYINT:
+    case Id::SMALLINT:
+    case Id::INTEGER:
+    case Id::BIGINT:
+    case Id::HUGEINT:
+    case Id::UTINYINT:
+    case Id::USMALLINT:
+    case Id::UINTEGER:
+    case Id::UBIGINT:
+    case Id::UHUGEINT:
+    case Id::BIGNUM:
+    case Id::DECIMAL:
+      return value.ToString();  // exact decimal text
+    case Id::FLOAT:
+      return FloatText(duckdb::FloatValue::Get(value), quoted);
+    case Id::DOUBLE:
+      return FloatText(duckdb::DoubleValue::Get(value), quoted);
+    case Id::DATE: {
+      *quoted = true;
+      int32_t days = duckdb::DateValue::Get(value).days;
+      if (days == std::numeric_limits<int32_t>::max()) return "infinity";
+      if (days == -std::numeric_limits<int32_t>::max()) return "-infinity";
+      std::string out;
+      AppendCivilDate(days, out);
+      return out;
+    }
+    case Id::TIMESTAMP:
+      *quoted = true;
+      return TimestampText(duckdb::TimestampValue::Get(value).value, 1'000'000, 6, false);
+    case Id::TIMESTAMP_TZ:
+      *quoted = true;
+      return TimestampText(duckdb::TimestampTZValue::Get(value).value, 1'000'000, 6, true);
+    case Id::TIMESTAMP_NS:
+      *quoted = true;
+      return TimestampText(duckdb::TimestampNSValue::Get(value).value, 1'000'000'000, 9, false);
+    case Id::TIMESTAMP_MS:
+      *quoted = true;
+      return TimestampText(duckdb::TimestampMSValue::Get(value).value, 1'000, 3, false);
+    case Id::TIMESTAMP_SEC:
+      *quoted = true;
+      return TimestampText(duckdb::TimestampSValue::Get(value).value, 1, 0, false);
+    default:
+      *quoted = true;
+      return value.ToString();
+  }
+}
+
+void AppendJsonValue(const duckdb::Value& value, std::string& out) {
+  using Id = duckdb::LogicalTypeId;
+  if (value.IsNull()) {
+    out += "null";
+    return;
+  }
+  const duckdb::LogicalType& type = value.type();
+  switch (type.id()) {
+    case Id::VARCHAR:
+      if (type.IsJSONType()) {
+        // Valid JSON already; a raw line break can only be whitespace there.
+        for (char c : duckdb::StringValue::Get(value)) out += (c == '\n' || c == '\r') ? ' ' : c;
+      } else {
+        AppendJsonString(duckdb::StringValue::Get(value), out);
+      }
+      return;
+    case Id::BLOB:
+      out += '"';
+      AppendBase64(duckdb::StringValue::Get(value), out);
+      out += '"';
+      return;
+    case Id::STRUCT: {
+      const auto& children = duckdb::StructValue::GetChildren(value);
+      out += '{';
+      for (size_t i = 0; i < children.size(); ++i) {
+        if (i > 0) out += ',';
+        AppendJsonString(duckdb::StructType::GetChildName(type, i), out);
+        out += ':';
+        AppendJsonValue(children[i], out);
+      }
+      out += '}';
+      return;
+    }
+    case Id::LIST:
+    case Id::ARRAY: {
+      const auto& children = type.id() == Id::LIST ? duckdb::ListValue::GetChildren(value)
+                                                   : duckdb::ArrayValue::GetChildren(value);
+      out += '[';
+      for (size_t i = 0; i < children.size(); ++i) {
+        if (i > 0) out += ',';
+        AppendJsonValue(children[i], out);
+      }
+      out += ']';
+      return;
+    }
+    case Id::MAP: {
+      out += '{';
+      bool first = true;
+      for (const auto& entry : duckdb::MapValue::GetChildren(value)) {
+        const auto& pair = duckdb::StructValue::GetChildren(entry);
+        if (!first) out += ',';
+        first = false;
+        const duckdb::Value& key = pair[0];
+        if (key.type().id() == Id::VARCHAR && !key.IsNull()) {
+          AppendJsonString(duckdb::StringValue::Get(key), out);
+        } else {
+          std::string key_json;
+          AppendJsonValue(key, key_json);
+          // A string key's text without its quotes; any other key's JSON text as the name.
+          if (key_json.size() >= 2 && key_json.front() == '"') {
+            out += key_json;
+          } else {
+            AppendJsonString(key_json, out);
+          }
+        }
+        out += ':';
+        AppendJsonValue(pair[1], out);
+      }
+      out += '}';
+      return;
+    }
+    case Id::UNION:
+      AppendJsonValue(duckdb::UnionValue::GetValue(value), out);
+      return;
+    default: {
+      bool quoted = false;
+      std::string text = ScalarText(value, &quoted);
+      if (quoted) {
+        AppendJsonString(text, out);
+      } else {
+        out += text;
+      }
+    }
+  }
+}
+
+std::optional<std::string> CellText(const duckdb::Value& value, CellEncoding encoding) {
+  if (value.IsNull()) return std::nullopt;
+  switch (encoding) {
+    case CellEncoding::kText:
+      return value.ToString();
+    case CellEncoding::kJson: {
+      std::string out;
+      AppendJsonValue(value, out);
+      return out;
+    }
+    case CellEncoding::kCsv: {
+      const duckdb::LogicalType& type = value.type();
+      if (IsNested(type)) {
+        std::string out;
+        AppendJsonValue(value, out);
+        return out;
+      }
+      if (type.id() == duckdb::LogicalTypeId::VARCHAR) return duckdb::StringValue::Get(value);
+      if (type.id() == duckdb::LogicalTypeId::BLOB) return value.ToString();
+      bool quoted = false;
+      return ScalarText(value, &quoted);
+    }
+  }
+  return value.ToString();
+}
+
+void AppendRows(Table& table, duckdb::DataChunk& chunk, duckdb::idx_t count,
+                CellEncoding encoding) {
   for (duckdb::idx_t row = 0; row < count; ++row) {
     std::vector<std::optional<std::string>> cells;
     cells.reserve(chunk.ColumnCount());
     for (duckdb::idx_t column = 0; column < chunk.ColumnCount(); ++column) {
-      duckdb::Value value = chunk.GetValue(column, row);
-      if (value.IsNull()) {
-        cells.emplace_back(std::nullopt);
-      } else {
-        cells.emplace_back(value.ToString());
-      }
+      cells.push_back(CellText(chunk.GetValue(column, row), encoding));
     }
     table.rows.push_back(std::move(cells));
   }
 }
+
+}  // namespace
+
+std::string JsonString(std::string_view text) {
+  std::string out;
+  AppendJsonString(text, out);
+  return out;
+}
+
+std::string CsvField(const std::optional<std::string>& cell) {
+  if (!cell) return "";
+  const std::string& text = *cell;
+  bool quote = text.empty() || text.find_first_of(",\"\r\n") != std::string::npos ||
+               text.front() == ' ' || text.back() == ' ';
+  if (!quote) return text;
+  std::string out = "\"";
+  for (char c : text) {
+    out += c;
+    if (c == '"') out += '"';
+  }
+  return out + "\"";
+}
+
+std::string CsvLine(const std::vector<std::optional<std::string>>& cells) {
+  std::string line;
+  for (size_t i = 0; i < cells.size(); ++i) {
+    if (i > 0) line += ',';
+    line += CsvField(cells[i]);
+  }
+  return line + "\n";
+}
+
+std::vector<std::string> UniqueColumnNames(const std::vector<ColumnInfo>& columns) {
+  std::vector<std::string> names;
+  std::map<std::string, int> seen;
+  for (const auto& column : columns) {
+    std::string name = column.name;
+    while (seen.count(name) > 0) name = column.name + "_" + std::to_string(seen[column.name]++);
+    seen[name] = std::max(seen[name], 1);
+    names.push_back(std::move(name));
+  }
+  return names;
+}
+
+std::string JsonObjectLine(const std::vector<std::string>& names,
+                           const std::vector<std::optional<std::string>>& cells) {
+  std::string line = "{";
+  for (size_t i = 0; i < names.size() && i < cells.size(); ++i) {
+    if (i > 0) line += ',';
+    AppendJsonString(names[i], line);
+    line += ':';
+    line += cells[i] ? *cells[i] : "null";
+  }
+  return line + "}\n";
+}
+
+namespace {
 
 std::string StatementTypeName(duckdb::StatementType type) {
   std::string name = duckdb::StatementTypeToString(type);
@@ -404,21 +976,29 @@ Status RunChecked(duckdb::Connection& connection, std::string_view sql, const Qu
                   QueryOutcome& outcome,
                   const std::function<duckdb::idx_t(duckdb::QueryResult&, duckdb::DataChunk&,
                                                     duckdb::idx_t)>& sink) {
-  auto statements = connection.ExtractStatements(std::string(sql));
-  if (statements.empty()) return Status::Invalid("empty query");
   if (options.select_only) {
-    if (statements.size() != 1) {
+    // Checked on the parser's statements: ExtractStatements below already expands PRAGMAs
+    // (PRAGMA version, show_tables, ...) into SELECTs.
+    duckdb::Parser parser;
+    parser.ParseQuery(std::string(sql));
+    if (parser.statements.empty()) return Status::Invalid("empty query");
+    if (parser.statements.size() != 1) {
       return Status::Invalid("only one statement per query is allowed (got " +
-                             std::to_string(statements.size()) + ")");
+                             std::to_string(parser.statements.size()) + ")");
     }
-    auto type = statements[0]->type;
+    auto type = parser.statements[0]->type;
     if (type == duckdb::StatementType::EXPLAIN_STATEMENT) {
-      type = statements[0]->Cast<duckdb::ExplainStatement>().stmt->type;
+      type = parser.statements[0]->Cast<duckdb::ExplainStatement>().stmt->type;
     }
     if (type != duckdb::StatementType::SELECT_STATEMENT) {
       return Status::Invalid("only read-only SELECT queries are allowed; this is a " +
                              StatementTypeName(type) + " statement");
     }
+  }
+  auto statements = connection.ExtractStatements(std::string(sql));
+  if (statements.empty()) return Status::Invalid("empty query");
+  if (options.select_only && statements.size() != 1) {
+    return Status::Invalid("only one statement per query is allowed");
   }
   TakeScanReports(*connection.context);
   Watchdog watchdog(connection, options.timeout_ms);
@@ -470,7 +1050,7 @@ Result<QueryOutcome> Engine::RunQuery(std::string_view sql, const QueryOptions& 
     duckdb::Connection connection(*impl_->db);
     return RunChecked(connection, sql, options, outcome,
                       [&](duckdb::QueryResult&, duckdb::DataChunk& chunk, duckdb::idx_t take) {
-                        AppendRows(outcome.table, chunk, take);
+                        AppendRows(outcome.table, chunk, take, options.cells);
                         return take;
                       });
   });
@@ -482,43 +1062,80 @@ Result<QueryOutcome> Engine::RunQuery(std::string_view sql, const QueryOptions& 
 
 Result<QueryOutcome> Engine::ExportQuery(std::string_view sql, const QueryOptions& options,
                                          const std::string& target, const std::string& format) {
-  std::string copy_options;
-  if (format == "parquet") {
-    copy_options = "FORMAT parquet";
-  } else if (format == "csv") {
-    copy_options = "FORMAT csv, HEADER true";
-  } else if (format == "json") {
-    copy_options = "FORMAT json";
-  } else {
-    return Status::Invalid("unknown export format '" + format + "' (parquet, csv, json)");
+  bool json = format == "json" || format == "ndjson";
+  if (format != "parquet" && format != "csv" && !json) {
+    return Status::Invalid("unknown export format '" + format + "' (parquet, csv, json, ndjson)");
   }
   QueryOutcome outcome;
   auto start = std::chrono::steady_clock::now();
   Status status = Guarded([&]() -> Status {
-    // A private, unrestricted engine receives the rows and writes them.
+    // A private, unrestricted engine receives the rows and writes them (Parquet through COPY,
+    // CSV and JSON lines rendered by us through its file systems).
     duckdb::DBConfig config;
     config.SetOptionByName("autoinstall_known_extensions", duckdb::Value::BOOLEAN(false));
     config.SetOptionByName("autoload_known_extensions", duckdb::Value::BOOLEAN(false));
+    config.SetOptionByName("temp_directory", duckdb::Value(PrivateTempDirectory()));
     duckdb::DuckDB sink_db(nullptr, &config);
     sink_db.instance->GetFileSystem().RegisterSubSystem(
         duckdb::make_uniq<ObjectStoreFileSystem>(impl_->opener));
+    duckdb::Connection connection(*impl_->db);
+    if (format != "parquet") {
+      QueryOptions text_options = options;
+      text_options.cells = json ? CellEncoding::kJson : CellEncoding::kCsv;
+      auto& file_system = sink_db.instance->GetFileSystem();
+      auto file = file_system.OpenFile(target, duckdb::FileFlags::FILE_FLAGS_WRITE |
+                                                   duckdb::FileFlags::FILE_FLAGS_FILE_CREATE_NEW);
+      std::string buffer;
+      std::vector<std::string> names;
+      auto flush = [&](size_t at_least) {
+        if (buffer.size() < at_least) return;
+        file->Write(buffer.data(), buffer.size());
+        buffer.clear();
+      };
+      auto header = [&] {
+        if (!names.empty() || outcome.table.columns.empty()) return;
+        names = UniqueColumnNames(outcome.table.columns);
+        if (!json) {
+          std::vector<std::optional<std::string>> cells(names.begin(), names.end());
+          buffer += CsvLine(cells);
+        }
+      };
+      NL_RETURN_NOT_OK(RunChecked(
+          connection, sql, text_options, outcome,
+          [&](duckdb::QueryResult&, duckdb::DataChunk& chunk, duckdb::idx_t take) {
+            header();
+            Table rows;
+            AppendRows(rows, chunk, take, text_options.cells);
+            for (const auto& row : rows.rows) {
+              buffer += json ? JsonObjectLine(names, row) : CsvLine(row);
+            }
+            flush(1 << 20);
+            return take;
+          }));
+      header();
+      flush(0);
+      file->Sync();
+      file->Close();
+      return Status::OK();
+    }
     duckdb::Connection sink(sink_db);
     std::unique_ptr<duckdb::Appender> appender;
-    duckdb::Connection connection(*impl_->db);
+    auto create = [&](const std::vector<ColumnInfo>& columns) -> Status {
+      std::vector<std::string> names = UniqueColumnNames(columns);
+      std::string ddl = "CREATE TABLE export_rows (";
+      for (size_t i = 0; i < columns.size(); ++i) {
+        ddl += (i ? ", " : "") + QuoteIdentifier(names[i]) + " " + columns[i].type;
+      }
+      auto created = sink.Query(ddl + ")");
+      if (created->HasError()) return FromDuckDBError(created->GetErrorObject());
+      return Status::OK();
+    };
     NL_RETURN_NOT_OK(RunChecked(
         connection, sql, options, outcome,
-        [&](duckdb::QueryResult& result, duckdb::DataChunk& chunk, duckdb::idx_t take) {
+        [&](duckdb::QueryResult&, duckdb::DataChunk& chunk, duckdb::idx_t take) {
           if (!appender) {
-            std::string ddl = "CREATE TABLE export_rows (";
-            std::map<std::string, int> seen;
-            for (size_t i = 0; i < result.names.size(); ++i) {
-              std::string name = result.names[i];
-              int n = seen[name]++;
-              if (n > 0) name += "_" + std::to_string(n);
-              ddl += (i ? ", " : "") + QuoteIdentifier(name) + " " + result.types[i].ToString();
-            }
-            auto created = sink.Query(ddl + ")");
-            if (created->HasError()) created->ThrowError();
+            Status created = create(outcome.table.columns);
+            if (!created.ok()) throw duckdb::IOException(created.message());
             appender = std::make_unique<duckdb::Appender>(sink, "export_rows");
           }
           if (take < chunk.size()) chunk.SetCardinality(take);
@@ -527,18 +1144,11 @@ Result<QueryOutcome> Engine::ExportQuery(std::string_view sql, const QueryOption
         }));
     if (!appender) {
       // No rows: still write a file with the right columns.
-      std::string ddl = "CREATE TABLE export_rows (";
-      for (size_t i = 0; i < outcome.table.columns.size(); ++i) {
-        ddl += (i ? ", " : "") + QuoteIdentifier(outcome.table.columns[i].name) + " " +
-               outcome.table.columns[i].type;
-      }
-      auto created = sink.Query(ddl + ")");
-      if (created->HasError()) return FromDuckDBError(created->GetErrorObject());
+      NL_RETURN_NOT_OK(create(outcome.table.columns));
     } else {
       appender->Close();
     }
-    auto copied = sink.Query("COPY export_rows TO " + QuoteLiteral(target) + " (" +
-                             copy_options + ")");
+    auto copied = sink.Query("COPY export_rows TO " + QuoteLiteral(target) + " (FORMAT parquet)");
     if (copied->HasError()) return FromDuckDBError(copied->GetErrorObject());
     return Status::OK();
   });

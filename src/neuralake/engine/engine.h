@@ -8,6 +8,8 @@
 //
 // Results are materialized as a Table of nullable text cells plus DuckDB type names: enough for
 // metadata work (file stats, schemas, CLI output). Bulk data stays inside DuckDB (COPY).
+// RunQuery can instead encode each cell as JSON (CellEncoding::kJson): the one typed renderer
+// behind every JSON and CSV result we print or write (see "JSON encoding" below).
 //
 // Thread safety: an Engine may be shared; each Query/Execute call uses its own connection.
 #pragma once
@@ -36,7 +38,7 @@ struct ColumnInfo {
 };
 
 // A materialized query result. Cells are DuckDB's text rendering of the value (CAST AS VARCHAR),
-// std::nullopt for SQL NULL.
+// or another CellEncoding when RunQuery was asked for one; std::nullopt for SQL NULL.
 struct Table {
   std::vector<ColumnInfo> columns;
   std::vector<std::vector<std::optional<std::string>>> rows;
@@ -67,8 +69,39 @@ struct EngineOptions {
   bool cache_remote_files = false;
 };
 
+// How RunQuery renders a non-NULL cell (SQL NULL is std::nullopt in every encoding).
+//
+// JSON encoding (kJson), exact and typed, one JSON value per cell:
+//   integers of every width (HUGEINT too) and DECIMAL -> a JSON number written from the exact
+//     decimal text, never through a double ("9999999999999999999999999999.9999999999");
+//   FLOAT/DOUBLE -> the shortest text that reads back to the same value ("0.1", "1e+28"; "-0.0"
+//     keeps its sign); NaN and the infinities, which JSON numbers cannot carry, -> the strings
+//     "NaN", "Infinity", "-Infinity" (the proto3 JSON / Spark convention);
+//   BOOLEAN -> true/false; VARCHAR -> a JSON string (valid UTF-8, control characters escaped);
+//   JSON-typed values -> embedded (line breaks as spaces);
+//   BLOB -> a base64 string (RFC 4648, padded);
+//   DATE -> "YYYY-MM-DD"; TIMESTAMP WITH TIME ZONE -> "YYYY-MM-DDTHH:MM:SS.ffffffZ" (UTC);
+//   TIMESTAMP -> "YYYY-MM-DDTHH:MM:SS.ffffff" (no zone); _NS/_MS/_S variants with 9/3/0
+//     fraction digits; infinite dates/timestamps -> "infinity" / "-infinity";
+//   STRUCT -> an object in field order; LIST/ARRAY -> an array; MAP -> an object whose member
+//     names are the keys (a string key as is, any other key as the text of its JSON encoding,
+//     e.g. 1 -> "1"), so JSON readers (DuckDB's read_json, Spark) read it back as a map;
+//     UNION -> its current member's value; everything else (TIME, INTERVAL, UUID, ENUM, ...)
+//     -> a string of DuckDB's text.
+//   NULL at any depth inside a value is null.
+enum class CellEncoding {
+  kText,  // DuckDB's text rendering (CAST AS VARCHAR)
+  kJson,  // the JSON encoding above
+  // CSV cells: a scalar's JSON encoding without the quotes (exact numbers, NaN, Infinity, ISO
+  // dates and timestamps, the string itself), BLOB as DuckDB's exact \xNN escapes (which
+  // read_csv turns back into bytes), the JSON text of STRUCT/LIST/MAP/ARRAY/UNION values (so a
+  // NULL inside a value stays distinct from the string 'NULL').
+  kCsv,
+};
+
 struct QueryOptions {
   bool select_only = false;      // refuse anything but one SELECT (or EXPLAIN of one)
+  CellEncoding cells = CellEncoding::kText;
   int64_t timeout_ms = 0;        // 0: none; else the query is interrupted -> Cancelled
   int64_t max_rows = 0;          // 0: all rows; else stop after max_rows (truncated = true)
 };
@@ -110,8 +143,10 @@ class Engine {
   Result<QueryOutcome> RunQuery(std::string_view sql, const QueryOptions& options);
 
   // Like RunQuery, then writes the rows to `target` (a local path, s3:// or memory:// URI) as
-  // `format`: parquet, csv (with a header) or json (newline-delimited). The write happens in a
-  // private engine, so it works from a restricted engine too.
+  // `format`: parquet, csv (a header line, then CsvLine of kCsv cells) or json / ndjson (one
+  // JsonObjectLine per row: the JSON encoding). Parquet is written by DuckDB in a private engine,
+  // csv and json by our renderer through the same file systems, so it works from a restricted
+  // engine too.
   Result<QueryOutcome> ExportQuery(std::string_view sql, const QueryOptions& options,
                                    const std::string& target, const std::string& format);
 
@@ -138,5 +173,29 @@ class Engine {
   explicit Engine(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
+
+// ---- rendering rows as text (the one renderer for CLI output and exports) ----
+
+// A JSON string literal of `text` (quotes, backslashes and control characters escaped; bytes
+// that are not valid UTF-8 become U+FFFD).
+std::string JsonString(std::string_view text);
+
+// One RFC 4180 CSV field: NULL is an empty unquoted field, the empty string the quoted field "";
+// text with a comma, quote, line break or edge space is quoted, its quotes doubled.
+std::string CsvField(const std::optional<std::string>& cell);
+// The fields of `cells` joined by commas, ending with "\n".
+std::string CsvLine(const std::vector<std::optional<std::string>>& cells);
+
+// `json` with every number literal that a double cannot hold exactly (a fraction or exponent and
+// more than 15 significant digits) turned into a JSON string of its text, so that DuckDB's JSON
+// functions, which parse numbers as doubles, keep 38-digit decimals exact when casting to DECIMAL.
+// Also available to SQL as nl_json_exact_numbers(VARCHAR).
+std::string QuoteInexactJsonNumbers(std::string_view json);
+
+// Column names made unique for object keys: the second "a" becomes "a_1", and so on.
+std::vector<std::string> UniqueColumnNames(const std::vector<ColumnInfo>& columns);
+// {"name": cell, ...} ending with "\n", from kJson cells (NULL -> null) and UniqueColumnNames.
+std::string JsonObjectLine(const std::vector<std::string>& names,
+                           const std::vector<std::optional<std::string>>& cells);
 
 }  // namespace neuralake::engine

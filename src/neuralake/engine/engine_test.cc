@@ -1,8 +1,15 @@
 #include "neuralake/engine/engine.h"
 
+#include <unistd.h>
+
 #include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "neuralake/engine/glob.h"
 #include "neuralake/storage/object_store_factory.h"
@@ -252,6 +259,227 @@ TEST(EngineBatchTest, LoadsColumnBatchesWithNulls) {
   EXPECT_EQ(result->rows[0][4], "26");
   ASSERT_TRUE((*engine)->DropTable("batch_t").ok());
   EXPECT_FALSE((*engine)->Query("SELECT * FROM batch_t").ok());
+}
+
+// ---- the JSON / CSV renderer ----
+
+// One row of `sql` rendered as `cells`, by column name.
+std::map<std::string, std::optional<std::string>> RenderRow(Engine& engine, const std::string& sql,
+                                                            CellEncoding cells) {
+  QueryOptions options;
+  options.cells = cells;
+  auto outcome = engine.RunQuery(sql, options);
+  EXPECT_TRUE(outcome.ok()) << outcome.status().ToString();
+  std::map<std::string, std::optional<std::string>> row;
+  if (!outcome.ok() || outcome->table.rows.size() != 1) return row;
+  for (size_t i = 0; i < outcome->table.columns.size(); ++i) {
+    row[outcome->table.columns[i].name] = outcome->table.rows[0][i];
+  }
+  return row;
+}
+
+TEST(JsonEncodingTest, NumbersAreExactAndNonFiniteFloatsAreStrings) {
+  auto engine = Engine::Make({}).value();
+  auto row = RenderRow(
+      *engine,
+      "SELECT 9999999999999999999999999999.9999999999::DECIMAL(38,10) AS d38, "
+      "-0.05::DECIMAL(4,2) AS small, 170141183460469231731687303715884105727::HUGEINT AS huge, "
+      "(-128)::TINYINT AS i8, (-32768)::SMALLINT AS i16, 2147483647::INTEGER AS i32, "
+      "(-9223372036854775808)::BIGINT AS i64, 18446744073709551615::UBIGINT AS u64, "
+      "0.1::DOUBLE AS d, 1e28::DOUBLE AS big, 0.1::FLOAT AS f, '-0.0'::DOUBLE AS negzero, "
+      "'nan'::DOUBLE AS nan, 'inf'::FLOAT AS inf, '-inf'::DOUBLE AS ninf, true AS yes, "
+      "NULL::INTEGER AS nothing",
+      CellEncoding::kJson);
+  EXPECT_EQ(row["d38"], "9999999999999999999999999999.9999999999");
+  EXPECT_EQ(row["small"], "-0.05");
+  EXPECT_EQ(row["huge"], "170141183460469231731687303715884105727");
+  EXPECT_EQ(row["i8"], "-128");
+  EXPECT_EQ(row["i16"], "-32768");
+  EXPECT_EQ(row["i32"], "2147483647");
+  EXPECT_EQ(row["i64"], "-9223372036854775808");
+  EXPECT_EQ(row["u64"], "18446744073709551615");
+  EXPECT_EQ(row["d"], "0.1");
+  EXPECT_EQ(row["big"], "1e+28");
+  EXPECT_EQ(row["f"], "0.1");
+  EXPECT_EQ(row["negzero"], "-0.0");
+  EXPECT_EQ(row["nan"], "\"NaN\"");
+  EXPECT_EQ(row["inf"], "\"Infinity\"");
+  EXPECT_EQ(row["ninf"], "\"-Infinity\"");
+  EXPECT_EQ(row["yes"], "true");
+  EXPECT_EQ(row["nothing"], std::nullopt);
+}
+
+TEST(JsonEncodingTest, TextBinaryAndTimes) {
+  auto engine = Engine::Make({}).value();
+  auto row = RenderRow(
+      *engine,
+      "SELECT 'a\"b\\c' || chr(10) || chr(1) || 'é😀' AS s, '' AS empty, "
+      "'\\xDE\\xAD\\xBE\\xEF'::BLOB AS b4, 'ab'::BLOB AS b2, ''::BLOB AS b0, "
+      "DATE '2024-01-02' AS day, 'infinity'::DATE AS forever, "
+      "TIMESTAMPTZ '2024-01-02 03:04:05.123456+00' AS tz, "
+      "TIMESTAMP '1969-12-31 23:59:59.5' AS ntz, "
+      "TIMESTAMP_NS '2024-01-02 03:04:05.123456789' AS ns, "
+      "TIMESTAMP_MS '2024-01-02 03:04:05.123' AS ms, TIMESTAMP_S '2024-01-02 03:04:05' AS sec, "
+      "DATE '0001-01-01' AS first_day, INTERVAL 1 DAY AS span, '{\"k\": [1, 2]}'::JSON AS j",
+      CellEncoding::kJson);
+  EXPECT_EQ(row["s"], "\"a\\\"b\\\\c\\n\\u0001é😀\"");
+  EXPECT_EQ(row["empty"], "\"\"");
+  EXPECT_EQ(row["b4"], "\"3q2+7w==\"");
+  EXPECT_EQ(row["b2"], "\"YWI=\"");
+  EXPECT_EQ(row["b0"], "\"\"");
+  EXPECT_EQ(row["day"], "\"2024-01-02\"");
+  EXPECT_EQ(row["forever"], "\"infinity\"");
+  EXPECT_EQ(row["tz"], "\"2024-01-02T03:04:05.123456Z\"");
+  EXPECT_EQ(row["ntz"], "\"1969-12-31T23:59:59.500000\"");
+  EXPECT_EQ(row["ns"], "\"2024-01-02T03:04:05.123456789\"");
+  EXPECT_EQ(row["ms"], "\"2024-01-02T03:04:05.123\"");
+  EXPECT_EQ(row["sec"], "\"2024-01-02T03:04:05\"");
+  EXPECT_EQ(row["first_day"], "\"0001-01-01\"");
+  EXPECT_EQ(row["span"], "\"1 day\"");
+  EXPECT_EQ(row["j"], "{\"k\": [1, 2]}");
+}
+
+TEST(JsonEncodingTest, NestedValuesKeepNullsDistinctFromTheStringNull) {
+  auto engine = Engine::Make({}).value();
+  auto row = RenderRow(
+      *engine,
+      "SELECT {'a': NULL, 'b': 'NULL', 'c': [1, NULL]} AS s, [NULL, 'NULL', ''] AS l, "
+      "MAP {'k': 1.5::DOUBLE, 'z': NULL} AS m, MAP {1: 'x', 2: NULL} AS mi, "
+      "[{'x': ['inf'::DOUBLE], 'y': MAP {'q': [DATE '2024-01-02']}}] AS deep, "
+      "NULL::STRUCT(a INTEGER) AS null_struct, []::INTEGER[] AS empty_list, "
+      "[1, 2]::INTEGER[2] AS fixed",
+      CellEncoding::kJson);
+  EXPECT_EQ(row["s"], "{\"a\":null,\"b\":\"NULL\",\"c\":[1,null]}");
+  EXPECT_EQ(row["l"], "[null,\"NULL\",\"\"]");
+  EXPECT_EQ(row["m"], "{\"k\":1.5,\"z\":null}");
+  EXPECT_EQ(row["mi"], "{\"1\":\"x\",\"2\":null}");
+  EXPECT_EQ(row["deep"], "[{\"x\":[\"Infinity\"],\"y\":{\"q\":[\"2024-01-02\"]}}]");
+  EXPECT_EQ(row["null_struct"], std::nullopt);
+  EXPECT_EQ(row["empty_list"], "[]");
+  EXPECT_EQ(row["fixed"], "[1,2]");
+  // Every line a strict JSON parser accepts (no NaN/Infinity literals), with the numbers exact.
+  std::vector<std::string> names;
+  std::vector<std::optional<std::string>> cells;
+  for (const auto& [name, cell] : row) {
+    names.push_back(name);
+    cells.push_back(cell);
+  }
+  std::string line = JsonObjectLine(names, cells);
+  ASSERT_EQ(line.back(), '\n');
+  EXPECT_EQ(line.find('\n'), line.size() - 1);
+  auto parsed = nlohmann::json::parse(line, nullptr, false);
+  ASSERT_FALSE(parsed.is_discarded()) << line;
+  EXPECT_TRUE(parsed["s"]["a"].is_null());
+  EXPECT_EQ(parsed["s"]["b"], "NULL");
+  EXPECT_TRUE(parsed["null_struct"].is_null());
+}
+
+TEST(JsonEncodingTest, InvalidUtf8BecomesReplacementCharacter) {
+  EXPECT_EQ(JsonString("ok\xff\xc3"), "\"ok\xEF\xBF\xBD\xEF\xBF\xBD\"");
+  EXPECT_EQ(JsonString("\xED\xA0\x80"), "\"\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\"");  // a surrogate
+  EXPECT_EQ(JsonString("tab\tq\"/"), "\"tab\\tq\\\"/\"");
+}
+
+TEST(CsvEncodingTest, NullIsEmptyEmptyStringIsQuotedNestedIsJson) {
+  auto engine = Engine::Make({}).value();
+  auto row = RenderRow(*engine,
+                       "SELECT NULL::VARCHAR AS n, '' AS e, 'a,b' AS comma, ' x' AS edge, "
+                       "{'a': NULL, 'b': 'NULL'} AS s, 'ab\\x00'::BLOB AS b, 'nan'::DOUBLE AS nan, "
+                       "TIMESTAMPTZ '2024-01-02 03:04:05+00' AS tz, 12.50::DECIMAL(5,2) AS dec",
+                       CellEncoding::kCsv);
+  EXPECT_EQ(CsvField(row["n"]), "");
+  EXPECT_EQ(CsvField(row["e"]), "\"\"");
+  EXPECT_EQ(CsvField(row["comma"]), "\"a,b\"");
+  EXPECT_EQ(CsvField(row["edge"]), "\" x\"");
+  EXPECT_EQ(row["s"], "{\"a\":null,\"b\":\"NULL\"}");
+  EXPECT_EQ(CsvField(row["s"]), "\"{\"\"a\"\":null,\"\"b\"\":\"\"NULL\"\"}\"");
+  EXPECT_EQ(row["b"], "ab\\x00");
+  EXPECT_EQ(row["nan"], "NaN");
+  EXPECT_EQ(row["tz"], "2024-01-02T03:04:05.000000Z");
+  EXPECT_EQ(row["dec"], "12.50");
+  EXPECT_EQ(CsvLine({std::nullopt, std::string(""), std::string("x")}), ",\"\",x\n");
+}
+
+TEST(EngineExportTest, JsonAndCsvFilesUseTheRenderer) {
+  auto engine = Engine::Make({}).value();
+  std::string root = "memory://" + testing::UniqueName("export");
+  std::string sql =
+      "SELECT 9999999999999999999999999999.9999999999::DECIMAL(38,10) AS d, 'nan'::DOUBLE AS f, "
+      "{'a': NULL, 'b': ''} AS s, 1 AS x, 2 AS x";
+  ASSERT_TRUE(engine->ExportQuery(sql, {}, root + "/out.json", "ndjson").ok());
+  ASSERT_TRUE(engine->ExportQuery(sql, {}, root + "/out.csv", "csv").ok());
+  auto read = [](const std::string& uri) {
+    auto object = storage::OpenObjectStoreForKey(uri, {}).value();
+    return object.store->Get(object.key).value();
+  };
+  EXPECT_EQ(read(root + "/out.json"),
+            "{\"d\":9999999999999999999999999999.9999999999,\"f\":\"NaN\","
+            "\"s\":{\"a\":null,\"b\":\"\"},\"x\":1,\"x_1\":2}\n");
+  EXPECT_EQ(read(root + "/out.csv"),
+            "d,f,s,x,x_1\n9999999999999999999999999999.9999999999,NaN,"
+            "\"{\"\"a\"\":null,\"\"b\"\":\"\"\"\"}\",1,2\n");
+  // No rows: CSV still has its header, JSON lines is empty.
+  ASSERT_TRUE(engine->ExportQuery("SELECT 1 AS a WHERE false", {}, root + "/none.csv", "csv").ok());
+  EXPECT_EQ(read(root + "/none.csv"), "a\n");
+  EXPECT_FALSE(engine->ExportQuery(sql, {}, root + "/out.xml", "xml").ok());
+}
+
+// ---- errors and the restricted surface ----
+
+TEST(EngineErrorTest, DuckDBErrorsAreOneLineWithThePosition) {
+  auto engine = Engine::Make({}).value();
+  auto binder = engine->RunQuery("SELECT\n  nope FROM (SELECT 1 AS yes, 2 AS yet)", {});
+  ASSERT_FALSE(binder.ok());
+  std::string message = binder.status().message();
+  EXPECT_EQ(message.find('\n'), std::string::npos) << message;
+  EXPECT_NE(message.find("nope"), std::string::npos) << message;
+  EXPECT_NE(message.find("(line 2, column 3)"), std::string::npos) << message;
+  // Candidate function lists come as one line too.
+  auto function = engine->RunQuery("SELECT substring(1, 2, 3, 4)", {});
+  ASSERT_FALSE(function.ok());
+  EXPECT_EQ(function.status().message().find('\n'), std::string::npos)
+      << function.status().message();
+  auto syntax = engine->Query("SELEC 1");
+  ASSERT_FALSE(syntax.ok());
+  EXPECT_EQ(syntax.status().message().find('\n'), std::string::npos);
+  EXPECT_NE(syntax.status().message().find("syntax error"), std::string::npos);
+}
+
+TEST(EngineErrorTest, SelectOnlyRefusesPragmasThatDuckDBRewritesIntoSelects) {
+  auto engine = Engine::Make({}).value();
+  QueryOptions options;
+  options.select_only = true;
+  for (const char* sql : {"PRAGMA database_list", "PRAGMA version", "PRAGMA show_tables",
+                          "pragma table_info('x')", "CALL pragma_version()"}) {
+    auto outcome = engine->RunQuery(sql, options);
+    EXPECT_FALSE(outcome.ok()) << sql;
+    if (!outcome.ok()) EXPECT_EQ(outcome.status().code(), StatusCode::kInvalid) << sql;
+  }
+  EXPECT_TRUE(engine->RunQuery("SELECT 1", options).ok());
+  EXPECT_TRUE(engine->RunQuery("EXPLAIN SELECT 1", options).ok());
+}
+
+TEST(EngineRestrictedTest, NoRelativeDirectoryIsReadable) {
+  namespace fs = std::filesystem;
+  fs::path dir = fs::temp_directory_path() / testing::UniqueName("nl-cwd");
+  fs::create_directories(dir / ".tmp");
+  fs::create_directories(dir / "data");
+  std::ofstream(dir / ".tmp" / "x.csv") << "a\n1\n";
+  fs::path previous = fs::current_path();
+  fs::current_path(dir);
+  EngineOptions options;
+  options.restricted = true;
+  options.allowed_directories = {(dir / "data").string()};
+  auto engine = Engine::Make(options);
+  ASSERT_TRUE(engine.ok()) << engine.status().ToString();
+  auto relative = (*engine)->Query("SELECT * FROM read_csv('.tmp/x.csv')");
+  auto setting = (*engine)->Query("SELECT current_setting('allowed_directories')::VARCHAR");
+  fs::current_path(previous);
+  EXPECT_FALSE(relative.ok()) << "read a file under the current directory";
+  ASSERT_TRUE(setting.ok()) << setting.status().ToString();
+  std::string allowed = setting->rows.at(0).at(0).value_or("");
+  EXPECT_EQ(allowed.find(".tmp"), std::string::npos) << allowed;
+  fs::remove_all(dir);
 }
 
 }  // namespace

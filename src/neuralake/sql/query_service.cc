@@ -251,8 +251,10 @@ Result<std::shared_ptr<const engine::LakeSnapshot>> QueryService::Resolve(
   return entry->latest_lake;
 }
 
-Result<engine::QueryOutcome> QueryService::Query(std::string_view sql) const {
+Result<engine::QueryOutcome> QueryService::Query(std::string_view sql,
+                                                 engine::CellEncoding cells) const {
   engine::QueryOptions query_options;
+  query_options.cells = cells;
   query_options.select_only = options_.restricted;
   query_options.timeout_ms = options_.timeout_ms;
   query_options.max_rows = options_.max_rows;

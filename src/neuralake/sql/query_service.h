@@ -59,10 +59,14 @@ class QueryService {
                                                     const QueryServiceOptions& options);
   ~QueryService();
 
-  // One read-only statement. Invalid for SQL errors (DuckDB's message and position) and refused
-  // statements; NotFound for unknown tables; Cancelled on timeout.
-  Result<engine::QueryOutcome> Query(std::string_view sql) const;
-  // As Query, writing the rows to `target` in `format` (parquet, csv, json).
+  // One read-only statement (SELECT or EXPLAIN SELECT; PRAGMA, SET, COPY, ... are refused), its
+  // cells rendered as `cells`. Invalid for SQL errors (DuckDB's message in one line, with the
+  // position as "(line L, column C)") and refused statements; NotFound for unknown tables;
+  // Cancelled on timeout.
+  Result<engine::QueryOutcome> Query(
+      std::string_view sql, engine::CellEncoding cells = engine::CellEncoding::kText) const;
+  // As Query, writing the rows to `target` in `format` (parquet, csv, json or ndjson; see
+  // Engine::ExportQuery).
   Result<engine::QueryOutcome> Export(std::string_view sql, const std::string& target,
                                       const std::string& format) const;
 

@@ -288,6 +288,73 @@ TEST_F(QueryServiceTest, ExportWritesTypedFiles) {
   EXPECT_EQ(header, "a,b");
 }
 
+TEST_F(QueryServiceTest, PragmasAreRefusedEvenThoseDuckDBRewritesIntoSelects) {
+  auto service = Service();
+  for (const char* sql : {"PRAGMA database_list", "PRAGMA version", "PRAGMA show_tables",
+                          "PRAGMA show_tables;", "PRAGMA table_info('demo.trips')",
+                          "PRAGMA storage_info('demo.trips')"}) {
+    auto outcome = service->Query(sql);
+    EXPECT_FALSE(outcome.ok()) << sql << " was allowed";
+    if (!outcome.ok()) {
+      EXPECT_EQ(outcome.status().code(), StatusCode::kInvalid) << sql;
+      EXPECT_NE(outcome.status().message().find("only read-only SELECT"), std::string::npos)
+          << outcome.status().ToString();
+    }
+  }
+}
+
+TEST_F(QueryServiceTest, NothingUnderTheCurrentDirectoryIsReadable) {
+  // DuckDB's default temp directory is the relative ".tmp", and a restricted engine allows its
+  // temp directory: relative reads must not reach the current directory.
+  fs::create_directories(root_ / "cwd" / ".tmp");
+  std::ofstream(root_ / "cwd" / ".tmp" / "x.csv") << "secret\n42\n";
+  fs::path previous = fs::current_path();
+  fs::current_path(root_ / "cwd");
+  auto service = Service();
+  auto relative = service->Query("SELECT * FROM read_csv('.tmp/x.csv')");
+  auto dotted = service->Query("SELECT * FROM read_csv('./.tmp/x.csv')");
+  fs::current_path(previous);
+  EXPECT_FALSE(relative.ok()) << "read .tmp/x.csv under the current directory";
+  EXPECT_FALSE(dotted.ok()) << "read ./.tmp/x.csv under the current directory";
+}
+
+TEST_F(QueryServiceTest, ErrorsAreOneLine) {
+  auto service = Service();
+  for (const char* sql : {"SELECT no_such_column FROM demo.trips",
+                          "SELECT id,\n  fare +\n  'x'::INTEGER FROM demo.trips",
+                          "SELECT * FROM demo.trips WHERE",
+                          "SELECT substring(1, 2, 3, 4)",
+                          "SELECT * FROM demo.tripz",
+                          "SELECT citi FROM demo.trips"}) {
+    auto outcome = service->Query(sql);
+    ASSERT_FALSE(outcome.ok()) << sql;
+    std::string text = outcome.status().ToString();
+    EXPECT_EQ(text.find('\n'), std::string::npos) << sql << " -> " << text;
+    EXPECT_LT(text.size(), 600u) << text;
+  }
+  auto candidates = service->Query("SELECT citi FROM demo.trips");
+  ASSERT_FALSE(candidates.ok());
+  EXPECT_NE(candidates.status().message().find("city"), std::string::npos)
+      << candidates.status().ToString();
+  EXPECT_NE(candidates.status().message().find("(line 1, column 8)"), std::string::npos)
+      << candidates.status().ToString();
+}
+
+TEST_F(QueryServiceTest, JsonCellsAreTyped) {
+  auto service = Service();
+  auto outcome = service->Query(
+      "SELECT id, city, fare, day, {'c': city, 'n': NULL} AS s FROM demo.trips WHERE id = 3",
+      engine::CellEncoding::kJson);
+  ASSERT_TRUE(outcome.ok()) << outcome.status().ToString();
+  ASSERT_EQ(outcome->table.rows.size(), 1u);
+  const auto& row = outcome->table.rows[0];
+  EXPECT_EQ(row[0], "3");
+  EXPECT_EQ(row[1], "\"lima\"");
+  EXPECT_EQ(row[2], "4.5");
+  EXPECT_EQ(row[3], "\"2024-01-04\"");
+  EXPECT_EQ(row[4], "{\"c\":\"lima\",\"n\":null}");
+}
+
 TEST(ParseTimestampMsTest, AcceptsDatesAndIsoTimes) {
   EXPECT_EQ(ParseTimestampMs("1970-01-01").value(), 0);
   EXPECT_EQ(ParseTimestampMs("1970-01-02 00:00:01.5").value(), 86'401'500);
