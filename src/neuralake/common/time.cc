@@ -60,9 +60,43 @@ std::optional<int64_t> ParseUtcTimestampMicros(std::string_view text) {
     if (hour > 23 || minute > 59 || second > 60) return std::nullopt;
   }
   std::string_view zone = text.substr(pos);
-  if (!zone.empty() && zone != "Z" && zone != "+00:00" && zone != "+00") return std::nullopt;
+  int64_t offset_minutes = 0;
+  if (!zone.empty() && zone != "Z" && zone != "z") {
+    // +HH, +HHMM or +HH:MM (or -).
+    if (zone[0] != '+' && zone[0] != '-') return std::nullopt;
+    int64_t zone_hours = 0, zone_minutes = 0;
+    if (!Digits(zone, 1, 2, &zone_hours)) return std::nullopt;
+    size_t rest = 3;
+    if (rest < zone.size() && zone[rest] == ':') ++rest;
+    if (rest < zone.size()) {
+      if (!Digits(zone, rest, 2, &zone_minutes) || rest + 2 != zone.size()) return std::nullopt;
+    } else if (rest != zone.size() || zone.size() == 4) {
+      return std::nullopt;  // "+01:" is malformed
+    }
+    if (zone_hours > 18 || zone_minutes > 59) return std::nullopt;
+    offset_minutes = (zone_hours * 60 + zone_minutes) * (zone[0] == '-' ? -1 : 1);
+  }
   int64_t days = DaysFromCivil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
-  return ((days * 24 + hour) * 60 + minute) * 60'000'000 + second * 1'000'000 + micros;
+  return ((days * 24 + hour) * 60 + minute - offset_minutes) * 60'000'000 + second * 1'000'000 +
+         micros;
+}
+
+Result<int64_t> ParseTimestampMs(std::string_view text) {
+  bool digits = !text.empty();
+  for (char c : text) digits = digits && std::isdigit(static_cast<unsigned char>(c));
+  if (digits && text.size() <= 15) {
+    int64_t value = 0;
+    for (char c : text) value = value * 10 + (c - '0');
+    return value;
+  }
+  auto micros = ParseUtcTimestampMicros(text);
+  if (!micros) {
+    return Status::Invalid("cannot parse timestamp '" + std::string(text) +
+                           "' (expected ISO-8601 such as 2024-05-01T10:00:00Z or "
+                           "2024-05-01 12:00:00+02:00, or epoch milliseconds)");
+  }
+  // Floor, so that a time before the epoch with a fraction rounds down like the micros do.
+  return *micros >= 0 ? *micros / 1000 : -((-*micros + 999) / 1000);
 }
 
 }  // namespace neuralake

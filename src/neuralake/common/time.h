@@ -5,13 +5,21 @@
 #include <optional>
 #include <string_view>
 
+#include "neuralake/common/result.h"
+
 namespace neuralake {
 
 // Days since 1970-01-01 of a proleptic Gregorian date (month 1-12, day 1-31).
 int64_t DaysFromCivil(int64_t year, unsigned month, unsigned day);
 
 // "YYYY-MM-DD", optionally followed by 'T' or ' ' and "HH:MM[:SS[.fraction]]", optionally ending
-// in "Z", "+00:00" or "+00"; UTC microseconds since the epoch. nullopt when malformed.
+// in "Z" or an offset "+HH", "+HHMM", "+HH:MM" (or '-'); no offset means UTC. UTC microseconds
+// since the epoch; nullopt when malformed. The one timestamp parser for the CLI (--timestamp),
+// SQL time travel (delta_at) and ingestion.
 std::optional<int64_t> ParseUtcTimestampMicros(std::string_view text);
+
+// A point in time as a user types it: ParseUtcTimestampMicros's forms, or all digits = epoch
+// milliseconds. UTC milliseconds; Invalid naming the text when malformed.
+Result<int64_t> ParseTimestampMs(std::string_view text);
 
 }  // namespace neuralake

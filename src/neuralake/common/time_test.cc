@@ -19,9 +19,29 @@ TEST(TimeTest, ParsesUtcTimestamps) {
   EXPECT_EQ(ParseUtcTimestampMicros("1970-01-02T00:00:00.000001Z"), 86'400'000'001);
   EXPECT_EQ(ParseUtcTimestampMicros("1970-01-01T00:00:00+00:00"), 0);
   for (const char* bad : {"", "1970", "1970-1-1", "1970-13-01", "1970-01-01T25:00",
-                          "1970-01-01T00:00:00+02:00", "1970-01-01x", "yesterday"}) {
+                          "1970-01-01x", "yesterday", "1970-01-01T00:00+2", "1970-01-01T00:00+01:",
+                          "1970-01-01T00:00+19:00", "1970-01-01T00:00+01:60", "1970-01-01 +01"}) {
     EXPECT_FALSE(ParseUtcTimestampMicros(bad).has_value()) << bad;
   }
+}
+
+// One parser for the CLI's --timestamp, SQL's delta_at and ingestion: offsets are honoured.
+TEST(TimeTest, OffsetsAreConvertedToUtc) {
+  EXPECT_EQ(ParseUtcTimestampMicros("1970-01-01T02:00:00+02:00"), 0);
+  EXPECT_EQ(ParseUtcTimestampMicros("1970-01-01T02:00:00+0200"), 0);
+  EXPECT_EQ(ParseUtcTimestampMicros("1970-01-01T02:00:00+02"), 0);
+  EXPECT_EQ(ParseUtcTimestampMicros("1969-12-31 20:30:00-03:30"), 0);
+  EXPECT_EQ(ParseUtcTimestampMicros("1970-01-01 00:00:00.5z"), 500'000);
+}
+
+TEST(TimeTest, TimestampArgumentsAreIsoOrEpochMilliseconds) {
+  EXPECT_EQ(*ParseTimestampMs("1714557600000"), 1714557600000);
+  EXPECT_EQ(*ParseTimestampMs("2024-05-01T10:00:00Z"), 1714557600000);
+  EXPECT_EQ(*ParseTimestampMs("2024-05-01 12:00:00+02:00"), 1714557600000);
+  EXPECT_EQ(*ParseTimestampMs("1969-12-31T23:59:59.9995Z"), -1);
+  auto bad = ParseTimestampMs("last tuesday");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("'last tuesday'"), std::string::npos);
 }
 
 }  // namespace
