@@ -23,6 +23,7 @@
 #include "neuralake/cli/cli.h"
 #include "neuralake/cli/config_file.h"
 #include "neuralake/cli/output.h"
+#include "neuralake/common/units.h"
 #include "neuralake/sql/query_service.h"
 
 namespace neuralake::cli {
@@ -40,20 +41,6 @@ struct SqlFlags {
   bool no_pruning = false;
   bool quiet = false;
 };
-
-Result<int64_t> ParseTimeoutMs(const std::string& text) {
-  char* end = nullptr;
-  double value = std::strtod(text.c_str(), &end);
-  std::string unit = end != nullptr ? std::string(end) : "";
-  if (end == text.c_str() || !(value >= 0)) {
-    return Status::Invalid("bad --timeout '" + text + "' (e.g. 500ms, 30s, 2m, 0 for none)");
-  }
-  if (unit.empty() || unit == "s") return static_cast<int64_t>(value * 1000);
-  if (unit == "ms") return static_cast<int64_t>(value);
-  if (unit == "m") return static_cast<int64_t>(value * 60'000);
-  if (unit == "h") return static_cast<int64_t>(value * 3'600'000);
-  return Status::Invalid("bad --timeout unit in '" + text + "' (ms, s, m, h)");
-}
 
 void PrintScans(const engine::QueryOutcome& outcome, std::ostream& err) {
   for (const auto& scan : outcome.scans) err << scan.ToString() << "\n";
@@ -139,7 +126,9 @@ Status SqlCommand(const GlobalOptions& global, const SqlFlags& flags, std::ostre
   NL_ASSIGN_OR_RETURN(catalog::Catalog catalog, LoadCatalog(flags.catalog));
   sql::QueryServiceOptions options;
   options.storage = global.storage;
-  NL_ASSIGN_OR_RETURN(options.timeout_ms, ParseTimeoutMs(flags.timeout));
+  auto timeout = ParseDurationMs(flags.timeout);
+  if (!timeout.ok()) return timeout.status().WithContext("--timeout");
+  options.timeout_ms = *timeout;
   options.max_rows = flags.max_rows;
   options.memory_limit = flags.memory_limit;
   options.threads = flags.threads;

@@ -34,15 +34,6 @@ std::optional<std::string> StatText(const json& value) {
 
 }  // namespace
 
-Result<int64_t> ParseTimestampMs(std::string_view text) {
-  auto micros = ParseUtcTimestampMicros(text);
-  if (!micros) {
-    return Status::Invalid("timestamp '" + std::string(text) +
-                           "' is not YYYY-MM-DD[ HH:MM:SS[.fff]] (UTC)");
-  }
-  return *micros / 1000;
-}
-
 // ---- snapshot cache ----
 
 class QueryService::Cache {

@@ -89,8 +89,4 @@ class QueryService {
   std::unique_ptr<engine::Engine> engine_;
 };
 
-// Parses "YYYY-MM-DD", "YYYY-MM-DD HH:MM:SS[.fff]" or ISO 8601 with 'T' and optional 'Z' (UTC)
-// into epoch milliseconds.
-Result<int64_t> ParseTimestampMs(std::string_view text);
-
 }  // namespace neuralake::sql

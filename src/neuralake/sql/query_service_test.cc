@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include "neuralake/common/time.h"
 #include "neuralake/delta/writer.h"
 
 namespace neuralake::sql {
@@ -359,6 +360,8 @@ TEST(ParseTimestampMsTest, AcceptsDatesAndIsoTimes) {
   EXPECT_EQ(ParseTimestampMs("1970-01-01").value(), 0);
   EXPECT_EQ(ParseTimestampMs("1970-01-02 00:00:01.5").value(), 86'401'500);
   EXPECT_EQ(ParseTimestampMs("2024-03-01T12:00:00Z").value(), 1'709'294'400'000);
+  // The same parser as `table read --timestamp`: offsets are honoured (they were refused).
+  EXPECT_EQ(ParseTimestampMs("2024-03-01T14:00:00+02:00").value(), 1'709'294'400'000);
   EXPECT_FALSE(ParseTimestampMs("yesterday").ok());
   EXPECT_FALSE(ParseTimestampMs("2024-13-01").ok());
 }
