@@ -845,7 +845,6 @@ Result<WrittenData> WriteDataFiles(DeltaTable& table, Engine& engine,
   std::string file_prefix = "part-" + write_id + "-";
   std::string options = "FORMAT parquet, FILENAME_PATTERN '" + file_prefix +
                         "{uuid}', RETURN_STATS, APPEND";
-
   if (!partition_names.empty()) {
     std::string list;
     for (const auto& name : partition_names) list += (list.empty() ? "" : ", ") + name;
@@ -870,7 +869,6 @@ Result<WrittenData> WriteDataFiles(DeltaTable& table, Engine& engine,
     DeleteFilesNamed(table, file_prefix);
     return files.status().WithContext("writing data files");
   }
-
 
   WrittenData written;
   int64_t now = NowMs();
