@@ -4,7 +4,9 @@ Exactly once is checked against the generator itself: the events preset numbers 
 (event_id = row number), so the table must hold every event_id in [0, N) once, and per-user
 checksums must equal those of `neuralake generate` with the same seed.
 """
+import json
 import os
+import random
 import re
 import signal
 import subprocess
@@ -13,7 +15,8 @@ import uuid
 
 import duckdb
 import pytest
-from confluent_kafka import Producer
+from confluent_kafka import Consumer, Producer, TopicPartition
+from confluent_kafka.admin import AdminClient, NewTopic
 from nltest import binary, cli_env
 
 MESSAGES = int(os.environ.get("NEURALAKE_INGEST_TEST_MESSAGES", "1000000"))
@@ -192,3 +195,163 @@ def test_minio_outage_and_broker_restart_lose_nothing(tmp_path):
     assert rows >= count, log.read_text()[-3000:]
     assert_exactly_once(tmp_path, table, count)
     assert "retrying" in log.read_text()
+
+
+class TableOffsets:
+    """The Kafka offsets a local Bronze table records (its txn actions), read from the log as it
+    grows: {partition: last offset committed}."""
+
+    def __init__(self, table, group, topic):
+        self.log = os.path.join(table, "_delta_log")
+        self.prefix = f"neuralake-ingest/{group}/{topic}/"
+        self.next_version = 0
+        self.offsets = {}
+
+    def update(self):
+        while True:
+            path = os.path.join(self.log, f"{self.next_version:020d}.json")
+            try:
+                with open(path) as f:
+                    lines = f.read().splitlines()
+            except FileNotFoundError:
+                return self.offsets
+            for line in lines:
+                if '"txn"' not in line:
+                    continue
+                txn = json.loads(line)["txn"]
+                if txn["appId"].startswith(self.prefix):
+                    partition = int(txn["appId"][len(self.prefix):])
+                    self.offsets[partition] = max(self.offsets.get(partition, -1), txn["version"])
+            self.next_version += 1
+
+
+def high_watermarks(consumer, topic, partitions):
+    return {p: consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=10)[1]
+            for p in partitions}
+
+
+def test_churn_kill_9_every_few_seconds_resumes_within_seconds(tmp_path):
+    """Two members, one of them killed with SIGKILL every ~5 s and restarted at once, for ~30 s.
+    After each kill, time-to-resume is the time until the table holds every message produced
+    before the kill (all partitions, the killed member's included). Exactly once at the end.
+
+    NEURALAKE_CHURN_INGEST_ARGS replaces the membership arguments (default: static membership,
+    `--member a` / `--member b`), e.g. "" for dynamic membership or
+    "--kafka-option partition.assignment.strategy=cooperative-sticky"; the figures in
+    docs/ingest.md were taken that way."""
+    seconds = float(os.environ.get("NEURALAKE_CHURN_SECONDS", "30"))
+    rate = 2000
+    count = int(rate * (seconds + 10))
+    topic = f"churn-{uuid.uuid4().hex[:10]}"
+    group = f"g-{topic}"
+    table = str(tmp_path / "bronze")
+    custom = os.environ.get("NEURALAKE_CHURN_INGEST_ARGS")
+    producer = subprocess.Popen([binary(), "produce", "--topic", topic, "--count", str(count),
+                                 "--rate", f"{rate}/s", "--schema", "events", "--key", "user_id"],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=ENV)
+    log = tmp_path / "ingest.log"
+
+    def start(name):
+        extra = custom.split() if custom is not None else ["--member", name]
+        return start_ingest(topic, table, log, *extra)
+
+    members = {name: start(name) for name in ("a", "b")}
+    offsets = TableOffsets(table, group, topic)
+    watermarks = Consumer({"bootstrap.servers": BROKERS, "group.id": f"watermarks-{topic}"})
+    try:
+        deadline = time.time() + 60
+        while len(offsets.update()) < 4:  # 4 partitions (the broker default), all under way
+            assert time.time() < deadline, "ingest never got going:\n" + log.read_text()[-3000:]
+            time.sleep(0.25)
+        partitions = sorted(offsets.offsets)
+        rng = random.Random(7)
+        kills = []  # (time of the kill, high watermarks then, resumed after s or None)
+        end = time.time() + seconds
+        next_kill = time.time() + rng.uniform(4, 6)
+        victim = "a"
+        while time.time() < end:
+            now = time.time()
+            if now >= next_kill:
+                kills.append([now, high_watermarks(watermarks, topic, partitions), None])
+                members[victim].kill()
+                members[victim].wait()
+                members[victim] = start(victim)
+                victim = "b" if victim == "a" else "a"
+                next_kill = now + rng.uniform(4, 6)
+            current = offsets.update()
+            for kill in kills:
+                if kill[2] is None and all(current.get(p, -1) >= high - 1
+                                           for p, high in kill[1].items()):
+                    kill[2] = time.time() - kill[0]
+            time.sleep(0.1)
+        # The last kills still resuming: wait for them (bounded).
+        deadline = time.time() + 60
+        while any(kill[2] is None for kill in kills) and time.time() < deadline:
+            current = offsets.update()
+            for kill in kills:
+                if kill[2] is None and all(current.get(p, -1) >= high - 1
+                                           for p, high in kill[1].items()):
+                    kill[2] = time.time() - kill[0]
+            time.sleep(0.1)
+        out, err = producer.communicate(timeout=120)
+        assert producer.returncode == 0, err.decode()
+        rows = wait_for_rows(tmp_path, table, count, 120)
+        time.sleep(2)
+    finally:
+        watermarks.close()
+        if producer.poll() is None:
+            producer.kill()
+        codes = [stop(proc) for proc in members.values()]
+    resumes = [kill[2] for kill in kills]
+    print(f"{len(kills)} kills; time to resume after each (s): "
+          + ", ".join("never" if r is None else f"{r:.1f}" for r in resumes))
+    assert codes == [0, 0], log.read_text()[-3000:]
+    assert rows >= count, log.read_text()[-3000:]
+    assert_exactly_once(tmp_path, table, count)
+    assert len(kills) >= 4
+    assert all(r is not None and r < 30 for r in resumes), (resumes, log.read_text()[-3000:])
+
+
+def test_member_without_partitions_says_so(tmp_path):
+    """A topic of 1 partition and 2 members: the idle one reports that it owns nothing (it used to
+    print `partitions 0, lag 0`, which reads as caught up)."""
+    topic = f"idle-{uuid.uuid4().hex[:10]}"
+    admin = AdminClient({"bootstrap.servers": BROKERS})
+    admin.create_topics([NewTopic(topic, num_partitions=1, replication_factor=1)])[topic].result(30)
+    run("produce", "--topic", topic, "--count", "100", "--schema", "events")
+    table = str(tmp_path / "bronze")
+    logs = [tmp_path / f"ingest-{i}.log" for i in range(2)]
+    procs = [start_ingest(topic, table, log) for log in logs]
+    try:
+        assert wait_for_rows(tmp_path, table, 100, 60) == 100
+        time.sleep(3)
+    finally:
+        codes = [stop(proc) for proc in procs]
+    texts = [log.read_text() for log in logs]
+    assert codes == [0, 0], texts
+    # The last status line of each (printed at shutdown): one owns partition 0, one nothing.
+    finals = [[line for line in t.splitlines()
+               if line.startswith("ingest: ") and " messages (" in line][-1] for t in texts]
+    idle = [line for line in finals if "owns no partitions (waiting for assignment)" in line]
+    assert len(idle) == 1, finals
+    assert not any("partitions 0," in t for t in texts), texts
+
+
+def test_same_member_name_twice_fences_the_older_process(tmp_path):
+    """Static membership: a second process under the same --member takes over; the first stops
+    with a one-line error naming the likely cause instead of consuming alongside it."""
+    topic = f"fence-{uuid.uuid4().hex[:10]}"
+    table = str(tmp_path / "bronze")
+    run("produce", "--topic", topic, "--count", "100", "--schema", "events")
+    logs = [tmp_path / "first.log", tmp_path / "second.log"]
+    first = start_ingest(topic, table, logs[0], "--member", "x")
+    second = None
+    try:
+        assert wait_for_rows(tmp_path, table, 100, 60) == 100
+        second = start_ingest(topic, table, logs[1], "--member", "x")
+        first.wait(timeout=30)
+    finally:
+        codes = [stop(first)] + ([stop(second)] if second else [])
+    assert codes == [1, 0], [log.read_text()[-2000:] for log in logs]
+    errors = [line for line in logs[0].read_text().splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and "fenced" in errors[0] and "--member x" in errors[0], errors

@@ -3,8 +3,9 @@
 //   neuralake produce --topic T --count N [--rate N/s] [--schema events|telemetry|SPEC]
 //                     [--key COLUMN] [--seed N] [--first-row N] [--brokers H:P]
 //   neuralake produce --topic T --from-file FILE|-          (one message per line)
-//   neuralake ingest --topic T --table URI [--group G] [--schema NAME|SPEC] [--max-latency 1s]
-//                    [--max-messages N] [--max-bytes 64MB] [--stop-at-end] [--dead-letter URI]
+//   neuralake ingest --topic T --table URI [--group G] [--member NAME] [--schema NAME|SPEC]
+//                    [--max-latency 1s] [--max-messages N] [--max-bytes 64MB] [--stop-at-end]
+//                    [--dead-letter URI]
 //                    [--rename field=column ...] [--evolve-schema] [--brokers H:P]
 //                    [--kafka-option key=value ...]
 #include <atomic>
@@ -164,6 +165,10 @@ void AddIngestCommands(CLI::App& app, CommandContext& context) {
     ingest->add_option("--topic", flags->options.topic, "Kafka topic")->required();
     ingest->add_option("--table", flags->options.table_uri, "Delta table URI")->required();
     ingest->add_option("--group", flags->options.group, "consumer group (default neuralake-ingest)");
+    ingest->add_option("--member", flags->options.member,
+                       "stable name of this process in the group (static membership): restarted "
+                       "under the same name it takes its partitions back at once; unique per "
+                       "process");
     ingest->add_option("--schema", flags->options.schema,
                        "schema for a new table: generator schema name or spec file");
     ingest->add_option("--max-latency", flags->max_latency, "flush after this long (default 1s)");

@@ -37,6 +37,10 @@ struct IngestOptions {
   std::string topic;
   std::string table_uri;
   std::string group = "neuralake-ingest";
+  // A stable name of this process in the group (static membership, Kafka group.instance.id): a
+  // member restarted under the same name takes its partitions back at once, without a rebalance.
+  // Unique per running process; empty: dynamic membership.
+  std::string member;
   // Declared schema for a table that does not exist yet: a generator preset name or a dataset
   // spec file (the Kafka columns are added). Never guessed from messages.
   std::string schema;
