@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "neuralake/delta/append_committer.h"
 #include "neuralake/delta/checkpoint.h"
 #include "neuralake/engine/lake_scan.h"
 
@@ -941,17 +942,9 @@ WriteResult FinishResult(const CommitResult& commit, const WrittenData& written,
   return result;
 }
 
-CommitOptions WithCheckpoint(DeltaTable& table, const WriteOptions& options) {
-  CommitOptions commit = options.commit;
-  if (options.checkpoint_when_due) {
-    auto previous = commit.after_commit;
-    DeltaTable* target = &table;
-    commit.after_commit = [previous, target](const std::shared_ptr<const Snapshot>& snapshot) {
-      if (previous) NL_RETURN_NOT_OK(previous(snapshot));
-      return CheckpointIfDue(*target, *snapshot);
-    };
-  }
-  return commit;
+// Commits `txn` with the options' commit settings, then checkpoints when due.
+Result<CommitResult> CommitAppend(DeltaTable& table, Transaction& txn, const WriteOptions& options) {
+  return AppendCommitter(&table, options.checkpoint_when_due).Commit(txn, options.commit);
 }
 
 void SetMetrics(Transaction& txn, const WrittenData& written, int64_t files_removed) {
@@ -1086,7 +1079,7 @@ Result<WriteResult> CommitPrepared(DeltaTable& table, PreparedWrite& prepared, T
   for (const auto& add : prepared.written.adds) txn.AddAction(add);
   if (options.app_id) txn.SetAppTransaction(*options.app_id, options.app_version);
   SetMetrics(txn, prepared.written, files_removed);
-  auto commit = txn.Commit(WithCheckpoint(table, options));
+  auto commit = CommitAppend(table, txn, options);
   if (!commit.ok()) {
     if (CertainlyNotCommitted(commit.status())) DeleteWritten(table, prepared.written.adds);
     return commit.status();
@@ -1305,7 +1298,7 @@ Result<WriteResult> CreateTable(DeltaTable& table, const CreateTableOptions& opt
   for (const auto& add : written.adds) txn.AddAction(add);
   if (options.write.app_id) txn.SetAppTransaction(*options.write.app_id, options.write.app_version);
   SetMetrics(txn, written, 0);
-  auto commit = txn.Commit(WithCheckpoint(table, options.write));
+  auto commit = CommitAppend(table, txn, options.write);
   if (!commit.ok()) {
     if (CertainlyNotCommitted(commit.status())) DeleteWritten(table, written.adds);
     return commit.status();
@@ -1424,7 +1417,7 @@ Result<WriteResult> DeleteWhere(DeltaTable& table, const std::string& predicate,
   txn.SetCommitInfoField("operationMetrics",
                          {{"numRemovedFiles", std::to_string(removed.size())},
                           {"numDeletedRows", std::to_string(rows)}});
-  NL_ASSIGN_OR_RETURN(CommitResult commit, txn.Commit(WithCheckpoint(table, options)));
+  NL_ASSIGN_OR_RETURN(CommitResult commit, CommitAppend(table, txn, options));
   return FinishResult(commit, WrittenData{}, static_cast<int64_t>(removed.size()), false);
 }
 

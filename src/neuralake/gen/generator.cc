@@ -9,7 +9,7 @@
 #include <thread>
 
 #include "neuralake/common/progress.h"
-#include "neuralake/delta/checkpoint.h"
+#include "neuralake/delta/append_committer.h"
 #include "neuralake/delta/table.h"
 #include "neuralake/delta/writer.h"
 #include "neuralake/engine/engine.h"
@@ -270,12 +270,7 @@ class DeltaSink : public Sink {
       transaction.AddAction(std::move(add));
     }
     pending_.clear();
-    delta::CommitOptions options;
-    delta::DeltaTable* table = table_.get();
-    options.after_commit = [table](const std::shared_ptr<const delta::Snapshot>& snapshot) {
-      return delta::CheckpointIfDue(*table, *snapshot);
-    };
-    NL_ASSIGN_OR_RETURN(auto committed, transaction.Commit(options));
+    NL_ASSIGN_OR_RETURN(auto committed, delta::AppendCommitter(table_.get()).Commit(transaction));
     snapshot_ = committed.snapshot;
     Count(files, bytes, 1);
     return Status::OK();

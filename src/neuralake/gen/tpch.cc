@@ -14,7 +14,7 @@
 #include <thread>
 
 #include "neuralake/common/progress.h"
-#include "neuralake/delta/checkpoint.h"
+#include "neuralake/delta/append_committer.h"
 #include "neuralake/delta/table.h"
 #include "neuralake/delta/transaction.h"
 #include "neuralake/delta/writer.h"
@@ -1102,13 +1102,9 @@ Status CommitReady(Run& run, std::unique_lock<std::mutex>& lock) {
                                {"numOutputRows", std::to_string(rows)},
                                {"numOutputBytes", std::to_string(bytes)}});
       transaction.AddActions(std::move(actions));
-      delta::DeltaTable* delta_table = target.table.get();
-      delta::CommitOptions commit;
-      commit.after_commit = [delta_table](const std::shared_ptr<const delta::Snapshot>& snapshot) {
-        return delta::CheckpointIfDue(*delta_table, *snapshot);
-      };
+      delta::AppendCommitter committer(target.table.get());
       lock.unlock();
-      auto committed = transaction.Commit(commit);
+      auto committed = committer.Commit(transaction);
       lock.lock();
       if (!committed.ok()) {
         return Status(committed.status().code(), std::string(TpchTableName(table)) +
