@@ -22,6 +22,7 @@
 #include "neuralake/cli/cli.h"
 #include "neuralake/cli/output.h"
 #include "neuralake/delta/checkpoint.h"
+#include "neuralake/delta/scan_plan.h"
 #include "neuralake/delta/table.h"
 #include "neuralake/delta/writer.h"
 
@@ -341,22 +342,9 @@ Status DescribeCommand(const GlobalOptions& global, const std::string& uri,
   int64_t rows = 0;
   bool rows_known = true;
   for (const auto& file : snapshot->files) {
-    if (!file.stats) {
-      rows_known = false;
-      continue;
-    }
-    try {
-      auto parsed = ParseJson(*file.stats);
-      if (!parsed.ok()) {
-        rows_known = false;
-        continue;
-      }
-      auto& stats = *parsed;
-      if (!stats.contains("numRecords")) rows_known = false;
-      rows += stats.value("numRecords", int64_t{0});
-    } catch (...) {
-      rows_known = false;
-    }
+    int64_t records = delta::NumRecords(file);
+    if (records < 0) rows_known = false;
+    rows += std::max<int64_t>(records, 0);
   }
   auto join = [](const std::vector<std::string>& items) {
     std::string text;

@@ -7,6 +7,7 @@
 #include <map>
 #include <thread>
 
+#include "neuralake/delta/scan_plan.h"
 #include "neuralake/delta/transaction.h"
 #include "neuralake/delta/writer.h"
 #include "neuralake/engine/engine.h"
@@ -23,12 +24,7 @@ std::string PartitionKey(const PartitionValues& values) {
   return key;
 }
 
-int64_t RowsOf(const AddFile& file) {
-  if (!file.stats) return 0;
-  size_t at = file.stats->find("\"numRecords\":");
-  if (at == std::string::npos) return 0;
-  return std::atoll(file.stats->c_str() + at + 13);
-}
+int64_t RowsOf(const AddFile& file) { return std::max<int64_t>(NumRecords(file), 0); }
 
 double Seconds(std::chrono::steady_clock::time_point since) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count();

@@ -13,6 +13,7 @@
 
 #include "neuralake/delta/append_committer.h"
 #include "neuralake/delta/checkpoint.h"
+#include "neuralake/delta/scan_plan.h"
 #include "neuralake/engine/lake_scan.h"
 
 namespace neuralake::delta {
@@ -1406,12 +1407,7 @@ Result<WriteResult> DeleteWhere(DeltaTable& table, const std::string& predicate,
   for (const AddFile* file : removed) {
     txn.ReadFile(file->path);
     txn.AddAction(RemoveFor(*file, now));
-    if (file->stats) {
-      try {
-        rows += json::parse(*file->stats).value("numRecords", int64_t{0});
-      } catch (...) {
-      }
-    }
+    rows += std::max<int64_t>(NumRecords(*file), 0);
   }
   if (options.app_id) txn.SetAppTransaction(*options.app_id, options.app_version);
   txn.SetCommitInfoField("operationMetrics",
@@ -1469,11 +1465,8 @@ Result<std::string> ScanSql(const DeltaTable& table, const Snapshot& snapshot,
 
   // Group files by partition tuple.
   std::map<std::string, std::pair<PartitionValues, std::vector<std::string>>> groups;
+  NL_RETURN_NOT_OK(CheckNoDeletionVectors(*files));
   for (const auto& file : *files) {
-    if (file.deletion_vector) {
-      return Status::Unsupported("file '" + file.path +
-                                 "' has a deletion vector, which neuralake cannot apply");
-    }
     auto& group = groups[TupleKey(file.partition_values)];
     group.first = file.partition_values;
     group.second.push_back(table.DataFileUri(file.path));

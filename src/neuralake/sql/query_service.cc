@@ -3,36 +3,15 @@
 #include <algorithm>
 #include <cctype>
 
-#include <nlohmann/json.hpp>
-
 #include "neuralake/common/json.h"
 #include "neuralake/common/time.h"
 
+#include "neuralake/delta/scan_plan.h"
 #include "neuralake/delta/schema.h"
 #include "neuralake/delta/snapshot.h"
 #include "neuralake/delta/table.h"
 
 namespace neuralake::sql {
-
-using nlohmann::json;
-
-namespace {
-
-std::string PhysicalName(const delta::StructField& field, delta::ColumnMappingMode mode) {
-  if (mode != delta::ColumnMappingMode::kNone && field.metadata.is_object()) {
-    auto it = field.metadata.find("delta.columnMapping.physicalName");
-    if (it != field.metadata.end() && it->is_string()) return it->get<std::string>();
-  }
-  return field.name;
-}
-
-std::optional<std::string> StatText(const json& value) {
-  if (value.is_string()) return value.get<std::string>();
-  if (value.is_number()) return value.dump();
-  return std::nullopt;
-}
-
-}  // namespace
 
 // ---- snapshot cache ----
 
@@ -57,85 +36,6 @@ class QueryService::Cache {
   std::map<std::string, std::shared_ptr<Entry>> entries_;
   CacheStats stats;
 };
-
-namespace {
-
-Result<std::shared_ptr<const engine::LakeSnapshot>> ToLakeSnapshot(
-    const catalog::TableDefinition& definition, const delta::DeltaTable& table,
-    const delta::Snapshot& snapshot) {
-  auto lake = std::make_shared<engine::LakeSnapshot>();
-  lake->table = definition.QualifiedName();
-  lake->version = snapshot.version;
-  delta::ColumnMappingMode mode = snapshot.column_mapping_mode();
-  const auto& partition_columns = snapshot.partition_columns();
-  std::map<std::string, std::string> physical_to_logical;
-  for (const auto& field : snapshot.schema.fields) {
-    engine::LakeColumn column;
-    column.name = field.name;
-    NL_ASSIGN_OR_RETURN(column.type, delta::DataTypeToDuckDb(field.type));
-    column.partition = std::find(partition_columns.begin(), partition_columns.end(), field.name) !=
-                       partition_columns.end();
-    std::string physical = PhysicalName(field, mode);
-    if (physical != field.name) column.physical_name = physical;
-    if (mode != delta::ColumnMappingMode::kNone) {
-      NL_ASSIGN_OR_RETURN(std::string physical_type,
-                          delta::DataTypeToDuckDb(delta::PhysicalDataType(field.type)));
-      if (physical_type != column.type) column.physical_type = physical_type;
-    }
-    physical_to_logical[physical] = field.name;
-    lake->columns.push_back(std::move(column));
-  }
-  lake->files.reserve(snapshot.files.size());
-  for (const auto& add : snapshot.files) {
-    if (add.deletion_vector) {
-      return Status::Unsupported("table " + definition.QualifiedName() + " file '" + add.path +
-                                 "' has a deletion vector, which neuralake cannot apply yet");
-    }
-    engine::LakeFile file;
-    file.uri = table.DataFileUri(add.path);
-    file.size_bytes = add.size;
-    file.modification_time_ms = add.modification_time;
-    for (const auto& [key, value] : add.partition_values) {
-      auto logical = physical_to_logical.find(key);
-      file.partition_values[logical == physical_to_logical.end() ? key : logical->second] = value;
-    }
-    if (add.stats && !add.stats->empty()) {
-      auto parsed = ParseJson(*add.stats);
-      json stats = parsed.ok() ? std::move(parsed).value() : json();
-      if (stats.is_object()) {
-        if (auto it = stats.find("numRecords"); it != stats.end() && it->is_number_integer()) {
-          file.num_records = it->get<int64_t>();
-        }
-        auto section = [&](const char* name) -> const json* {
-          auto it = stats.find(name);
-          return it != stats.end() && it->is_object() ? &*it : nullptr;
-        };
-        const json* mins = section("minValues");
-        const json* maxs = section("maxValues");
-        const json* nulls = section("nullCount");
-        for (const auto& [physical, logical] : physical_to_logical) {
-          engine::LakeColumnStats column;
-          if (mins) {
-            if (auto it = mins->find(physical); it != mins->end()) column.min = StatText(*it);
-          }
-          if (maxs) {
-            if (auto it = maxs->find(physical); it != maxs->end()) column.max = StatText(*it);
-          }
-          if (nulls) {
-            if (auto it = nulls->find(physical); it != nulls->end() && it->is_number_integer()) {
-              column.null_count = it->get<int64_t>();
-            }
-          }
-          if (column.min || column.max || column.null_count) file.stats[logical] = column;
-        }
-      }
-    }
-    lake->files.push_back(std::move(file));
-  }
-  return std::shared_ptr<const engine::LakeSnapshot>(std::move(lake));
-}
-
-}  // namespace
 
 QueryService::QueryService(catalog::Catalog catalog, QueryServiceOptions options)
     : catalog_(std::move(catalog)), options_(std::move(options)), cache_(std::make_unique<Cache>()) {}
@@ -215,7 +115,8 @@ Result<std::shared_ptr<const engine::LakeSnapshot>> QueryService::Resolve(
     auto snapshot = table.LoadSnapshot(version);
     if (!snapshot.ok()) return context(snapshot.status());
     count(&CacheStats::full_loads);
-    NL_ASSIGN_OR_RETURN(auto lake, ToLakeSnapshot(*definition, table, **snapshot));
+    NL_ASSIGN_OR_RETURN(auto lake,
+                        delta::BuildScanPlan(table, **snapshot, definition->QualifiedName()));
     if (entry->versions.size() >= 16) entry->versions.erase(entry->versions.begin());
     entry->versions[*version] = lake;
     return lake;
@@ -238,7 +139,8 @@ Result<std::shared_ptr<const engine::LakeSnapshot>> QueryService::Resolve(
     count(&CacheStats::full_loads);
     entry->latest = *snapshot;
   }
-  NL_ASSIGN_OR_RETURN(entry->latest_lake, ToLakeSnapshot(*definition, table, *entry->latest));
+  NL_ASSIGN_OR_RETURN(entry->latest_lake, delta::BuildScanPlan(table, *entry->latest,
+                                                              definition->QualifiedName()));
   return entry->latest_lake;
 }
 

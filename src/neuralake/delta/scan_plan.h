@@ -1,0 +1,43 @@
+// The one scan plan of a Delta snapshot.
+//
+// Every reader of a snapshot (SQL through lake_scan, and next `table read` and OPTIMIZE) starts
+// here: the snapshot's columns with their column-mapping physical names and types, and its data
+// files with partition values, add-file statistics (parsed here, once) and the deletion-vector
+// check. The plan is the engine's LakeSnapshot, so the engine executes it without knowing Delta.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "neuralake/common/result.h"
+#include "neuralake/delta/actions.h"
+#include "neuralake/engine/lake_scan.h"
+
+namespace neuralake::delta {
+
+class DeltaTable;
+struct Snapshot;
+
+// The deletion-vector check of every scan: Unsupported naming the first file with one (`table`
+// names the table in the message when not empty). Until deletion vectors are read, no reader
+// may scan such a file, since it would return deleted rows.
+Status CheckNoDeletionVectors(const std::vector<AddFile>& files, const std::string& table = "");
+
+// The typed statistics of one add action's `stats` JSON, keyed by the columns' physical names in
+// `physical_to_logical` and returned by logical name. Missing, empty or malformed stats leave
+// num_records at -1 and the stats empty (stats are hints, never errors).
+void ParseAddStats(const AddFile& add, const std::map<std::string, std::string>& physical_to_logical,
+                   engine::LakeFile& file);
+
+// numRecords of an add action's stats (through ParseAddStats); -1 when unknown.
+int64_t NumRecords(const AddFile& add);
+
+// The scan plan of `snapshot` (`files`, when given, a subset of its files) for `table`;
+// `name` is the catalog name reported by scans (may be empty).
+Result<std::shared_ptr<const engine::LakeSnapshot>> BuildScanPlan(
+    const DeltaTable& table, const Snapshot& snapshot, const std::string& name = "",
+    const std::vector<AddFile>* files = nullptr);
+
+}  // namespace neuralake::delta

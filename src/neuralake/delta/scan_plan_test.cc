@@ -1,0 +1,110 @@
+// The scan plan: typed stats parsed once, column mapping, the one deletion-vector check.
+#include "neuralake/delta/scan_plan.h"
+
+#include <gtest/gtest.h>
+
+#include "neuralake/delta/table.h"
+#include "neuralake/delta/writer.h"
+#include "neuralake/storage/test_environment.h"
+
+namespace neuralake::delta {
+namespace {
+
+TEST(ScanPlanTest, ParseAddStatsReadsPhysicalNamesIntoLogicalOnes) {
+  AddFile add;
+  add.path = "f.parquet";
+  add.stats = R"({"numRecords":7,"minValues":{"col-1":3,"col-2":"a"},)"
+              R"("maxValues":{"col-1":9.5},"nullCount":{"col-1":0,"col-2":2}})";
+  engine::LakeFile file;
+  ParseAddStats(add, {{"col-1", "id"}, {"col-2", "name"}}, file);
+  EXPECT_EQ(file.num_records, 7);
+  ASSERT_EQ(file.stats.size(), 2u);
+  EXPECT_EQ(file.stats["id"].min, "3");
+  EXPECT_EQ(file.stats["id"].max, "9.5");
+  EXPECT_EQ(file.stats["id"].null_count, 0);
+  EXPECT_EQ(file.stats["name"].min, "a");
+  EXPECT_FALSE(file.stats["name"].max.has_value());
+  EXPECT_EQ(file.stats["name"].null_count, 2);
+}
+
+TEST(ScanPlanTest, NumRecordsIsUnknownForMissingOrMalformedStats) {
+  AddFile add;
+  EXPECT_EQ(NumRecords(add), -1);
+  add.stats = "";
+  EXPECT_EQ(NumRecords(add), -1);
+  add.stats = R"({"numRecords":)";  // truncated: a hint, never an error
+  EXPECT_EQ(NumRecords(add), -1);
+  add.stats = R"({"minValues":{"numRecords":5}})";  // a raw string search found 5 here
+  EXPECT_EQ(NumRecords(add), -1);
+  add.stats = R"({"numRecords" : 12})";  // a raw string search for '"numRecords":' found 0 here
+  EXPECT_EQ(NumRecords(add), 12);
+}
+
+TEST(ScanPlanTest, DeletionVectorsAreRefusedNamingTheFile) {
+  AddFile plain;
+  plain.path = "a.parquet";
+  AddFile with_dv;
+  with_dv.path = "b.parquet";
+  with_dv.deletion_vector = DeletionVectorDescriptor{"u", "ab^-aqEH.-t@S}K{vb[*k^", 4, 40, 6};
+  EXPECT_TRUE(CheckNoDeletionVectors({plain}).ok());
+  Status refused = CheckNoDeletionVectors({plain, with_dv}, "demo.t");
+  EXPECT_EQ(refused.code(), StatusCode::kUnsupported);
+  EXPECT_EQ(refused.message(),
+            "table demo.t file 'b.parquet' has a deletion vector, which neuralake cannot apply yet");
+}
+
+TEST(ScanPlanTest, PlanOfATableHasColumnsFilesPartitionsAndStats) {
+  engine::EngineOptions engine_options;
+  engine_options.threads = 1;
+  auto engine = engine::Engine::Make(engine_options);
+  ASSERT_TRUE(engine.ok()) << engine.status().ToString();
+  TableOptions options;
+  options.engine = engine->get();
+  auto table =
+      DeltaTable::Open("memory://" + testing::UniqueName("delta-scan-plan") + "/t", options);
+  ASSERT_TRUE(table.ok()) << table.status().ToString();
+  CreateTableOptions create;
+  create.source = DataSource::FromQuery(
+      "SELECT * FROM (VALUES (1, 'paris', 2.5), (2, 'paris', 3.5), (3, 'oslo', NULL)) "
+      "AS t(id, city, fare)");
+  create.partition_columns = {"city"};
+  auto created = CreateTable(**table, create);
+  ASSERT_TRUE(created.ok()) << created.status().ToString();
+  auto snapshot = (*table)->LoadSnapshot(std::nullopt);
+  ASSERT_TRUE(snapshot.ok()) << snapshot.status().ToString();
+
+  auto plan = BuildScanPlan(**table, **snapshot, "demo.t");
+  ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+  EXPECT_EQ((*plan)->table, "demo.t");
+  EXPECT_EQ((*plan)->version, 0);
+  ASSERT_EQ((*plan)->columns.size(), 3u);
+  EXPECT_EQ((*plan)->columns[0].name, "id");
+  EXPECT_FALSE((*plan)->columns[0].partition);
+  EXPECT_TRUE((*plan)->columns[1].partition);
+  ASSERT_EQ((*plan)->files.size(), 2u);
+  int64_t rows = 0;
+  for (const auto& file : (*plan)->files) {
+    rows += file.num_records;
+    ASSERT_TRUE(file.partition_values.count("city"));
+    EXPECT_EQ(file.stats.count("id"), 1u);
+    if (file.partition_values.at("city") == "oslo") {
+      EXPECT_EQ(file.stats.at("fare").null_count, 1);
+      EXPECT_EQ(file.stats.at("id").min, "3");
+    }
+  }
+  EXPECT_EQ(rows, 3);
+
+  // A subset of the files (OPTIMIZE reads a bin).
+  std::vector<AddFile> one = {(*snapshot)->files[0]};
+  auto subset = BuildScanPlan(**table, **snapshot, "", &one);
+  ASSERT_TRUE(subset.ok()) << subset.status().ToString();
+  EXPECT_EQ((*subset)->files.size(), 1u);
+
+  // A deletion vector anywhere in the scanned files refuses the plan.
+  one[0].deletion_vector = DeletionVectorDescriptor{"u", "ab^-aqEH.-t@S}K{vb[*k^", 4, 40, 6};
+  EXPECT_EQ(BuildScanPlan(**table, **snapshot, "", &one).status().code(),
+            StatusCode::kUnsupported);
+}
+
+}  // namespace
+}  // namespace neuralake::delta
