@@ -12,7 +12,7 @@
 #include <sstream>
 #include <thread>
 
-#include "neuralake/delta/checkpoint.h"
+#include "neuralake/delta/append_committer.h"
 #include "neuralake/delta/table.h"
 #include "neuralake/delta/transaction.h"
 #include "neuralake/delta/writer.h"
@@ -255,12 +255,7 @@ class Target {
         transaction.AddAction(
             delta::SetTransaction{app_prefix_ + std::to_string(partition), offset, now_ms});
       }
-      delta::CommitOptions options;
-      delta::DeltaTable* table = table_.get();
-      options.after_commit = [table](const std::shared_ptr<const delta::Snapshot>& snapshot) {
-        return delta::CheckpointIfDue(*table, *snapshot);
-      };
-      auto committed = transaction.Commit(options);
+      auto committed = delta::AppendCommitter(table_.get()).Commit(transaction);
       if (committed.ok()) {
         Publish(committed->snapshot);
         return std::optional<int64_t>(committed->version);
