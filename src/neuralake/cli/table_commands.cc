@@ -260,7 +260,9 @@ Status ReadCommand(const GlobalOptions& global, const ReadFlags& flags, std::ost
   } else {
     NL_ASSIGN_OR_RETURN(snapshot, table->LoadSnapshot(flags.version));
   }
-  NL_ASSIGN_OR_RETURN(std::string scan, delta::ScanSql(*table, *snapshot));
+  NL_ASSIGN_OR_RETURN(auto plan, delta::BuildScanPlan(*table, *snapshot));
+  engine::RegisteredScanPlan registered(std::move(plan));
+  std::string scan = "SELECT * FROM " + registered.Relation();
   if (flags.limit) {
     if (*flags.limit < 0) return Status::Invalid("--limit must not be negative");
     scan = "SELECT * FROM (" + scan + ") LIMIT " + std::to_string(*flags.limit);

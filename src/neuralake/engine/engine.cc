@@ -258,7 +258,8 @@ Result<std::unique_ptr<Engine>> Engine::Make(const EngineOptions& options) {
     auto db = std::make_unique<duckdb::DuckDB>(nullptr, &config);
     db->instance->GetFileSystem().RegisterSubSystem(
         duckdb::make_uniq<ObjectStoreFileSystem>(opener));
-    if (options.lake) RegisterLakeScan(*db, *options.lake);
+    // Always: scan plans run directly (RegisteredScanPlan) need lake_scan without a catalog.
+    RegisterLakeScan(*db, options.lake.value_or(LakeScanOptions{}));
     RegisterJsonFunctions(*db);
     if (options.restricted) {
       // Only the listed directories stay readable once external access is off; then nothing

@@ -11,6 +11,7 @@
 // Parquet reader's.
 #include "neuralake/engine/lake_scan.h"
 
+#include <atomic>
 #include <mutex>
 #include <sstream>
 #include <unordered_map>
@@ -56,6 +57,27 @@ std::string ScanReport::ToString() const {
 }
 
 namespace {
+
+// Plans registered by RegisteredScanPlan, by id.
+std::mutex plans_mutex;
+std::unordered_map<std::string, std::shared_ptr<const LakeSnapshot>>& Plans() {
+  static auto* plans = new std::unordered_map<std::string, std::shared_ptr<const LakeSnapshot>>();
+  return *plans;
+}
+constexpr const char* kPlanPrefix = "__nl_plan_";
+
+// A registered plan by id, else the catalog's resolver. Throws DuckDB binder errors.
+Result<std::shared_ptr<const LakeSnapshot>> ResolvePlan(const LakeScanOptions& options,
+                                                        const LakeScanRequest& request) {
+  if (request.table.rfind(kPlanPrefix, 0) == 0) {
+    std::lock_guard<std::mutex> lock(plans_mutex);
+    auto it = Plans().find(request.table);
+    if (it == Plans().end()) return Status::NotFound("scan plan " + request.table + " is gone");
+    return it->second;
+  }
+  if (!options.resolver) throw duckdb::BinderException("lake_scan: no catalog attached");
+  return options.resolver(request);
+}
 
 std::string QuoteName(const std::string& name) {
   std::string out = "\"";
@@ -455,8 +477,7 @@ class LakeMultiFileReader : public duckdb::MultiFileReader {
     request.table = list.GetPaths()[0].path;
     request.version = version_;
     request.timestamp = timestamp_;
-    if (!shared_->options.resolver) throw duckdb::BinderException("lake_scan: no catalog attached");
-    auto resolved = shared_->options.resolver(request);
+    auto resolved = ResolvePlan(shared_->options, request);
     if (!resolved.ok()) {
       throw duckdb::BinderException("%s", resolved.status().ToString());
     }
@@ -575,8 +596,8 @@ duckdb::unique_ptr<duckdb::TableRef> LakeBindReplace(duckdb::ClientContext& cont
     forwarded += ", " + QuoteName(key) + " => " + value.ToSQLString();
   }
   auto& shared = input.info->Cast<LakeFunctionInfo>().shared;
-  if (!shared->options.resolver) return nullptr;
-  auto resolved = shared->options.resolver(request);
+  if (!shared->options.resolver && request.table.rfind(kPlanPrefix, 0) != 0) return nullptr;
+  auto resolved = ResolvePlan(shared->options, request);
   if (!resolved.ok()) throw duckdb::BinderException("%s", resolved.status().ToString());
   const LakeSnapshot& snapshot = **resolved;
   bool renamed = false;
@@ -678,6 +699,19 @@ void RegisterLakeScan(duckdb::DuckDB& db, const LakeScanOptions& options) {
   duckdb::DBConfig::GetConfig(*db.instance)
       .replacement_scans.emplace_back(ReplaceCatalogTable,
                                       duckdb::make_uniq<ReplacementData>(shared));
+}
+
+RegisteredScanPlan::RegisteredScanPlan(std::shared_ptr<const LakeSnapshot> plan) {
+  static std::atomic<int64_t> next{0};
+  id_ = kPlanPrefix + std::to_string(next.fetch_add(1));
+  relation_ = std::string(kFunctionName) + "(" + QuoteText(id_) + ")";
+  std::lock_guard<std::mutex> lock(plans_mutex);
+  Plans()[id_] = std::move(plan);
+}
+
+RegisteredScanPlan::~RegisteredScanPlan() {
+  std::lock_guard<std::mutex> lock(plans_mutex);
+  Plans().erase(id_);
 }
 
 Result<std::string> RenameNestedFieldsSql(const std::string& expression,

@@ -100,6 +100,23 @@ Result<std::string> RenameNestedFieldsSql(const std::string& expression,
                                           const std::string& physical_type,
                                           const std::string& logical_type);
 
+// A scan plan run directly (table read, OPTIMIZE): while the handle lives, Relation() names it in
+// any engine's SQL as `lake_scan('<id>')`, with the same pruning, column mapping and typing as a
+// catalog table. Unregistered when the handle is destroyed.
+class RegisteredScanPlan {
+ public:
+  explicit RegisteredScanPlan(std::shared_ptr<const LakeSnapshot> plan);
+  ~RegisteredScanPlan();
+  RegisteredScanPlan(const RegisteredScanPlan&) = delete;
+  RegisteredScanPlan& operator=(const RegisteredScanPlan&) = delete;
+
+  const std::string& Relation() const { return relation_; }
+
+ private:
+  std::string id_;
+  std::string relation_;
+};
+
 struct LakeScanOptions {
   LakeResolver resolver;
   LakeNameLookup lookup;
