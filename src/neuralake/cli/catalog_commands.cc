@@ -1,15 +1,14 @@
 // `neuralake catalog ls|describe`: what a catalog file defines.
 #include <CLI/CLI.hpp>
 
-#include "neuralake/catalog/catalog.h"
+#include "neuralake/catalog/catalog_file.h"
 #include "neuralake/cli/cli.h"
-#include "neuralake/cli/config_file.h"
 
 namespace neuralake::cli {
 namespace {
 
 Status ListTables(const std::string& catalog_path, std::ostream& out) {
-  NL_ASSIGN_OR_RETURN(catalog::Catalog catalog, LoadCatalog(catalog_path));
+  NL_ASSIGN_OR_RETURN(catalog::Catalog catalog, catalog::LoadCatalogFile(catalog_path));
   size_t count = 0;
   for (const auto* database : catalog.Databases()) {
     for (const auto* table : database->Tables()) {
@@ -24,7 +23,7 @@ Status ListTables(const std::string& catalog_path, std::ostream& out) {
 }
 
 Status DescribeTable(const std::string& catalog_path, const std::string& name, std::ostream& out) {
-  NL_ASSIGN_OR_RETURN(catalog::Catalog catalog, LoadCatalog(catalog_path));
+  NL_ASSIGN_OR_RETURN(catalog::Catalog catalog, catalog::LoadCatalogFile(catalog_path));
   NL_ASSIGN_OR_RETURN(const catalog::TableDefinition* table, catalog.Resolve(name));
   out << "table:       " << table->QualifiedName() << "\n"
       << "type:        " << catalog::TableKindName(table->kind) << "\n"

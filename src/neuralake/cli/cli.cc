@@ -5,35 +5,12 @@
 
 #include <CLI/CLI.hpp>
 
-#include "neuralake/cli/config_file.h"
+#include "neuralake/config/config_file.h"
 
 namespace neuralake::cli {
 namespace {
 
 constexpr const char* kVersion = "0.1.0";
-
-// Flags that override the environment and the config file.
-struct StorageFlags {
-  std::optional<std::string> endpoint;
-  std::optional<std::string> region;
-  std::optional<std::string> access_key;
-  std::optional<std::string> secret_key;
-  std::optional<int> max_retries;
-};
-
-Status ResolveOptions(const StorageFlags& flags, GlobalOptions* options) {
-  options->storage = storage::StorageOptions::FromEnvironment();
-  if (!options->config_path.empty()) {
-    NL_RETURN_NOT_OK(ApplyConfigFile(options->config_path, &options->storage));
-  }
-  storage::S3Options& s3 = options->storage.s3;
-  if (flags.endpoint) s3.endpoint = *flags.endpoint;
-  if (flags.region) s3.region = *flags.region;
-  if (flags.access_key) s3.access_key = *flags.access_key;
-  if (flags.secret_key) s3.secret_key = *flags.secret_key;
-  if (flags.max_retries) s3.max_retries = *flags.max_retries;
-  return Status::OK();
-}
 
 }  // namespace
 
@@ -46,7 +23,7 @@ int Run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
   CommandContext context;
   context.out = &out;
   context.err = &err;
-  StorageFlags flags;
+  config::StorageOverrides flags;
   app.add_option("--config", context.options.config_path, "YAML config file (s3: endpoint, keys...)");
   app.add_option("--s3-endpoint", flags.endpoint,
                  "S3 endpoint, e.g. http://127.0.0.1:9000 (env NEURALAKE_S3_ENDPOINT)");
@@ -70,8 +47,11 @@ int Run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
   } catch (const CLI::ParseError& error) {
     return app.exit(error, out, err);
   }
-  Status status = ResolveOptions(flags, &context.options);
+  Result<storage::StorageOptions> storage =
+      config::ResolveStorageOptions(context.options.config_path, flags);
+  Status status = storage.status();
   if (status.ok()) {
+    context.options.storage = std::move(storage).value();
     status = context.action ? context.action()
                             : Status::Invalid("no command given (see --help)");
   }

@@ -12,8 +12,9 @@
 #include <CLI/CLI.hpp>
 
 #include "neuralake/cli/cli.h"
+#include "neuralake/cli/flag_values.h"
 #include "neuralake/common/progress.h"
-#include "neuralake/delta/writer.h"
+#include "neuralake/common/units.h"
 #include "neuralake/gen/generator.h"
 #include "neuralake/gen/tpch.h"
 
@@ -64,7 +65,7 @@ Status RunTpch(const GlobalOptions& global, const GenerateFlags& flags, std::ost
     std::snprintf(line, sizeof(line), "  %-9s %12lld rows  %5lld files  %10s\n",
                   std::string(gen::TpchTableName(table.table)).c_str(),
                   static_cast<long long>(table.rows), static_cast<long long>(table.files),
-                  Progress::FormatBytes(static_cast<double>(table.bytes)).c_str());
+                  FormatBytes(table.bytes).c_str());
     out << line;
   }
   std::snprintf(line, sizeof(line),
@@ -72,7 +73,7 @@ Status RunTpch(const GlobalOptions& global, const GenerateFlags& flags, std::ost
                 "%s rows/s\n",
                 flags.scale, static_cast<unsigned long long>(flags.seed),
                 static_cast<long long>(summary.rows),
-                Progress::FormatBytes(static_cast<double>(summary.bytes)).c_str(),
+                FormatBytes(summary.bytes).c_str(),
                 static_cast<long long>(summary.files), summary.seconds,
                 Progress::FormatCount(summary.rows / std::max(summary.seconds, 1e-9)).c_str());
   out << line;
@@ -101,7 +102,7 @@ Status RunGenerate(const GlobalOptions& global, const GenerateFlags& flags, std:
   options.threads = flags.threads;
   options.rows = flags.rows;
   if (!flags.size.empty()) {
-    NL_ASSIGN_OR_RETURN(options.size_bytes, delta::ParseByteSize(flags.size));
+    NL_ASSIGN_OR_RETURN(options.size_bytes, SizeFlag("--size", flags.size));
     if (options.size_bytes <= 0) return Status::Invalid("--size must be positive: " + flags.size);
   }
   NL_ASSIGN_OR_RETURN(options.format, gen::ParseOutputFormat(flags.format));
@@ -121,7 +122,7 @@ Status RunGenerate(const GlobalOptions& global, const GenerateFlags& flags, std:
                 "%.2f s, %s rows/s\n",
                 static_cast<long long>(summary.rows), dataset.name.c_str(),
                 static_cast<unsigned long long>(flags.seed),
-                Progress::FormatBytes(static_cast<double>(summary.bytes)).c_str(),
+                FormatBytes(summary.bytes).c_str(),
                 static_cast<long long>(summary.files), static_cast<long long>(summary.commits),
                 summary.seconds,
                 Progress::FormatCount(summary.rows / std::max(summary.seconds, 1e-9)).c_str());

@@ -8,8 +8,6 @@
 //                    [--dead-letter URI]
 //                    [--rename field=column ...] [--evolve-schema] [--brokers H:P]
 //                    [--kafka-option key=value ...]
-#include <atomic>
-#include <csignal>
 #include <cstdlib>
 #include <iomanip>
 #include <iostream>
@@ -17,40 +15,25 @@
 #include <CLI/CLI.hpp>
 
 #include "neuralake/cli/cli.h"
-#include "neuralake/delta/writer.h"
-#include "neuralake/ingest/ingestor.h"
+#include "neuralake/cli/flag_values.h"
+#include "neuralake/common/units.h"
 #include "neuralake/ingest/producer.h"
+#include "neuralake/service/ingest_service.h"
+#include "neuralake/service/stop_flag.h"
 
 namespace neuralake::cli {
 namespace {
-
-std::atomic<bool> g_stop{false};
-
-void OnSignal(int) { g_stop.store(true); }
-
-void InstallStopHandlers() {
-  g_stop.store(false);
-  std::signal(SIGTERM, OnSignal);
-  std::signal(SIGINT, OnSignal);
-}
 
 std::string DefaultBrokers() {
   const char* env = std::getenv("NEURALAKE_KAFKA_BROKERS");
   return env != nullptr && *env != '\0' ? env : "127.0.0.1:9092";
 }
 
-// "1s", "500ms", "2m", "1.5" (seconds).
-Result<double> ParseSeconds(const std::string& flag, const std::string& text) {
-  char* end = nullptr;
-  double value = std::strtod(text.c_str(), &end);
-  std::string unit = end != nullptr ? std::string(end) : "";
-  if (end == text.c_str() || !(value > 0)) {
-    return Status::Invalid("bad " + flag + " '" + text + "' (e.g. 500ms, 1s, 2m)");
-  }
-  if (unit.empty() || unit == "s") return value;
-  if (unit == "ms") return value / 1000;
-  if (unit == "m") return value * 60;
-  return Status::Invalid("bad unit in " + flag + " '" + text + "' (ms, s, m)");
+// A positive duration flag ("1s", "500ms", "2m", "1.5"), in seconds.
+Result<double> PositiveSeconds(std::string_view flag, const std::string& text) {
+  NL_ASSIGN_OR_RETURN(int64_t ms, DurationFlag(flag, text));
+  if (ms <= 0) return Status::Invalid(std::string(flag) + " must be > 0, not '" + text + "'");
+  return static_cast<double>(ms) / 1000;
 }
 
 // "1000", "1000/s".
@@ -77,15 +60,15 @@ Status ProduceCommand(ProduceFlags flags, std::ostream& out, std::ostream& err) 
   NL_ASSIGN_OR_RETURN(flags.options.rate, ParseRate(flags.rate));
   if (flags.options.brokers.empty()) flags.options.brokers = DefaultBrokers();
   flags.options.log = &err;
-  InstallStopHandlers();
-  flags.options.stop = &g_stop;
+  service::StopFlag stop;
+  service::ScopedStopSignals signals(stop);
+  flags.options.stop = stop.atomic();
   NL_ASSIGN_OR_RETURN(auto summary, ingest::Produce(flags.options));
-  out << "produced " << summary.messages << " messages (" << std::fixed << std::setprecision(1)
-      << summary.bytes / 1e6 << " MB) to " << flags.options.topic << " in "
-      << std::setprecision(2) << summary.seconds << " s: " << std::setprecision(0)
-      << summary.messages / std::max(summary.seconds, 1e-9) << " msg/s, "
-      << std::setprecision(1) << summary.bytes / std::max(summary.seconds, 1e-9) / 1e6
-      << " MB/s\n";
+  double seconds = std::max(summary.seconds, 1e-9);
+  out << "produced " << summary.messages << " messages (" << FormatBytes(summary.bytes) << ") to "
+      << flags.options.topic << " in " << std::fixed << std::setprecision(2) << summary.seconds
+      << " s: " << std::setprecision(0) << summary.messages / seconds << " msg/s, "
+      << FormatBytes(static_cast<int64_t>(summary.bytes / seconds)) << "/s\n";
   return Status::OK();
 }
 
@@ -100,10 +83,12 @@ struct IngestFlags {
 
 Status IngestCommand(const GlobalOptions& global, IngestFlags flags, std::ostream& out,
                      std::ostream& err) {
-  NL_ASSIGN_OR_RETURN(flags.options.max_latency_s, ParseSeconds("--max-latency", flags.max_latency));
+  NL_ASSIGN_OR_RETURN(flags.options.max_latency_s,
+                      PositiveSeconds("--max-latency", flags.max_latency));
   NL_ASSIGN_OR_RETURN(flags.options.status_interval_s,
-                      ParseSeconds("--status-interval", flags.status_interval));
-  NL_ASSIGN_OR_RETURN(flags.options.max_bytes, delta::ParseByteSize(flags.max_bytes));
+                      PositiveSeconds("--status-interval", flags.status_interval));
+  NL_ASSIGN_OR_RETURN(flags.options.max_bytes, SizeFlag("--max-bytes", flags.max_bytes));
+  if (flags.options.max_bytes <= 0) return Status::Invalid("--max-bytes must be > 0");
   for (const auto& rename : flags.renames) {
     auto eq = rename.find('=');
     if (eq == std::string::npos || eq == 0 || eq + 1 == rename.size()) {
@@ -121,9 +106,10 @@ Status IngestCommand(const GlobalOptions& global, IngestFlags flags, std::ostrea
   if (flags.options.brokers.empty()) flags.options.brokers = DefaultBrokers();
   flags.options.storage = global.storage;
   flags.options.log = &err;
-  InstallStopHandlers();
-  flags.options.stop = &g_stop;
-  NL_ASSIGN_OR_RETURN(auto summary, ingest::RunIngest(flags.options));
+  service::IngestService ingestor(flags.options);
+  service::StopFlag stop;
+  service::ScopedStopSignals signals(stop);
+  NL_ASSIGN_OR_RETURN(auto summary, ingestor.Run(stop));
   out << "ingested " << summary.rows << " rows from " << summary.messages << " messages ("
       << summary.dead_letters << " dead letters, " << summary.dropped_duplicates
       << " duplicates dropped) in " << summary.commits << " commits; table version "

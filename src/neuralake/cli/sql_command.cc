@@ -20,10 +20,10 @@
 
 #include <CLI/CLI.hpp>
 
+#include "neuralake/catalog/catalog_file.h"
 #include "neuralake/cli/cli.h"
-#include "neuralake/cli/config_file.h"
+#include "neuralake/cli/flag_values.h"
 #include "neuralake/cli/output.h"
-#include "neuralake/common/units.h"
 #include "neuralake/sql/query_service.h"
 
 namespace neuralake::cli {
@@ -123,12 +123,10 @@ Status SqlCommand(const GlobalOptions& global, const SqlFlags& flags, std::ostre
     return Status::Invalid("--output needs --format csv, json, ndjson or parquet");
   }
   if (flags.max_rows < 0) return Status::Invalid("--max-rows must not be negative");
-  NL_ASSIGN_OR_RETURN(catalog::Catalog catalog, LoadCatalog(flags.catalog));
   sql::QueryServiceOptions options;
+  NL_ASSIGN_OR_RETURN(options.timeout_ms, DurationFlag("--timeout", flags.timeout));
+  NL_ASSIGN_OR_RETURN(catalog::Catalog catalog, catalog::LoadCatalogFile(flags.catalog));
   options.storage = global.storage;
-  auto timeout = ParseDurationMs(flags.timeout);
-  if (!timeout.ok()) return timeout.status().WithContext("--timeout");
-  options.timeout_ms = *timeout;
   options.max_rows = flags.max_rows;
   options.memory_limit = flags.memory_limit;
   options.threads = flags.threads;

@@ -20,6 +20,7 @@
 
 #include "neuralake/common/json.h"
 #include "neuralake/cli/cli.h"
+#include "neuralake/cli/flag_values.h"
 #include "neuralake/cli/output.h"
 #include "neuralake/delta/checkpoint.h"
 #include "neuralake/delta/scan_plan.h"
@@ -40,71 +41,6 @@ std::string IsoTime(int64_t ms) {
                 utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec,
                 static_cast<int>(ms % 1000));
   return text;
-}
-
-// Epoch milliseconds, or ISO-8601 ("2024-05-01", "2024-05-01T10:00:00Z",
-// "2024-05-01 10:00:00.5+02:00"); without an offset the time is UTC.
-Result<int64_t> ParseTimestampArgument(const std::string& text) {
-  auto invalid = [&] {
-    return Status::Invalid("cannot parse timestamp '" + text +
-                           "' (expected ISO-8601 such as 2024-05-01T10:00:00Z, or epoch ms)");
-  };
-  if (!text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
-        return std::isdigit(static_cast<unsigned char>(c));
-      })) {
-    try {
-      return std::stoll(text);
-    } catch (...) {
-      return invalid();
-    }
-  }
-  int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0, consumed = 0;
-  if (std::sscanf(text.c_str(), "%4d-%2d-%2d%n", &year, &month, &day, &consumed) != 3) {
-    return invalid();
-  }
-  size_t pos = static_cast<size_t>(consumed);
-  if (pos < text.size() && (text[pos] == 'T' || text[pos] == ' ')) {
-    int used = 0;
-    int fields = std::sscanf(text.c_str() + pos + 1, "%2d:%2d%n:%2d%n", &hour, &minute, &used,
-                             &second, &used);
-    if (fields < 2) return invalid();
-    pos += 1 + static_cast<size_t>(used);
-  }
-  int64_t millis = 0;
-  if (pos < text.size() && text[pos] == '.') {
-    ++pos;
-    int digits = 0;
-    while (pos < text.size() && std::isdigit(static_cast<unsigned char>(text[pos]))) {
-      if (digits < 3) millis = millis * 10 + (text[pos] - '0');
-      ++digits;
-      ++pos;
-    }
-    for (int i = digits; i < 3; ++i) millis *= 10;
-  }
-  int64_t offset_seconds = 0;
-  if (pos < text.size()) {
-    if (text[pos] == 'Z' || text[pos] == 'z') {
-      ++pos;
-    } else if (text[pos] == '+' || text[pos] == '-') {
-      int sign = text[pos] == '-' ? -1 : 1;
-      int offset_hours = 0, offset_minutes = 0;
-      if (std::sscanf(text.c_str() + pos + 1, "%2d:%2d", &offset_hours, &offset_minutes) < 1 &&
-          std::sscanf(text.c_str() + pos + 1, "%2d%2d", &offset_hours, &offset_minutes) < 1) {
-        return invalid();
-      }
-      offset_seconds = sign * (offset_hours * 3600 + offset_minutes * 60);
-      pos = text.size();
-    }
-  }
-  if (pos != text.size()) return invalid();
-  std::tm tm{};
-  tm.tm_year = year - 1900;
-  tm.tm_mon = month - 1;
-  tm.tm_mday = day;
-  tm.tm_hour = hour;
-  tm.tm_min = minute;
-  tm.tm_sec = second;
-  return (static_cast<int64_t>(timegm(&tm)) - offset_seconds) * 1000 + millis;
 }
 
 Result<std::unique_ptr<DeltaTable>> OpenTable(const GlobalOptions& options, const std::string& uri) {
@@ -152,7 +88,7 @@ Result<delta::WriteOptions> WriteOptionsOf(const WriteFlags& flags, bool overwri
     options.app_version = flags.app_version;
   }
   if (flags.target_file_size) {
-    NL_ASSIGN_OR_RETURN(int64_t size, delta::ParseByteSize(*flags.target_file_size));
+    NL_ASSIGN_OR_RETURN(int64_t size, SizeFlag("--target-file-size", *flags.target_file_size));
     options.target_file_size = size;
   }
   return options;
@@ -255,7 +191,7 @@ Status ReadCommand(const GlobalOptions& global, const ReadFlags& flags, std::ost
   NL_ASSIGN_OR_RETURN(auto table, OpenTable(global, flags.uri));
   std::shared_ptr<const delta::Snapshot> snapshot;
   if (flags.timestamp) {
-    NL_ASSIGN_OR_RETURN(int64_t timestamp, ParseTimestampArgument(*flags.timestamp));
+    NL_ASSIGN_OR_RETURN(int64_t timestamp, TimestampFlag("--timestamp", *flags.timestamp));
     NL_ASSIGN_OR_RETURN(snapshot, table->LoadSnapshotAtTimestamp(timestamp));
   } else {
     NL_ASSIGN_OR_RETURN(snapshot, table->LoadSnapshot(flags.version));

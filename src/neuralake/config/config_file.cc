@@ -1,11 +1,10 @@
-#include "neuralake/cli/config_file.h"
+#include "neuralake/config/config_file.h"
 
-#include <cstdlib>
 #include <filesystem>
 
 #include <yaml-cpp/yaml.h>
 
-namespace neuralake::cli {
+namespace neuralake::config {
 
 Status ApplyConfigFile(const std::string& path, storage::StorageOptions* options) {
   if (!std::filesystem::exists(path)) {
@@ -61,13 +60,17 @@ Status ApplyConfigFile(const std::string& path, storage::StorageOptions* options
   return Status::OK();
 }
 
-Result<catalog::Catalog> LoadCatalog(const std::string& flag) {
-  std::string path = flag;
-  if (path.empty()) {
-    const char* env = std::getenv("NEURALAKE_CATALOG");
-    path = env != nullptr && *env != '\0' ? env : "catalog.yaml";
-  }
-  return catalog::Catalog::FromYamlFile(path);
+Result<storage::StorageOptions> ResolveStorageOptions(const std::string& config_path,
+                                                      const StorageOverrides& overrides) {
+  storage::StorageOptions options = storage::StorageOptions::FromEnvironment();
+  if (!config_path.empty()) NL_RETURN_NOT_OK(ApplyConfigFile(config_path, &options));
+  storage::S3Options& s3 = options.s3;
+  if (overrides.endpoint) s3.endpoint = *overrides.endpoint;
+  if (overrides.region) s3.region = *overrides.region;
+  if (overrides.access_key) s3.access_key = *overrides.access_key;
+  if (overrides.secret_key) s3.secret_key = *overrides.secret_key;
+  if (overrides.max_retries) s3.max_retries = *overrides.max_retries;
+  return options;
 }
 
-}  // namespace neuralake::cli
+}  // namespace neuralake::config
