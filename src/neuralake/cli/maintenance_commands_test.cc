@@ -97,6 +97,17 @@ TEST_F(MaintenanceCommandsTest, DurationsAndSizesInEveryUnitTheOneParserKnows) {
   Outcome created = RunCommand({"table", "create", (dir_ / "sized").string(), "--from", csv,
                                 "--target-file-size", "1.5mb"});
   EXPECT_EQ(created.code, 0) << created.err;
+  // Table properties go through the same parsers; a retention needs a unit, as in Spark.
+  Outcome properties = RunCommand({"table", "create", (dir_ / "props").string(), "--from", csv,
+                                   "--property", "delta.targetFileSize=1.5mb", "--property",
+                                   "delta.deletedFileRetentionDuration=interval 2 days"});
+  EXPECT_EQ(properties.code, 0) << properties.err;
+  Outcome unitless = RunCommand({"table", "create", (dir_ / "unitless").string(), "--from", csv,
+                                 "--property", "delta.logRetentionDuration=30"});
+  EXPECT_EQ(unitless.code, 1);
+  EXPECT_TRUE(Contains(unitless.err, "property delta.logRetentionDuration: duration '30' has no "
+                                     "unit"))
+      << unitless.err;
   // ISO with an offset, or epoch milliseconds.
   for (const char* timestamp : {"2100-01-01 12:00:00+02:00", "4102444800000"}) {
     Outcome read = RunCommand({"table", "read", (dir_ / "sized").string(), "--timestamp",

@@ -35,7 +35,7 @@ bool SplitAmount(const std::string& text, double* amount, std::string* unit) {
 
 }  // namespace
 
-Result<int64_t> ParseDurationMs(std::string_view text) {
+Result<int64_t> ParseDurationMs(std::string_view text, UnitlessDuration unitless) {
   auto bad = [&] {
     return Status::Invalid("cannot parse duration '" + std::string(text) +
                            "' (e.g. 500ms, 30s, 2m, 1h, 7d, 'interval 7 days')");
@@ -45,6 +45,10 @@ Result<int64_t> ParseDurationMs(std::string_view text) {
   double amount = 0;
   std::string unit;
   if (!SplitAmount(value, &amount, &unit)) return bad();
+  if (unit.empty() && unitless == UnitlessDuration::kRefused) {
+    return Status::Invalid("duration '" + std::string(text) +
+                           "' has no unit (e.g. 'interval 30 days', 7d, 12h)");
+  }
   if (unit.size() > 1 && unit.back() == 's' && unit != "ms") unit.pop_back();  // plurals
   double scale = 0;
   if (unit.empty() || unit == "s" || unit == "sec" || unit == "second") scale = 1000;

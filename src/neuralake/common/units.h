@@ -21,7 +21,12 @@
 
 namespace neuralake {
 
-Result<int64_t> ParseDurationMs(std::string_view text);
+// What a number without a unit means: seconds (command lines, config files), or an error (Delta
+// table properties such as delta.logRetentionDuration, where Spark and delta-rs require a unit).
+enum class UnitlessDuration { kSeconds, kRefused };
+
+Result<int64_t> ParseDurationMs(std::string_view text,
+                                UnitlessDuration unitless = UnitlessDuration::kSeconds);
 Result<int64_t> ParseByteSize(std::string_view text);
 
 // "750ms", "12s", "1.5s", "3m20s", "2h5m", "3d4h".

@@ -30,6 +30,15 @@ TEST(UnitsTest, BadDurationsAreOneLineErrorsNamingTheText) {
   }
 }
 
+// Delta properties: "delta.logRetentionDuration = 30" is not 30 seconds (Spark refuses it too).
+TEST(UnitsTest, DurationsWithoutAUnitCanBeRefused) {
+  auto refused = ParseDurationMs("30", UnitlessDuration::kRefused);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("'30' has no unit"), std::string::npos);
+  EXPECT_EQ(*ParseDurationMs("interval 30 days", UnitlessDuration::kRefused), 30 * 86'400'000LL);
+  EXPECT_EQ(*ParseDurationMs("30"), 30'000);
+}
+
 TEST(UnitsTest, ByteSizes) {
   EXPECT_EQ(*ParseByteSize("134217728"), 134217728);
   EXPECT_EQ(*ParseByteSize("128mb"), 128LL << 20);

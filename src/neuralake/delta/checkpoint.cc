@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "neuralake/common/json.h"
+#include "neuralake/common/units.h"
 #include "neuralake/delta/table.h"
 #include "neuralake/delta/transaction.h"
 #include "neuralake/storage/object_store_factory.h"
@@ -56,7 +57,7 @@ Result<std::unique_ptr<storage::ObjectStore>> StagingStore() {
 int64_t Retention(const Snapshot& snapshot, std::string_view property, int64_t fallback) {
   auto value = snapshot.Property(property);
   if (!value) return fallback;
-  auto parsed = ParseDurationMs(*value);
+  auto parsed = ParseDurationMs(*value, UnitlessDuration::kRefused);
   return parsed.ok() ? *parsed : fallback;
 }
 

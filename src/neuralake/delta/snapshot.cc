@@ -116,37 +116,6 @@ std::optional<int64_t> Snapshot::VersionTimestamp() const {
   return it->second;
 }
 
-Result<int64_t> ParseDurationMs(std::string_view text) {
-  std::string value = Lower(text);
-  auto bad = [&] {
-    return Status::Invalid("cannot parse duration '" + std::string(text) +
-                           "' (expected e.g. 'interval 30 days')");
-  };
-  size_t pos = value.find_first_not_of(' ');
-  if (pos == std::string::npos) return bad();
-  if (value.compare(pos, 8, "interval") == 0) pos += 8;
-  while (pos < value.size() && value[pos] == ' ') ++pos;
-  size_t digits_end = pos;
-  while (digits_end < value.size() && std::isdigit(static_cast<unsigned char>(value[digits_end]))) {
-    ++digits_end;
-  }
-  if (digits_end == pos || digits_end - pos > 12) return bad();
-  int64_t amount = std::stoll(value.substr(pos, digits_end - pos));
-  std::string unit = value.substr(digits_end);
-  unit.erase(0, unit.find_first_not_of(' '));
-  while (!unit.empty() && unit.back() == ' ') unit.pop_back();
-  if (!unit.empty() && unit.back() == 's') unit.pop_back();
-  int64_t scale = 0;
-  if (unit == "millisecond" || unit == "ms") scale = 1;
-  else if (unit == "second" || unit == "sec") scale = 1000;
-  else if (unit == "minute" || unit == "min") scale = 60'000;
-  else if (unit == "hour") scale = 3'600'000;
-  else if (unit == "day") scale = 86'400'000;
-  else if (unit == "week") scale = 7 * 86'400'000LL;
-  else return bad();
-  return amount * scale;
-}
-
 LogReplay::LogReplay(const Snapshot& base)
     : version_(base.version),
       checkpoint_version_(base.checkpoint_version),

@@ -67,10 +67,6 @@ struct Snapshot {
   std::optional<int64_t> VersionTimestamp() const;
 };
 
-// Parses durations as Delta writes them: "interval 30 days", "30 days", "7 days", "1 hour",
-// "168 hours", "interval 1 week". Returns milliseconds; Invalid when malformed.
-Result<int64_t> ParseDurationMs(std::string_view text);
-
 class LogReplay {
  public:
   LogReplay() = default;

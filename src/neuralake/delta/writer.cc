@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "neuralake/common/units.h"
 #include "neuralake/delta/append_committer.h"
 #include "neuralake/delta/checkpoint.h"
 #include "neuralake/delta/scan_plan.h"
@@ -916,26 +917,6 @@ DataSource DataSource::FromQuery(std::string_view select_sql) {
   return source;
 }
 
-Result<int64_t> ParseByteSize(std::string_view text) {
-  std::string value = Lower(text);
-  value.erase(std::remove(value.begin(), value.end(), ' '), value.end());
-  size_t digits = 0;
-  while (digits < value.size() && std::isdigit(static_cast<unsigned char>(value[digits]))) {
-    ++digits;
-  }
-  if (digits == 0) return Status::Invalid("cannot parse size '" + std::string(text) + "'");
-  if (digits > 15) return Status::Invalid("size '" + std::string(text) + "' is too large");
-  int64_t amount = std::stoll(value.substr(0, digits));
-  std::string unit = value.substr(digits);
-  int64_t scale = 1;
-  if (unit.empty() || unit == "b") scale = 1;
-  else if (unit == "k" || unit == "kb" || unit == "kib") scale = 1LL << 10;
-  else if (unit == "m" || unit == "mb" || unit == "mib") scale = 1LL << 20;
-  else if (unit == "g" || unit == "gb" || unit == "gib") scale = 1LL << 30;
-  else return Status::Invalid("cannot parse size '" + std::string(text) + "'");
-  return amount * scale;
-}
-
 Protocol ProtocolFor(const Schema& schema, const std::map<std::string, std::string>& properties) {
   Protocol protocol;  // (1, 2)
   bool ntz = UsesTimestampNtz(schema);
@@ -1016,7 +997,8 @@ Result<WriteResult> CreateTable(DeltaTable& table, const CreateTableOptions& opt
       }
     }
     if (key == kLogRetentionProperty || key == kDeletedFileRetentionProperty) {
-      NL_RETURN_NOT_OK(ParseDurationMs(value).status().WithContext("property " + key));
+      NL_RETURN_NOT_OK(ParseDurationMs(value, UnitlessDuration::kRefused)
+                           .status().WithContext("property " + key));
     }
     if (key == kTargetFileSizeProperty) {
       NL_RETURN_NOT_OK(ParseByteSize(value).status().WithContext("property " + key));

@@ -129,7 +129,4 @@ std::string StatsJson(const Schema& schema, const std::vector<std::string>& part
 Result<std::vector<AddFile>> FilesInPartitions(DeltaTable& table, const Snapshot& snapshot,
                                                const std::string& predicate);
 
-// Parses sizes such as "134217728", "128mb", "1 GB".
-Result<int64_t> ParseByteSize(std::string_view text);
-
 }  // namespace neuralake::delta
