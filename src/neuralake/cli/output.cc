@@ -54,6 +54,16 @@ void PrintJsonLines(const engine::Table& rows, std::ostream& out) {
   for (const auto& row : rows.rows) out << engine::JsonObjectLine(names, row);
 }
 
+void PrintRows(const engine::Table& rows, const std::string& format, std::ostream& out) {
+  if (format == "csv") {
+    PrintCsv(rows, out);
+  } else if (format == "json" || format == "ndjson") {
+    PrintJsonLines(rows, out);
+  } else {
+    PrintGrid(rows, out);
+  }
+}
+
 Result<std::string> CanonicalFormat(const std::string& format) {
   if (format == "table" || format == "csv" || format == "json" || format == "parquet") {
     return format;
@@ -61,6 +71,17 @@ Result<std::string> CanonicalFormat(const std::string& format) {
   if (format == "ndjson") return std::string("json");
   return Status::Invalid("unknown --format '" + format +
                          "' (table, csv, json, ndjson or parquet)");
+}
+
+Result<std::string> CanonicalFormat(const std::string& format, bool to_file) {
+  NL_ASSIGN_OR_RETURN(std::string canonical, CanonicalFormat(format));
+  if (to_file && canonical == "table") {
+    return Status::Invalid("--output needs --format csv, json, ndjson or parquet");
+  }
+  if (!to_file && canonical == "parquet") {
+    return Status::Invalid("--format parquet needs --output FILE");
+  }
+  return canonical;
 }
 
 engine::CellEncoding CellEncodingFor(const std::string& format) {

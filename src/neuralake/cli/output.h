@@ -23,9 +23,17 @@ void PrintCsv(const engine::Table& rows, std::ostream& out);
 // CellEncoding::kJson cells (engine.h documents the encoding).
 void PrintJsonLines(const engine::Table& rows, std::ostream& out);
 
+// The one renderer of query results on stdout, for every command: `format` (canonical, see
+// CanonicalFormat) "csv" -> PrintCsv, "json" -> PrintJsonLines, else PrintGrid. `rows` must hold
+// CellEncodingFor(format) cells.
+void PrintRows(const engine::Table& rows, const std::string& format, std::ostream& out);
+
 // Formats of `sql` and `table read`: table, csv, json, ndjson (the same as json) and parquet;
 // Invalid for others. Returns the canonical name ("ndjson" -> "json").
 Result<std::string> CanonicalFormat(const std::string& format);
+// CanonicalFormat(format), checked against where the rows go: writing to a file (--output)
+// needs csv, json, ndjson or parquet; parquet needs a file.
+Result<std::string> CanonicalFormat(const std::string& format, bool to_file);
 // The cell encoding that `format` prints.
 engine::CellEncoding CellEncodingFor(const std::string& format);
 

@@ -48,7 +48,7 @@ void PrintScans(const engine::QueryOutcome& outcome, std::ostream& err) {
 
 Status RunOne(const sql::QueryService& service, const SqlFlags& flags, const std::string& query,
               std::ostream& out, std::ostream& err) {
-  NL_ASSIGN_OR_RETURN(std::string format, CanonicalFormat(flags.format));
+  NL_ASSIGN_OR_RETURN(std::string format, CanonicalFormat(flags.format, !flags.output.empty()));
   if (!flags.output.empty()) {
     NL_ASSIGN_OR_RETURN(auto outcome, service.Export(query, flags.output, format));
     if (!flags.quiet) {
@@ -58,15 +58,8 @@ Status RunOne(const sql::QueryService& service, const SqlFlags& flags, const std
     }
     return Status::OK();
   }
-  if (format == "parquet") return Status::Invalid("--format parquet needs --output FILE");
   NL_ASSIGN_OR_RETURN(auto outcome, service.Query(query, CellEncodingFor(format)));
-  if (format == "csv") {
-    PrintCsv(outcome.table, out);
-  } else if (format == "json") {
-    PrintJsonLines(outcome.table, out);
-  } else {
-    PrintGrid(outcome.table, out);
-  }
+  PrintRows(outcome.table, format, out);
   if (!flags.quiet) {
     out.flush();
     PrintScans(outcome, err);
@@ -118,10 +111,7 @@ Status Interactive(const sql::QueryService& service, const SqlFlags& flags, std:
 
 Status SqlCommand(const GlobalOptions& global, const SqlFlags& flags, std::ostream& out,
                   std::ostream& err) {
-  NL_ASSIGN_OR_RETURN(std::string format, CanonicalFormat(flags.format));
-  if (!flags.output.empty() && format == "table") {
-    return Status::Invalid("--output needs --format csv, json, ndjson or parquet");
-  }
+  NL_RETURN_NOT_OK(CanonicalFormat(flags.format, !flags.output.empty()).status());
   if (flags.max_rows < 0) return Status::Invalid("--max-rows must not be negative");
   sql::QueryServiceOptions options;
   NL_ASSIGN_OR_RETURN(options.timeout_ms, DurationFlag("--timeout", flags.timeout));

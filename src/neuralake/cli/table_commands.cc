@@ -204,29 +204,16 @@ Status ReadCommand(const GlobalOptions& global, const ReadFlags& flags, std::ost
     scan = "SELECT * FROM (" + scan + ") LIMIT " + std::to_string(*flags.limit);
   }
   NL_ASSIGN_OR_RETURN(engine::Engine * engine, table->GetEngine());
-  NL_ASSIGN_OR_RETURN(std::string format, CanonicalFormat(flags.format));
+  NL_ASSIGN_OR_RETURN(std::string format, CanonicalFormat(flags.format, flags.output.has_value()));
   if (flags.output) {
-    if (format == "table") {
-      return Status::Invalid("--output needs --format csv, json, ndjson or parquet");
-    }
     NL_RETURN_NOT_OK(engine->ExportQuery(scan, {}, *flags.output, format).status());
     return Status::OK();
   }
-  if (format == "parquet") return Status::Invalid("--format parquet needs --output FILE");
   engine::QueryOptions query_options;
   query_options.cells = CellEncodingFor(format);
   NL_ASSIGN_OR_RETURN(engine::QueryOutcome outcome, engine->RunQuery(scan, query_options));
-  const engine::Table& rows = outcome.table;
-  if (format == "json") {
-    PrintJsonLines(rows, out);
-    return Status::OK();
-  }
-  if (format == "csv") {
-    PrintCsv(rows, out);
-    return Status::OK();
-  }
-  PrintGrid(rows, out);
-  out << Plural(rows.NumRows(), "row") << "\n";
+  PrintRows(outcome.table, format, out);
+  if (format == "table") out << Plural(outcome.table.NumRows(), "row") << "\n";
   return Status::OK();
 }
 
