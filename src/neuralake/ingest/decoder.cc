@@ -257,7 +257,7 @@ Status BatchBuilder::Append(std::string_view payload, const MessageMeta& meta) {
         int64_t i;
         if (!value.get(s)) {
           auto micros = ParseTimestampMicros(s);
-          if (!micros) return bad("a UTC timestamp like 2026-01-01T00:00:00Z");
+          if (!micros) return bad("an ISO-8601 timestamp like 2026-01-01T00:00:00Z or with an offset +02:00");
           cell->integer = *micros;
         } else if (!value.get(i)) {
           cell->integer = i;

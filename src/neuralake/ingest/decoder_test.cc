@@ -118,7 +118,11 @@ TEST(DecoderTest, DatasetSchemasAndTimestamps) {
   EXPECT_FALSE(RecordSchemaFromDataset("/no/such/spec.yaml").ok());
   EXPECT_EQ(ParseTimestampMicros("1970-01-01T00:00:00Z"), 0);
   EXPECT_EQ(ParseTimestampMicros("1970-01-01 00:00:01.000001"), 1'000'001);
-  EXPECT_FALSE(ParseTimestampMicros("1970-01-01T00:00:00+02:00").has_value());
+  // An offset is honoured: the instant is converted to UTC.
+  EXPECT_EQ(ParseTimestampMicros("1970-01-01T02:00:00+02:00"), 0);
+  EXPECT_EQ(ParseTimestampMicros("1970-01-01T00:00:00-01:30"), 5'400'000'000);
+  EXPECT_FALSE(ParseTimestampMicros("1970-01-01T00:00:00+25:00").has_value());
+  EXPECT_FALSE(ParseTimestampMicros("not a time").has_value());
 }
 
 }  // namespace
