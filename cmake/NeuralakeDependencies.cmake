@@ -3,6 +3,7 @@
 # npm packages. -DDUCKDB_ROOT=<dir> may instead point at an official libduckdb release
 # (duckdb.hpp and libduckdb.so side by side).
 find_package(Threads REQUIRED)
+find_package(Boost 1.81 REQUIRED)                 # Beast/Asio (header-only) for the HTTP server
 find_package(CURL REQUIRED)
 find_package(OpenSSL REQUIRED)
 find_package(nlohmann_json REQUIRED)

@@ -10,7 +10,7 @@ source "$(dirname "$0")/lib.sh"
 APT_PACKAGES=(g++ cmake ninja-build pkg-config curl ca-certificates libcurl4-openssl-dev libssl-dev
   nlohmann-json3-dev libsimdjson-dev libcli11-dev libspdlog-dev libfmt-dev librdkafka-dev
   libpq-dev postgresql libgtest-dev libgmock-dev libbenchmark-dev libyaml-cpp-dev libreadline-dev python3-venv
-  openjdk-17-jre-headless maven golang-go npm)
+  openjdk-17-jre-headless maven golang-go npm libboost1.81-dev libboost-json1.81-dev libroaring-dev wrk)
 
 step_apt() {
   local missing=()

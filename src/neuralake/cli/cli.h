@@ -45,6 +45,8 @@ void AddMaintenanceCommands(CLI::App& app, CommandContext& context);
 void AddSqlCommand(CLI::App& app, CommandContext& context);
 // `neuralake produce` / `neuralake ingest`: Kafka to a Bronze Delta table.
 void AddIngestCommands(CLI::App& app, CommandContext& context);
+// `neuralake serve`: the HTTP/JSON query API.
+void AddServeCommand(CLI::App& app, CommandContext& context);
 
 // Runs the CLI with `args` (args[0] is the program name); returns the process exit code.
 int Run(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);

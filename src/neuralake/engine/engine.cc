@@ -496,6 +496,18 @@ Status Engine::DropTable(const std::string& name) {
   return Execute("DROP TABLE IF EXISTS " + QuoteIdentifier(name));
 }
 
+Status Engine::RemoveFiles(const std::vector<std::string>& uris) {
+  Status first;
+  for (const auto& uri : uris) {
+    Status status = Guarded([&]() -> Status {
+      (void)impl_->db->GetFileSystem().TryRemoveFile(uri);
+      return Status::OK();
+    });
+    if (first.ok() && !status.ok()) first = status;
+  }
+  return first;
+}
+
 std::string Engine::QuoteIdentifier(std::string_view name) {
   std::string out = "\"";
   for (char c : name) {
@@ -553,6 +565,17 @@ class Watchdog {
   std::thread thread_;
 };
 
+duckdb::Value ToDuckValue(const QueryParam& param) {
+  struct Visitor {
+    duckdb::Value operator()(std::monostate) const { return duckdb::Value(); }
+    duckdb::Value operator()(bool value) const { return duckdb::Value::BOOLEAN(value); }
+    duckdb::Value operator()(int64_t value) const { return duckdb::Value::BIGINT(value); }
+    duckdb::Value operator()(double value) const { return duckdb::Value::DOUBLE(value); }
+    duckdb::Value operator()(const std::string& value) const { return duckdb::Value(value); }
+  };
+  return std::visit(Visitor{}, param);
+}
+
 // Runs `sql` on `connection` under `options`; each fetched chunk goes to `sink` (which returns
 // the number of rows it kept). Fills the outcome's columns, truncated flag and scan reports.
 Status RunChecked(duckdb::Connection& connection, std::string_view sql, const QueryOptions& options,
@@ -596,7 +619,10 @@ Status RunChecked(duckdb::Connection& connection, std::string_view sql, const Qu
     auto result = connection.Query(std::move(statements[i]));
     if (result->HasError()) return timed_out(FromDuckDBError(result->GetErrorObject()));
   }
-  auto pending = connection.PendingQuery(std::move(statements.back()), true);
+  duckdb::vector<duckdb::Value> values;
+  for (const auto& param : options.params) values.push_back(ToDuckValue(param));
+  auto pending = values.empty() ? connection.PendingQuery(std::move(statements.back()), true)
+                                : connection.PendingQuery(std::move(statements.back()), values, true);
   if (pending->HasError()) return timed_out(FromDuckDBError(pending->GetErrorObject()));
   auto result = pending->Execute();
   if (result->HasError()) return timed_out(FromDuckDBError(result->GetErrorObject()));
@@ -637,6 +663,30 @@ Result<QueryOutcome> Engine::RunQuery(std::string_view sql, const QueryOptions& 
                         return take;
                       });
   });
+  if (!status.ok()) return status;
+  outcome.seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return outcome;
+}
+
+Result<QueryOutcome> Engine::StreamQuery(std::string_view sql, const QueryOptions& options,
+                                         const RowSink& on_rows) {
+  QueryOutcome outcome;
+  auto start = std::chrono::steady_clock::now();
+  Status sink_status;
+  Status status = Guarded([&]() -> Status {
+    duckdb::Connection connection(*impl_->db);
+    return RunChecked(connection, sql, options, outcome,
+                      [&](duckdb::QueryResult&, duckdb::DataChunk& chunk, duckdb::idx_t take) {
+                        Table rows;
+                        AppendRows(rows, chunk, take, options.cells);
+                        sink_status = on_rows(outcome.table.columns, rows);
+                        // Stops the query: the sink's status is returned below.
+                        if (!sink_status.ok()) throw duckdb::InterruptException();
+                        return take;
+                      });
+  });
+  if (!sink_status.ok()) return sink_status;
   if (!status.ok()) return status;
   outcome.seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

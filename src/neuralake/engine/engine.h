@@ -19,6 +19,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
 #include <functional>
@@ -99,8 +100,13 @@ enum class CellEncoding {
   kCsv,
 };
 
+// A value bound to a query's $1, $2, ... placeholders (never pasted into SQL text). Strings bind
+// as VARCHAR; the query casts them where another type is meant (CAST($1 AS DATE)).
+using QueryParam = std::variant<std::monostate, bool, int64_t, double, std::string>;
+
 struct QueryOptions {
   bool select_only = false;      // refuse anything but one SELECT (or EXPLAIN of one)
+  std::vector<QueryParam> params;  // bound to $1.. of the (last) statement
   CellEncoding cells = CellEncoding::kText;
   int64_t timeout_ms = 0;        // 0: none; else the query is interrupted -> Cancelled
   int64_t max_rows = 0;          // 0: all rows; else stop after max_rows (truncated = true)
@@ -142,6 +148,14 @@ class Engine {
   // lake scans it made. Errors: Invalid (syntax, binder, refused statement), Cancelled (timeout).
   Result<QueryOutcome> RunQuery(std::string_view sql, const QueryOptions& options);
 
+  // Like RunQuery, but the rows are not kept: each fetched chunk is rendered (options.cells) and
+  // handed to `on_rows` (with the result's columns), so a result of any size streams at constant
+  // memory. A non-OK status from `on_rows` stops the query and is returned. outcome.table holds
+  // the columns only.
+  using RowSink = std::function<Status(const std::vector<ColumnInfo>& columns, const Table& rows)>;
+  Result<QueryOutcome> StreamQuery(std::string_view sql, const QueryOptions& options,
+                                   const RowSink& on_rows);
+
   // Like RunQuery, then writes the rows to `target` (a local path, s3:// or memory:// URI) as
   // `format`: parquet, csv (a header line, then CsvLine of kCsv cells) or json / ndjson (one
   // JsonObjectLine per row: the JSON encoding). Parquet is written by DuckDB in a private engine,
@@ -162,6 +176,10 @@ class Engine {
   // `COPY (SELECT * FROM name) TO ...`; DropTable frees it.
   Status LoadBatches(const std::string& name, const std::vector<const ColumnBatch*>& batches);
   Status DropTable(const std::string& name);
+
+  // Removes files (local paths or store URIs) through the engine's file systems. A missing file
+  // is not an error; every file is tried and the first failure returned.
+  Status RemoveFiles(const std::vector<std::string>& uris);
 
   // SQL quoting helpers: "name" with doubled quotes, 'text' with doubled quotes.
   static std::string QuoteIdentifier(std::string_view name);

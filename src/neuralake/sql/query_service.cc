@@ -1,6 +1,7 @@
 #include "neuralake/sql/query_service.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cctype>
 
 #include "neuralake/common/json.h"
@@ -23,6 +24,7 @@ class QueryService::Cache {
     std::shared_ptr<const delta::Snapshot> latest;
     std::shared_ptr<const engine::LakeSnapshot> latest_lake;
     std::map<int64_t, std::shared_ptr<const engine::LakeSnapshot>> versions;
+    std::chrono::steady_clock::time_point checked;  // when the log was last listed
   };
 
   std::shared_ptr<Entry> Get(const std::string& uri) {
@@ -112,6 +114,8 @@ Result<std::shared_ptr<const engine::LakeSnapshot>> QueryService::Resolve(
       version = *at;
     }
     if (auto it = entry->versions.find(*version); it != entry->versions.end()) return it->second;
+    // The latest snapshot pinned by version (the API pins the version it resolved a moment ago).
+    if (entry->latest_lake && entry->latest_lake->version == *version) return entry->latest_lake;
     auto snapshot = table.LoadSnapshot(version);
     if (!snapshot.ok()) return context(snapshot.status());
     count(&CacheStats::full_loads);
@@ -122,6 +126,13 @@ Result<std::shared_ptr<const engine::LakeSnapshot>> QueryService::Resolve(
     return lake;
   }
 
+  auto now = std::chrono::steady_clock::now();
+  if (entry->latest && options_.refresh_interval_ms > 0 &&
+      now - entry->checked < std::chrono::milliseconds(options_.refresh_interval_ms)) {
+    count(&CacheStats::fresh);
+    return entry->latest_lake;
+  }
+  entry->checked = now;
   if (entry->latest) {
     auto updated = table.log().Update(entry->latest);
     if (!updated.ok()) return context(updated.status());
@@ -152,6 +163,30 @@ Result<engine::QueryOutcome> QueryService::Query(std::string_view sql,
   query_options.timeout_ms = options_.timeout_ms;
   query_options.max_rows = options_.max_rows;
   return engine_->RunQuery(sql, query_options);
+}
+
+engine::QueryOptions QueryService::OptionsFor(const QueryRequest& request) const {
+  engine::QueryOptions query_options;
+  query_options.cells = request.cells;
+  query_options.select_only = options_.restricted;
+  query_options.params = request.params;
+  auto tighter = [](int64_t service, int64_t asked) {
+    if (asked <= 0) return service;
+    return service <= 0 ? asked : std::min(service, asked);
+  };
+  query_options.timeout_ms = tighter(options_.timeout_ms, request.timeout_ms);
+  query_options.max_rows = tighter(options_.max_rows, request.max_rows);
+  return query_options;
+}
+
+Result<engine::QueryOutcome> QueryService::Query(std::string_view sql,
+                                                 const QueryRequest& request) const {
+  return engine_->RunQuery(sql, OptionsFor(request));
+}
+
+Result<engine::QueryOutcome> QueryService::Stream(std::string_view sql, const QueryRequest& request,
+                                                  const engine::Engine::RowSink& on_rows) const {
+  return engine_->StreamQuery(sql, OptionsFor(request), on_rows);
 }
 
 Result<engine::QueryOutcome> QueryService::Export(std::string_view sql, const std::string& target,

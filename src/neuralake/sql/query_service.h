@@ -25,6 +25,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "neuralake/catalog/catalog.h"
 #include "neuralake/common/result.h"
@@ -43,6 +44,9 @@ struct QueryServiceOptions {
   bool prune_files = true;          // partition/statistics file skipping
   bool restricted = true;           // the safe surface (tests of internals may turn it off)
   bool cache_remote_files = true;   // keep read ranges of s3:// data files in memory
+  // A cached latest snapshot is used without listing the log for this long (0: list on every
+  // query, so every commit is visible to the next query).
+  int64_t refresh_interval_ms = 0;
   // How the engine opens object stores (tests inject counting stores). Default: from `storage`.
   decltype(engine::EngineOptions::store_opener) store_opener;
 };
@@ -51,6 +55,16 @@ struct CacheStats {
   int64_t full_loads = 0;       // snapshots read from the log (checkpoint + commits)
   int64_t refreshes = 0;        // cached snapshot advanced by newer commits
   int64_t unchanged = 0;        // cached snapshot was still current (one LIST)
+  int64_t fresh = 0;            // cached snapshot younger than refresh_interval_ms (no LIST)
+};
+
+// One query's own settings: bound parameters, cell encoding and limits that can only tighten
+// the service's (0 = the service's own).
+struct QueryRequest {
+  std::vector<engine::QueryParam> params;  // $1, $2, ...
+  engine::CellEncoding cells = engine::CellEncoding::kJson;
+  int64_t max_rows = 0;
+  int64_t timeout_ms = 0;
 };
 
 class QueryService {
@@ -65,6 +79,11 @@ class QueryService {
   // Cancelled on timeout.
   Result<engine::QueryOutcome> Query(
       std::string_view sql, engine::CellEncoding cells = engine::CellEncoding::kText) const;
+  Result<engine::QueryOutcome> Query(std::string_view sql, const QueryRequest& request) const;
+  // As Query, handing each chunk of rendered rows to `on_rows` instead of keeping them (constant
+  // memory for results of any size).
+  Result<engine::QueryOutcome> Stream(std::string_view sql, const QueryRequest& request,
+                                      const engine::Engine::RowSink& on_rows) const;
   // As Query, writing the rows to `target` in `format` (parquet, csv, json or ndjson; see
   // Engine::ExportQuery).
   Result<engine::QueryOutcome> Export(std::string_view sql, const std::string& target,
@@ -82,6 +101,7 @@ class QueryService {
 
  private:
   QueryService(catalog::Catalog catalog, QueryServiceOptions options);
+  engine::QueryOptions OptionsFor(const QueryRequest& request) const;
 
   catalog::Catalog catalog_;
   QueryServiceOptions options_;

@@ -1,0 +1,80 @@
+// The rows route's query string -> one parameterized SELECT over a lake table.
+//
+//   GET /api/v1/tables/demo/events?country=DE&amount__gte=10&_columns=id,amount&_sort=-amount
+//
+// Filters are `col=v` (eq) or `col__op=v` with op one of
+//   eq ne lt lte gt gte in notin contains startswith endswith isnull notnull
+//   includes includes_any includes_all           (list columns)
+// `in`/`notin`/`includes_any`/`includes_all` take comma-separated values. Every value is checked
+// against the column's type here (a wrong type is an error naming column, type and value) and
+// bound as a parameter: nothing from the request is pasted into SQL text except column names
+// that exist in the schema (quoted). Reserved parameters start with '_': _columns, _sort, _size,
+// _next, _version, _timestamp, _format, _shape.
+//
+// Paging: rows are ordered by the _sort columns, then by every other column, so the order is total
+// (identical rows are interchangeable); a page is LIMIT size OFFSET n at a pinned table version,
+// and `next` is "<version>.<offset>", so each row appears exactly once across pages even while
+// new commits land.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "neuralake/common/result.h"
+#include "neuralake/engine/engine.h"
+
+namespace neuralake::server {
+
+// A request error with its HTTP status: 400 (malformed, unknown column/operator), 422 (a value
+// of the wrong type).
+struct RequestError {
+  int status = 400;
+  std::string code;      // "BadRequest", "UnknownColumn", "UnknownOperator", "InvalidValue"
+  std::string message;
+};
+
+struct Filter {
+  std::string column;
+  std::string op;                    // canonical op name
+  std::vector<std::string> values;   // one, several (in, ...) or none (isnull)
+};
+
+struct TableQuery {
+  std::vector<std::string> columns;                 // empty: all
+  std::vector<std::pair<std::string, bool>> sort;   // column, descending
+  int64_t size = 100;
+  int64_t offset = 0;
+  std::optional<int64_t> version;                   // _version or from _next
+  std::optional<std::string> timestamp;             // _timestamp
+  std::string format;                               // _format (empty: from Accept)
+  std::string shape = "objects";                    // objects | arrays
+  std::vector<Filter> filters;
+};
+
+struct BuiltQuery {
+  std::string sql;
+  std::vector<engine::QueryParam> params;
+};
+
+// Parses and checks the query string against the table's columns (name, DuckDB type).
+// `max_size` caps _size.
+Result<TableQuery> ParseTableQuery(const std::vector<std::pair<std::string, std::string>>& query,
+                                   const std::vector<engine::ColumnInfo>& columns,
+                                   int64_t max_size, RequestError* error);
+
+// The SELECT for one page (size + 1 rows, to know whether another page follows) of `table`
+// (qualified catalog name) at `version`.
+BuiltQuery BuildTableSql(const std::string& table, int64_t version, const TableQuery& query,
+                         const std::vector<engine::ColumnInfo>& columns, int64_t limit);
+
+// "<version>.<offset>" and back (nullopt when malformed).
+std::string NextToken(int64_t version, int64_t offset);
+std::optional<std::pair<int64_t, int64_t>> ParseNextToken(const std::string& token);
+
+// The filter operators, for documentation and the OpenAPI document.
+const std::vector<std::string>& FilterOperators();
+
+}  // namespace neuralake::server
