@@ -8,6 +8,7 @@
 #include <CLI/CLI.hpp>
 
 #include "neuralake/delta/optimize.h"
+#include "neuralake/delta/test_support.h"
 #include "neuralake/delta/writer.h"
 #include "neuralake/engine/engine.h"
 #include "neuralake/gen/dataset.h"
@@ -31,13 +32,13 @@ double Seconds(Clock::time_point start) {
 double ScanSeconds(delta::DeltaTable& table, engine::Engine& engine) {
   auto snapshot = table.LoadSnapshot();
   if (!snapshot.ok()) Die(snapshot.status(), "snapshot");
-  auto sql = delta::ScanSql(table, **snapshot);
-  if (!sql.ok()) Die(sql.status(), "scan sql");
+  auto sql = delta::ScanSnapshot(table, **snapshot);
+  if (!sql.ok()) Die(sql.status(), "scan plan");
   std::vector<double> times;
   for (int run = 0; run < 5; ++run) {
     auto start = Clock::now();
     auto result = engine.Query("SELECT event_type, count(*), sum(duration_ms), max(event_time) "
-                               "FROM (" + *sql + ") GROUP BY event_type");
+                               "FROM (" + sql->sql + ") GROUP BY event_type");
     times.push_back(Seconds(start));
     if (!result.ok()) Die(result.status(), "scan");
   }

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "neuralake/delta/writer.h"
+#include "neuralake/delta/test_support.h"
 #include "neuralake/storage/faulty_object_store.h"
 #include "neuralake/storage/object_store_factory.h"
 #include "neuralake/storage/test_environment.h"
@@ -86,9 +87,9 @@ class CommitFaultTest : public ::testing::Test {
     auto snapshot = (*table)->LoadSnapshot();
     EXPECT_TRUE(snapshot.ok()) << plan_.failed << ": " << snapshot.status().ToString();
     if (!snapshot.ok()) return {-1, -1};
-    auto scan = ScanSql(**table, **snapshot);
+    auto scan = ScanSnapshot(**table, **snapshot);
     EXPECT_TRUE(scan.ok()) << scan.status().ToString();
-    auto rows = (*engine)->Query("SELECT count(*) FROM (" + *scan + ")");
+    auto rows = (*engine)->Query("SELECT count(*) FROM (" + scan->sql + ")");
     EXPECT_TRUE(rows.ok()) << plan_.failed << ": " << rows.status().ToString();
     if (!rows.ok()) return {(*snapshot)->version, -1};
     return {(*snapshot)->version, std::stoll(*rows->rows.at(0).at(0))};

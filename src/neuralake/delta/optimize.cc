@@ -389,8 +389,11 @@ Result<OptimizeResult> Optimize(DeltaTable& table, const OptimizeOptions& option
       if (table.location().scheme == "s3" && rewritten.bytes_removed <= kMaxStagedBytes) {
         NL_ASSIGN_OR_RETURN(staged, StagedBin::Stage(table, bin));
       }
-      NL_ASSIGN_OR_RETURN(std::string scan,
-                          ScanSql(table, *planned, staged ? &staged->files() : &bin));
+      // The bin's files (or their staged copies) through the one scan path.
+      NL_ASSIGN_OR_RETURN(auto plan, BuildScanPlan(table, *planned, table.uri(),
+                                                   staged ? &staged->files() : &bin));
+      engine::RegisteredScanPlan registered(std::move(plan));
+      std::string scan = "SELECT * FROM " + registered.Relation();
       if (zorder) scan = ZOrderSql(scan, planned->schema, options.zorder_by);
       DataSource source = DataSource::FromQuery(scan);
       source.description = "optimize";

@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include "neuralake/delta/optimize.h"
+#include "neuralake/delta/test_support.h"
 #include "neuralake/delta/vacuum.h"
 #include "neuralake/delta/writer.h"
 #include "neuralake/storage/test_environment.h"
@@ -50,11 +51,11 @@ class OptimizeTest : public ::testing::Test {
   std::vector<std::string> Summary(int64_t version = -1) {
     auto snapshot = version < 0 ? table_->LoadSnapshot() : table_->LoadSnapshot(version);
     EXPECT_TRUE(snapshot.ok()) << snapshot.status().ToString();
-    auto sql = ScanSql(*table_, **snapshot);
+    auto sql = ScanSnapshot(*table_, **snapshot);
     EXPECT_TRUE(sql.ok());
     auto engine = table_->GetEngine();
-    auto result = (*engine)->Query("SELECT count(*), sum(id), count(DISTINCT id) FROM (" + *sql +
-                                   ")");
+    auto result = (*engine)->Query("SELECT count(*), sum(id), count(DISTINCT id) FROM (" +
+                                   sql->sql + ")");
     EXPECT_TRUE(result.ok()) << result.status().ToString();
     if (!result.ok()) return {};
     return {*result->rows[0][0], *result->rows[0][1], *result->rows[0][2]};

@@ -1,7 +1,7 @@
 // The one scan plan of a Delta snapshot.
 //
-// Every reader of a snapshot (SQL through lake_scan, and next `table read` and OPTIMIZE) starts
-// here: the snapshot's columns with their column-mapping physical names and types, and its data
+// Every reader of a snapshot (SQL through lake_scan, `table read` and OPTIMIZE through
+// engine::RegisteredScanPlan) starts here: the snapshot's columns with their column-mapping physical names and types, and its data
 // files with partition values, add-file statistics (parsed here, once) and the deletion-vector
 // check. The plan is the engine's LakeSnapshot, so the engine executes it without knowing Delta.
 #pragma once

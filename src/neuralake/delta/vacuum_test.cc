@@ -13,6 +13,7 @@
 #include <gtest/gtest.h>
 
 #include "neuralake/delta/optimize.h"
+#include "neuralake/delta/test_support.h"
 #include "neuralake/delta/transaction.h"
 #include "neuralake/delta/writer.h"
 #include "neuralake/storage/test_environment.h"
@@ -70,10 +71,10 @@ class VacuumTest : public ::testing::Test {
     auto snapshot = table_->LoadSnapshot();
     EXPECT_TRUE(snapshot.ok()) << snapshot.status().ToString();
     if (!snapshot.ok()) return "";
-    auto sql = ScanSql(*table_, **snapshot);
+    auto sql = ScanSnapshot(*table_, **snapshot);
     EXPECT_TRUE(sql.ok()) << sql.status().ToString();
     auto engine = table_->GetEngine();
-    auto result = (*engine)->Query("SELECT count(*), count(DISTINCT id) FROM (" + *sql + ")");
+    auto result = (*engine)->Query("SELECT count(*), count(DISTINCT id) FROM (" + sql->sql + ")");
     EXPECT_TRUE(result.ok()) << result.status().ToString();
     if (!result.ok()) return "error: " + result.status().ToString();
     return *result->rows[0][0] + " " + *result->rows[0][1];

@@ -16,7 +16,6 @@
 #include "neuralake/delta/checkpoint.h"
 #include "neuralake/delta/scan_plan.h"
 #include "neuralake/delta/stats.h"
-#include "neuralake/engine/lake_scan.h"
 
 namespace neuralake::delta {
 namespace {
@@ -1168,70 +1167,6 @@ Result<std::vector<AddFile>> WriteFiles(DeltaTable& table, const Snapshot& snaps
                       WriteDataFiles(table, *engine, resolved, snapshot.schema,
                                      snapshot.partition_columns(), size));
   return std::move(written.adds);
-}
-
-Result<std::string> ScanSql(const DeltaTable& table, const Snapshot& snapshot,
-                            const std::vector<AddFile>* files) {
-  if (files == nullptr) files = &snapshot.files;
-  ColumnMappingMode mode = snapshot.column_mapping_mode();
-  const auto& partition_columns = snapshot.partition_columns();
-  // Typed template: every column (physical names), no rows.
-  std::string template_sql;
-  std::string outer;
-  std::vector<std::string> data_columns;  // physical names of non-partition columns
-  for (const auto& field : snapshot.schema.fields) {
-    NL_ASSIGN_OR_RETURN(std::string duck_type, DataTypeToDuckDb(field.type));
-    std::string physical = PhysicalName(field, mode);
-    // Column mapping renames nested fields too: read the files' names, rename in the outer SELECT.
-    std::string physical_type = duck_type;
-    if (mode != ColumnMappingMode::kNone) {
-      NL_ASSIGN_OR_RETURN(physical_type, DataTypeToDuckDb(PhysicalDataType(field.type)));
-    }
-    std::string value = "__nl_rows." + Q(physical);
-    if (physical_type != duck_type) {
-      NL_ASSIGN_OR_RETURN(value, engine::RenameNestedFieldsSql(value, physical_type, duck_type));
-    }
-    template_sql += (template_sql.empty() ? "" : ", ") + std::string("CAST(NULL AS ") +
-                    physical_type + ") AS " + Q(physical);
-    outer += (outer.empty() ? "" : ", ") + std::string("CAST(") + value + " AS " + duck_type +
-             ") AS " + Q(field.name);
-    if (!IsPartitionColumn(partition_columns, field.name)) data_columns.push_back(physical);
-  }
-  if (template_sql.empty()) return Status::Corrupt("table schema has no columns");
-  std::string sql = "SELECT " + outer + " FROM (SELECT " + template_sql + " WHERE false";
-
-  // Group files by partition tuple.
-  std::map<std::string, std::pair<PartitionValues, std::vector<std::string>>> groups;
-  NL_RETURN_NOT_OK(CheckNoDeletionVectors(*files));
-  for (const auto& file : *files) {
-    auto& group = groups[TupleKey(file.partition_values)];
-    group.first = file.partition_values;
-    group.second.push_back(table.DataFileUri(file.path));
-  }
-  std::string column_filter;
-  if (!data_columns.empty()) {
-    std::string list;
-    for (const auto& name : data_columns) list += (list.empty() ? "" : ", ") + L(name);
-    column_filter = "COLUMNS(lambda c: c IN (" + list + "))";
-  }
-  for (const auto& [key, group] : groups) {
-    std::string select = column_filter;
-    for (const auto& column : partition_columns) {
-      const StructField* field = snapshot.schema.Find(column);
-      if (field == nullptr) continue;
-      std::string physical = PhysicalName(*field, mode);
-      auto it = group.first.find(physical);
-      std::optional<std::string> value = it == group.first.end() ? std::nullopt : it->second;
-      NL_ASSIGN_OR_RETURN(std::string literal, PartitionLiteral(value, field->type));
-      select += (select.empty() ? "" : ", ") + literal + " AS " + Q(physical);
-    }
-    std::string files;
-    for (const auto& uri : group.second) files += (files.empty() ? "" : ", ") + L(uri);
-    sql += " UNION ALL BY NAME SELECT " + select + " FROM read_parquet([" + files +
-           "], union_by_name = true, hive_partitioning = false)";
-  }
-  sql += ") AS __nl_rows";
-  return sql;
 }
 
 Result<std::vector<AddFile>> FilesInPartitions(DeltaTable& table, const Snapshot& snapshot,

@@ -100,12 +100,6 @@ Result<WriteResult> Overwrite(DeltaTable& table, const DataSource& source,
 Result<WriteResult> DeleteWhere(DeltaTable& table, const std::string& predicate,
                                 const WriteOptions& options = {});
 
-// A SELECT returning the rows of `snapshot` (or only of `files`, a subset of its files), columns
-// in table schema order, partition values restored from the log and columns missing from older
-// files read as NULL.
-Result<std::string> ScanSql(const DeltaTable& table, const Snapshot& snapshot,
-                            const std::vector<AddFile>* files = nullptr);
-
 // Writes the rows of `source` as new data files of the table `snapshot` describes (schema
 // enforced, columns cast to the table types, partitioned like the table) WITHOUT committing them.
 // The caller commits the returned adds through a Transaction (e.g. with data_change=false for a

@@ -8,6 +8,7 @@
 #include <set>
 
 #include "neuralake/delta/checkpoint.h"
+#include "neuralake/delta/test_support.h"
 #include "neuralake/storage/test_environment.h"
 
 namespace neuralake::delta {
@@ -65,15 +66,15 @@ class WriterTest : public ::testing::Test {
                                      const std::string& columns = "*") {
     auto snapshot = Load(version);
     if (!snapshot) return {};
-    auto sql = ScanSql(*table_, *snapshot);
+    auto sql = ScanSnapshot(*table_, *snapshot);
     EXPECT_TRUE(sql.ok()) << sql.status().ToString();
-    return Rows("SELECT " + columns + " FROM (" + *sql + ")");
+    return Rows("SELECT " + columns + " FROM (" + sql->sql + ")");
   }
 
   int64_t Count(std::optional<int64_t> version = std::nullopt) {
     auto snapshot = Load(version);
-    auto sql = ScanSql(*table_, *snapshot);
-    auto rows = Rows("SELECT count(*) FROM (" + *sql + ")");
+    auto sql = ScanSnapshot(*table_, *snapshot);
+    auto rows = Rows("SELECT count(*) FROM (" + sql->sql + ")");
     return rows.empty() ? -1 : std::stoll(rows[0]);
   }
 
@@ -194,7 +195,7 @@ TEST_F(WriterTest, AppendEnforcesTheSchema) {
   // A subset of columns with a narrower type is fine.
   WriteResult appended = MustAppend("SELECT 100::INTEGER AS id, 'lima' AS city");
   EXPECT_EQ(appended.version, 1);
-  EXPECT_EQ(Rows("SELECT fare FROM (" + *ScanSql(*table_, *Load()) + ") WHERE id = 100"),
+  EXPECT_EQ(Rows("SELECT fare FROM (" + ScanSnapshot(*table_, *Load())->sql + ") WHERE id = 100"),
             std::vector<std::string>{"NULL"});
 }
 
@@ -215,8 +216,9 @@ TEST_F(WriterTest, MergeEvolvesTheSchemaInTheSameCommit) {
   EXPECT_EQ(snapshot->schema.fields[3].name, "tip");
   EXPECT_EQ(snapshot->schema.fields[3].type.ToString(), "integer");
   // Old files read the new column as NULL.
-  EXPECT_EQ(Rows("SELECT count(*), count(tip) FROM (" + *ScanSql(*table_, *snapshot) + ")"),
-            std::vector<std::string>{"31|1"});
+  EXPECT_EQ(
+      Rows("SELECT count(*), count(tip) FROM (" + ScanSnapshot(*table_, *snapshot)->sql + ")"),
+      std::vector<std::string>{"31|1"});
   // Version 0 still has the old schema.
   EXPECT_EQ(Load(0)->schema.fields.size(), 3u);
 }
@@ -230,8 +232,9 @@ TEST_F(WriterTest, OverwriteWholeTableAndPartitions) {
   ASSERT_TRUE(replaced.ok()) << replaced.status().ToString();
   EXPECT_EQ(replaced->files_removed, 1);
   EXPECT_EQ(Count(), 21);
-  EXPECT_EQ(Rows("SELECT id FROM (" + *ScanSql(*table_, *Load()) + ") WHERE city = 'paris'"),
-            std::vector<std::string>{"1000"});
+  EXPECT_EQ(
+      Rows("SELECT id FROM (" + ScanSnapshot(*table_, *Load())->sql + ") WHERE city = 'paris'"),
+      std::vector<std::string>{"1000"});
 
   // New rows outside the predicate are refused.
   auto outside = Overwrite(*table_,
@@ -375,7 +378,7 @@ TEST_F(WriterTest, TimeTravelOverTwoHundredCommits) {
   EXPECT_EQ(latest->checkpoint_version, 200);
   for (int64_t k : {0, 1, 2, 49, 50, 51, 99, 100, 137, 199, 200}) {
     auto rows = Rows("SELECT count(*), COALESCE(max(batch), 0), count(DISTINCT batch) FROM (" +
-                     *ScanSql(*table_, *Load(k)) + ")");
+                     ScanSnapshot(*table_, *Load(k))->sql + ")");
     int64_t expected_rows = 0;
     for (int b = 1; b <= k; ++b) expected_rows += b % 3 + 1;
     EXPECT_EQ(rows, std::vector<std::string>{std::to_string(expected_rows) + "|" +
@@ -490,10 +493,10 @@ TEST_F(WriterTest, CompactionRewritesFilesWithoutChangingData) {
     if (file.partition_values.at("city") == "paris") paris.push_back(file);
   }
   ASSERT_EQ(paris.size(), 3u);
-  auto scan = ScanSql(*table_, *snapshot, &paris);
+  auto scan = ScanSnapshot(*table_, *snapshot, &paris);
   ASSERT_TRUE(scan.ok()) << scan.status().ToString();
-  EXPECT_EQ(Rows("SELECT count(*) FROM (" + *scan + ")"), std::vector<std::string>{"12"});
-  auto rewritten = WriteFiles(*table_, *snapshot, DataSource::FromQuery(*scan));
+  EXPECT_EQ(Rows("SELECT count(*) FROM (" + scan->sql + ")"), std::vector<std::string>{"12"});
+  auto rewritten = WriteFiles(*table_, *snapshot, DataSource::FromQuery(scan->sql));
   ASSERT_TRUE(rewritten.ok()) << rewritten.status().ToString();
   ASSERT_EQ(rewritten->size(), 1u);
 
@@ -594,9 +597,9 @@ TEST_F(WriterTest, PartitionValuesAreEncodedInjectively) {
   for (size_t i = 0; i < values.size(); ++i) {
     EXPECT_EQ(logged[static_cast<int64_t>(i + 2)], values[i]) << values[i];
   }
-  auto sql = ScanSql(*table_, *snapshot);
+  auto sql = ScanSnapshot(*table_, *snapshot);
   ASSERT_TRUE(sql.ok());
-  auto result = engine_->Query("SELECT id, p FROM (" + *sql + ") ORDER BY id");
+  auto result = engine_->Query("SELECT id, p FROM (" + sql->sql + ") ORDER BY id");
   ASSERT_TRUE(result.ok()) << result.status().ToString();
   ASSERT_EQ(result->rows.size(), values.size() + 2);
   EXPECT_EQ(result->rows[0][1], std::nullopt);
@@ -827,8 +830,8 @@ TEST_F(WriterTest, LocalDirectoryTable) {
   EXPECT_TRUE(std::filesystem::exists(dir / "_delta_log" / "00000000000000000000.json"));
   auto snapshot = table->LoadSnapshot();
   ASSERT_TRUE(snapshot.ok());
-  auto sql = ScanSql(*table, **snapshot);
-  EXPECT_EQ(Rows("SELECT count(*) FROM (" + *sql + ")"), std::vector<std::string>{"30"});
+  auto sql = ScanSnapshot(*table, **snapshot);
+  EXPECT_EQ(Rows("SELECT count(*) FROM (" + sql->sql + ")"), std::vector<std::string>{"30"});
   ASSERT_TRUE(WriteCheckpoint(*table, **snapshot).ok());
   auto reloaded = table->LoadSnapshot();
   ASSERT_TRUE(reloaded.ok()) << reloaded.status().ToString();

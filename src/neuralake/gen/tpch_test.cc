@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include "neuralake/delta/table.h"
+#include "neuralake/delta/test_support.h"
 #include "neuralake/delta/writer.h"
 #include "neuralake/engine/engine.h"
 #include "neuralake/storage/object_store_factory.h"
@@ -301,7 +302,8 @@ TEST(TpchTest, DeltaTablesCommitChunksInOrder) {
   EXPECT_EQ((*snapshot)->schema.Find("o_totalprice")->type.ToString(), "decimal(15,2)");
   EXPECT_EQ((*snapshot)->schema.Find("o_orderdate")->type.ToString(), "date");
   auto engine = engine::Engine::Make({}).value();
-  std::string scan = delta::ScanSql(*table, **snapshot).value();
+  auto read_back = delta::ScanSnapshot(*table, **snapshot).value();
+  const std::string& scan = read_back.sql;
   EXPECT_EQ(Cell(*engine, "SELECT count(*), sum(o_totalprice) FROM (" + scan + ")"), "15000");
   // Rows match the Parquet output of the same seed.
   TpchOptions parquet = options;
