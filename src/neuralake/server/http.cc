@@ -2,7 +2,9 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <future>
+#include <map>
 #include <mutex>
 #include <thread>
 
@@ -92,16 +94,22 @@ class HttpServer::Impl {
   void Stop(int64_t grace_ms);
   void Accept();
 
+  // Declared first so they outlive the I/O context and the worker pool, whose destruction may
+  // destroy the last references to sessions (which unregister themselves here).
   HttpServerOptions options_;
   HttpHandler handler_;
-  asio::io_context ioc_;
-  tcp::acceptor acceptor_;
-  asio::thread_pool workers_;
-  std::vector<std::thread> io_threads_;
   std::atomic<int64_t> queued_{0};
   std::atomic<int64_t> connections_{0};
   std::atomic<bool> stopping_{false};
   int port_ = 0;
+  // Closes each open connection (on its strand), for Stop.
+  std::mutex closers_mutex_;
+  uint64_t next_session_ = 0;
+  std::map<uint64_t, std::function<void()>> closers_;
+  asio::io_context ioc_;
+  tcp::acceptor acceptor_;
+  asio::thread_pool workers_;
+  std::vector<std::thread> io_threads_;
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> guard_;
 };
 
@@ -117,9 +125,25 @@ class Session : public std::enable_shared_from_this<Session> {
     auto endpoint = stream_.socket().remote_endpoint(ec);
     if (!ec) remote_ = endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
   }
-  ~Session() { --server_.connections_; }
+  ~Session() {
+    {
+      std::lock_guard<std::mutex> lock(server_.closers_mutex_);
+      server_.closers_.erase(id_);
+    }
+    --server_.connections_;
+  }
 
   void Run() {
+    {
+      std::lock_guard<std::mutex> lock(server_.closers_mutex_);
+      id_ = server_.next_session_++;
+      std::weak_ptr<Session> weak = shared_from_this();
+      server_.closers_[id_] = [weak] {
+        if (auto self = weak.lock()) {
+          asio::post(self->stream_.get_executor(), [self] { self->Close(); });
+        }
+      };
+    }
     asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->DoRead(); });
   }
 
@@ -175,6 +199,7 @@ class Session : public std::enable_shared_from_this<Session> {
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::string remote_;
+  uint64_t id_ = 0;
   bool keep_alive_ = true;
   friend class BlockingWriter;
   friend class InlineWriter;
@@ -493,6 +518,16 @@ void HttpServer::Impl::Stop(int64_t grace_ms) {
   while (queued_ > 0 && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
+  // Close every connection (idle keep-alive ones, slow readers), give the I/O threads a moment
+  // to run the closes, then stop them.
+  std::vector<std::function<void()>> closers;
+  {
+    std::lock_guard<std::mutex> lock(closers_mutex_);
+    for (auto& [id, close] : closers_) closers.push_back(close);
+  }
+  // Outside the lock: a session may be destroyed (and unregister itself) during its close.
+  for (auto& close : closers) close();
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
   guard_.reset();
   ioc_.stop();
   for (auto& thread : io_threads_) thread.join();
