@@ -15,6 +15,7 @@
 #include "duckdb/common/types/value.hpp"
 #include "duckdb/parser/parser.hpp"
 #include "duckdb/parser/statement/explain_statement.hpp"
+#include "neuralake/engine/engine_impl.h"
 #include "neuralake/engine/lake_scan_duckdb.h"
 #include "neuralake/engine/object_store_file_system.h"
 #include "neuralake/engine/result_encoding.h"
@@ -28,14 +29,6 @@ int Table::ColumnIndex(std::string_view name) const {
   }
   return -1;
 }
-
-class Engine::Impl {
- public:
-  Impl(std::unique_ptr<duckdb::DuckDB> db, StoreOpener opener)
-      : db(std::move(db)), opener(std::move(opener)) {}
-  std::unique_ptr<duckdb::DuckDB> db;
-  StoreOpener opener;
-};
 
 namespace {
 
@@ -99,21 +92,15 @@ std::string OneLineMessage(const std::string& message) {
   return out;
 }
 
-// The one place DuckDB's errors become Status: one line, the query position as (line, column).
+}  // namespace
+
 Status FromDuckDBError(const duckdb::ErrorData& error) {
   std::string message = OneLineMessage(error.Message());
   if (error.Type() == duckdb::ExceptionType::INTERRUPT) return Status::Cancelled(message);
   return Status::Invalid(message);
 }
 
-template <typename Function>
-Status Guarded(Function&& function) {
-  try {
-    return function();
-  } catch (const std::exception& exception) {
-    return FromDuckDBError(duckdb::ErrorData(exception));
-  }
-}
+namespace {
 
 // "<system temp>/neuralake-duckdb-<pid>-<n>": DuckDB creates it only when it spills.
 std::string PrivateTempDirectory() {
@@ -565,6 +552,8 @@ class Watchdog {
   std::thread thread_;
 };
 
+}  // namespace
+
 duckdb::Value ToDuckValue(const QueryParam& param) {
   struct Visitor {
     duckdb::Value operator()(std::monostate) const { return duckdb::Value(); }
@@ -575,6 +564,8 @@ duckdb::Value ToDuckValue(const QueryParam& param) {
   };
   return std::visit(Visitor{}, param);
 }
+
+namespace {
 
 // Runs `sql` on `connection` under `options`; each fetched chunk goes to `sink` (which returns
 // the number of rows it kept). Fills the outcome's columns, truncated flag and scan reports.
