@@ -9,49 +9,73 @@
 #include "neuralake/common/units.h"
 #include "neuralake/delta/table.h"
 #include "neuralake/delta/transaction.h"
-#include "neuralake/storage/object_store_factory.h"
+#include "neuralake/engine/parquet_json.h"
 
 namespace neuralake::delta {
 namespace {
 
-// A process-wide memory namespace where checkpoints are staged before they are published.
-constexpr const char* kStagingNamespace = "neuralake-delta-staging";
+using engine::ParquetField;
+using engine::ParquetType;
 
-constexpr const char* kMap = "MAP(VARCHAR, VARCHAR)";
-constexpr const char* kDeletionVector =
-    "STRUCT(storageType VARCHAR, pathOrInlineDv VARCHAR, \"offset\" INTEGER, sizeInBytes INTEGER, "
-    "cardinality BIGINT)";
+ParquetType StringMap() { return ParquetType::Map(ParquetType::String(), ParquetType::String()); }
 
-// The Spark-compatible checkpoint schema, as DuckDB column types.
-std::vector<std::pair<std::string, std::string>> CheckpointColumns(bool with_domains) {
-  std::vector<std::pair<std::string, std::string>> columns = {
-      {"txn", "STRUCT(appId VARCHAR, \"version\" BIGINT, lastUpdated BIGINT)"},
-      {"add", std::string("STRUCT(path VARCHAR, partitionValues ") + kMap +
-                  ", size BIGINT, modificationTime BIGINT, dataChange BOOLEAN, stats VARCHAR, "
-                  "tags " + kMap + ", deletionVector " + kDeletionVector +
-                  ", baseRowId BIGINT, defaultRowCommitVersion BIGINT, clusteringProvider "
-                  "VARCHAR)"},
-      {"remove", std::string("STRUCT(path VARCHAR, deletionTimestamp BIGINT, dataChange BOOLEAN, "
-                             "extendedFileMetadata BOOLEAN, partitionValues ") +
-                     kMap + ", size BIGINT, tags " + kMap + ", deletionVector " +
-                     kDeletionVector + ", baseRowId BIGINT, defaultRowCommitVersion BIGINT)"},
-      {"metaData", std::string("STRUCT(id VARCHAR, \"name\" VARCHAR, description VARCHAR, "
-                               "format STRUCT(provider VARCHAR, \"options\" ") +
-                       kMap + "), schemaString VARCHAR, partitionColumns VARCHAR[], "
-                       "\"configuration\" " + kMap + ", createdTime BIGINT)"},
-      {"protocol",
-       "STRUCT(minReaderVersion INTEGER, minWriterVersion INTEGER, readerFeatures VARCHAR[], "
-       "writerFeatures VARCHAR[])"},
-  };
-  if (with_domains) {
-    columns.push_back(
-        {"domainMetadata", "STRUCT(domain VARCHAR, \"configuration\" VARCHAR, removed BOOLEAN)"});
-  }
-  return columns;
+ParquetType DeletionVectorType() {
+  return ParquetType::Struct({{"storageType", ParquetType::String()},
+                              {"pathOrInlineDv", ParquetType::String()},
+                              {"offset", ParquetType::Int32()},
+                              {"sizeInBytes", ParquetType::Int32()},
+                              {"cardinality", ParquetType::Int64()}});
 }
 
-Result<std::unique_ptr<storage::ObjectStore>> StagingStore() {
-  return storage::MakeMemoryObjectStore(kStagingNamespace, "");
+// The Spark-compatible checkpoint schema.
+std::vector<ParquetField> CheckpointColumns(bool with_domains) {
+  const ParquetType string = ParquetType::String();
+  const ParquetType int64 = ParquetType::Int64();
+  const ParquetType boolean = ParquetType::Boolean();
+  std::vector<ParquetField> columns = {
+      {"txn", ParquetType::Struct({{"appId", string}, {"version", int64}, {"lastUpdated", int64}})},
+      {"add", ParquetType::Struct({{"path", string},
+                                   {"partitionValues", StringMap()},
+                                   {"size", int64},
+                                   {"modificationTime", int64},
+                                   {"dataChange", boolean},
+                                   {"stats", string},
+                                   {"tags", StringMap()},
+                                   {"deletionVector", DeletionVectorType()},
+                                   {"baseRowId", int64},
+                                   {"defaultRowCommitVersion", int64},
+                                   {"clusteringProvider", string}})},
+      {"remove", ParquetType::Struct({{"path", string},
+                                      {"deletionTimestamp", int64},
+                                      {"dataChange", boolean},
+                                      {"extendedFileMetadata", boolean},
+                                      {"partitionValues", StringMap()},
+                                      {"size", int64},
+                                      {"tags", StringMap()},
+                                      {"deletionVector", DeletionVectorType()},
+                                      {"baseRowId", int64},
+                                      {"defaultRowCommitVersion", int64}})},
+      {"metaData",
+       ParquetType::Struct(
+           {{"id", string},
+            {"name", string},
+            {"description", string},
+            {"format", ParquetType::Struct({{"provider", string}, {"options", StringMap()}})},
+            {"schemaString", string},
+            {"partitionColumns", ParquetType::List(string)},
+            {"configuration", StringMap()},
+            {"createdTime", int64}})},
+      {"protocol", ParquetType::Struct({{"minReaderVersion", ParquetType::Int32()},
+                                        {"minWriterVersion", ParquetType::Int32()},
+                                        {"readerFeatures", ParquetType::List(string)},
+                                        {"writerFeatures", ParquetType::List(string)}})},
+  };
+  if (with_domains) {
+    columns.push_back({"domainMetadata", ParquetType::Struct({{"domain", string},
+                                                              {"configuration", string},
+                                                              {"removed", boolean}})});
+  }
+  return columns;
 }
 
 int64_t Retention(const Snapshot& snapshot, std::string_view property, int64_t fallback) {
@@ -67,93 +91,124 @@ constexpr int64_t kDayMs = 86'400'000;
 
 namespace {
 
-// The add actions of a checkpoint, read as typed columns: most of a checkpoint is adds and most
-// of an add is its stats string, which the generic path would escape into JSON (DuckDB's to_json)
-// and parse back (nlohmann) for nothing. Adds with tags or a deletion vector — rare — still go
-// through the generic JSON path. Column presence follows the checkpoint's schema.
-Status ReadCheckpointAdds(engine::Engine& engine, const std::string& files, const std::string& key,
-                          std::vector<Action>* actions) {
-  auto type = engine.Query("SELECT typeof(add) FROM read_parquet([" + files +
-                           "], union_by_name = true, hive_partitioning = false) LIMIT 1");
-  if (!type.ok()) return Status::OK();  // no add column: the generic path reads everything
-  if (type->rows.empty() || !type->rows[0][0]) return Status::OK();
-  const std::string& add_type = *type->rows[0][0];
-  if (add_type.rfind("STRUCT(", 0) != 0) return Status::OK();  // no add column at all
-  auto has = [&](const char* field) {
-    return add_type.find(std::string("(") + field + " ") != std::string::npos ||
-           add_type.find(std::string(", ") + field + " ") != std::string::npos;
-  };
-  auto optional = [&](const char* field, bool json_text) {
-    if (!has(field)) return std::string("NULL");
-    return json_text ? "to_json(add." + std::string(field) + ")" : "add." + std::string(field);
-  };
-  std::string needs_generic = "false";
-  if (has("tags")) needs_generic += " OR add.tags IS NOT NULL";
-  if (has("deletionVector")) needs_generic += " OR add.deletionVector IS NOT NULL";
-  std::string sql =
-      "SELECT add.path, add.size, add.modificationTime, add.dataChange, " +
-      optional("stats", false) + ", " + optional("partitionValues", true) + ", " +
-      optional("baseRowId", false) + ", " + optional("defaultRowCommitVersion", false) + ", " +
-      optional("clusteringProvider", false) + ", CASE WHEN " + needs_generic +
-      " THEN to_json(add) END FROM read_parquet([" + files +
-      "], union_by_name = true, hive_partitioning = false) WHERE add IS NOT NULL";
-  auto rows = engine.Query(sql);
-  if (!rows.ok()) return rows.status();
-  auto corrupt = [&](size_t row, const std::string& message) {
-    return Status::Corrupt("checkpoint " + key + " add row " + std::to_string(row + 1) + ": " +
-                           message);
-  };
+// The fields of an add read as typed columns, in this order; then the whole add as JSON when it
+// has tags or a deletion vector.
+enum AddCell {
+  kPath,
+  kSize,
+  kModificationTime,
+  kDataChange,
+  kStats,
+  kPartitionValues,
+  kBaseRowId,
+  kDefaultRowCommitVersion,
+  kClusteringProvider,
+  kWholeAdd,
+};
+
+engine::StructColumnRead AddColumnRead() {
+  engine::StructColumnRead read;
+  read.column = "add";
+  // {name, as JSON text, required}: the protocol's required fields must exist; the others may be
+  // absent (older writers).
+  read.fields = {{"path", false, true},        {"size", false, true},
+                 {"modificationTime", false, true}, {"dataChange", false, true},
+                 {"stats", false, false},      {"partitionValues", true, false},
+                 {"baseRowId", false, false},  {"defaultRowCommitVersion", false, false},
+                 {"clusteringProvider", false, false}};
+  read.whole_as_json_when_set = {"tags", "deletionVector"};
+  return read;
+}
+
+// One add from its typed cells (AddCell order); the error is the message only.
+Result<Action> AddFromCells(const std::vector<std::optional<std::string>>& r) {
+  if (r[kWholeAdd]) {
+    NL_ASSIGN_OR_RETURN(nlohmann::json add, ParseJson(*r[kWholeAdd]));
+    nlohmann::json value = nlohmann::json::object({{"add", std::move(add)}});
+    return ActionFromJson(value);
+  }
+  if (!r[kPath]) return Status::Corrupt("add.path is missing");
+  AddFile add;
+  auto decoded = DecodePath(*r[kPath]);
+  if (!decoded.ok()) return Status::Corrupt("add.path: " + decoded.status().message());
+  add.path = std::move(decoded).value();
   auto to_int = [](const std::optional<std::string>& cell) -> std::optional<int64_t> {
     if (!cell) return std::nullopt;
     return std::stoll(*cell);
   };
-  actions->reserve(actions->size() + rows->rows.size());
-  for (size_t i = 0; i < rows->rows.size(); ++i) {
-    const auto& r = rows->rows[i];
-    if (r[9]) {
-      auto add = ParseJson(*r[9]);
-      if (!add.ok()) return corrupt(i, add.status().message());
-      nlohmann::json value = nlohmann::json::object({{"add", std::move(add).value()}});
-      auto action = ActionFromJson(value);
-      if (!action.ok()) return corrupt(i, action.status().message());
-      actions->push_back(std::move(action).value());
-      continue;
-    }
-    if (!r[0]) return corrupt(i, "add.path is missing");
-    AddFile add;
-    auto decoded = DecodePath(*r[0]);
-    if (!decoded.ok()) return corrupt(i, "add.path: " + decoded.status().message());
-    add.path = std::move(decoded).value();
-    try {
-      add.size = to_int(r[1]).value_or(0);
-      add.modification_time = to_int(r[2]).value_or(0);
-      add.base_row_id = to_int(r[6]);
-      add.default_row_commit_version = to_int(r[7]);
-    } catch (const std::exception&) {
-      return corrupt(i, "a numeric field does not parse");
-    }
-    add.data_change = !r[3] || *r[3] == "true";
-    add.stats = r[4];
-    add.clustering_provider = r[8];
-    if (r[5] && *r[5] != "{}") {
-      nlohmann::json values = nlohmann::json::parse(*r[5], nullptr, false);
-      if (!values.is_object()) return corrupt(i, "partitionValues is not an object");
-      for (auto it = values.begin(); it != values.end(); ++it) {
-        const auto& v = it.value();
-        std::string text = v.is_null()     ? std::string()
-                           : v.is_string() ? v.get<std::string>()
-                                           : v.dump();
-        // The protocol: an empty string is a null partition value.
-        if (text.empty()) {
-          add.partition_values[it.key()] = std::nullopt;
-        } else {
-          add.partition_values[it.key()] = std::move(text);
-        }
+  try {
+    add.size = to_int(r[kSize]).value_or(0);
+    add.modification_time = to_int(r[kModificationTime]).value_or(0);
+    add.base_row_id = to_int(r[kBaseRowId]);
+    add.default_row_commit_version = to_int(r[kDefaultRowCommitVersion]);
+  } catch (const std::exception&) {
+    return Status::Corrupt("a numeric field does not parse");
+  }
+  add.data_change = !r[kDataChange] || *r[kDataChange] == "true";
+  add.stats = r[kStats];
+  add.clustering_provider = r[kClusteringProvider];
+  const auto& partition_values = r[kPartitionValues];
+  if (partition_values && *partition_values != "{}") {
+    nlohmann::json values = nlohmann::json::parse(*partition_values, nullptr, false);
+    if (!values.is_object()) return Status::Corrupt("partitionValues is not an object");
+    for (auto it = values.begin(); it != values.end(); ++it) {
+      const auto& v = it.value();
+      std::string text = v.is_null()     ? std::string()
+                         : v.is_string() ? v.get<std::string>()
+                                         : v.dump();
+      // The protocol: an empty string is a null partition value.
+      if (text.empty()) {
+        add.partition_values[it.key()] = std::nullopt;
+      } else {
+        add.partition_values[it.key()] = std::move(text);
       }
     }
-    actions->push_back(std::move(add));
   }
-  return Status::OK();
+  return Action(std::move(add));
+}
+
+// The add actions of a checkpoint, read as typed columns: most of a checkpoint is adds and most
+// of an add is its stats string, which the generic path would escape into JSON and parse back
+// (nlohmann) for nothing. Adds with tags or a deletion vector — rare — come as JSON. Returns
+// false when the checkpoint has no add column (the generic path then reads everything).
+Result<bool> ReadCheckpointAdds(engine::Engine& engine, const std::vector<std::string>& uris,
+                                const std::string& key, std::vector<Action>* actions) {
+  size_t row = 0;
+  Status decode_error;
+  Status read = engine::ReadParquetStructFields(
+      engine, uris, AddColumnRead(), [&](const engine::Table& rows) -> Status {
+        actions->reserve(actions->size() + rows.rows.size());
+        for (const auto& cells : rows.rows) {
+          ++row;
+          auto action = AddFromCells(cells);
+          if (!action.ok()) {
+            decode_error = Status::Corrupt("checkpoint " + key + " add row " +
+                                           std::to_string(row) + ": " + action.status().message());
+            return decode_error;
+          }
+          actions->push_back(std::move(action).value());
+        }
+        return Status::OK();
+      });
+  if (!decode_error.ok()) return decode_error;
+  if (read.code() == StatusCode::kNotFound) return false;
+  if (!read.ok()) {
+    return Status::Corrupt("cannot read checkpoint " + key + ": " + read.message());
+  }
+  return true;
+}
+
+// A non-add checkpoint row ({"txn": ..., "add": null, ...}) as an action; nullopt for a row
+// whose columns are all null.
+Result<std::optional<Action>> RowAction(const std::string& json) {
+  NL_ASSIGN_OR_RETURN(nlohmann::json value, ParseJson(json));
+  bool empty = true;
+  for (auto it = value.begin(); it != value.end(); ++it) {
+    if (!it.value().is_null()) empty = false;
+  }
+  if (empty) return std::optional<Action>();
+  NL_ASSIGN_OR_RETURN(Action action, ActionFromJson(value));
+  return std::optional<Action>(std::move(action));
 }
 
 }  // namespace
@@ -161,47 +216,35 @@ Status ReadCheckpointAdds(engine::Engine& engine, const std::string& files, cons
 Result<std::vector<Action>> ReadCheckpointActions(engine::Engine& engine, const DeltaTable& table,
                                                   const CheckpointFiles& files) {
   if (files.files.empty()) return std::vector<Action>{};
-  std::string list;
-  for (const auto& file : files.files) {
-    if (!list.empty()) list += ", ";
-    list += engine::Engine::QuoteLiteral(table.DataFileUri(file.key));
-  }
+  std::vector<std::string> uris;
+  for (const auto& file : files.files) uris.push_back(table.DataFileUri(file.key));
   const std::string& key = files.files.front().key;
   std::vector<Action> actions;
-  Status adds = ReadCheckpointAdds(engine, list, key, &actions);
-  if (!adds.ok()) {
-    return Status::Corrupt("cannot read checkpoint " + key + ": " + adds.message());
-  }
-  bool adds_read = !actions.empty();
+  NL_ASSIGN_OR_RETURN(bool has_adds, ReadCheckpointAdds(engine, uris, key, &actions));
+  bool adds_read = has_adds && !actions.empty();
   // Everything else (protocol, metaData, txn, remove, domainMetadata, ...) through JSON.
-  std::string sql = "SELECT to_json(checkpoint_row) FROM read_parquet([" + list +
-                    "], union_by_name = true, hive_partitioning = false) AS checkpoint_row";
-  if (adds_read) sql += " WHERE checkpoint_row.add IS NULL";
-  auto rows = engine.Query(sql);
-  if (!rows.ok()) {
-    return Status::Corrupt("cannot read checkpoint " + key + ": " + rows.status().message());
-  }
-  actions.reserve(actions.size() + rows->rows.size());
-  for (size_t i = 0; i < rows->rows.size(); ++i) {
-    const auto& cell = rows->rows[i].at(0);
-    if (!cell) continue;
-    auto parsed = ParseJson(*cell);
-    if (!parsed.ok()) {
-      return Status::Corrupt("checkpoint " + key + " row " + std::to_string(i + 1) + ": " +
-                             parsed.status().message());
-    }
-    nlohmann::json value = std::move(parsed).value();
-    bool empty = true;
-    for (auto it = value.begin(); it != value.end(); ++it) {
-      if (!it.value().is_null()) empty = false;
-    }
-    if (empty) continue;
-    auto action = ActionFromJson(value);
-    if (!action.ok()) {
-      return Status::Corrupt("checkpoint " + key + " row " + std::to_string(i + 1) + ": " +
-                             action.status().message());
-    }
-    actions.push_back(std::move(action).value());
+  size_t row = 0;
+  Status decode_error;
+  Status read = engine::ReadParquetRowsAsJson(
+      engine, uris, adds_read ? "add" : "", [&](const engine::Table& rows) -> Status {
+        actions.reserve(actions.size() + rows.rows.size());
+        for (const auto& cells : rows.rows) {
+          ++row;
+          const auto& cell = cells.at(0);
+          if (!cell) continue;
+          auto action = RowAction(*cell);
+          if (!action.ok()) {
+            decode_error = Status::Corrupt("checkpoint " + key + " row " + std::to_string(row) +
+                                           ": " + action.status().message());
+            return decode_error;
+          }
+          if (*action) actions.push_back(std::move(**action));
+        }
+        return Status::OK();
+      });
+  if (!decode_error.ok()) return decode_error;
+  if (!read.ok()) {
+    return Status::Corrupt("cannot read checkpoint " + key + ": " + read.message());
   }
   return actions;
 }
@@ -240,40 +283,13 @@ Result<LastCheckpoint> WriteCheckpoint(DeltaTable& table, const Snapshot& snapsh
     ndjson += '\n';
   }
 
-  NL_ASSIGN_OR_RETURN(auto staging, StagingStore());
-  std::string id = NewUuid();
-  std::string json_key = "checkpoint-" + id + ".json";
-  std::string parquet_key = "checkpoint-" + id + ".parquet";
-  std::string staging_root = std::string("memory://") + kStagingNamespace + "/";
-  NL_RETURN_NOT_OK(staging->Put(json_key, ndjson));
-
-  std::string columns;
-  std::string select;
-  for (const auto& [name, type] : CheckpointColumns(!snapshot.domains.empty())) {
-    if (!columns.empty()) {
-      columns += ", ";
-      select += ", ";
-    }
-    columns += name + ": " + engine::Engine::QuoteLiteral(type);
-    select += engine::Engine::QuoteIdentifier(name);
+  // Encoded by the engine, then published with one atomic put of the whole file.
+  auto bytes = engine::JsonLinesToParquet(*engine, ndjson,
+                                          CheckpointColumns(!snapshot.domains.empty()), "checkpoint");
+  if (!bytes.ok()) {
+    return bytes.status().WithContext("writing the checkpoint of version " +
+                                      std::to_string(snapshot.version));
   }
-  std::string sql = "COPY (SELECT " + select + " FROM read_json(" +
-                    engine::Engine::QuoteLiteral(staging_root + json_key) +
-                    ", format = 'newline_delimited', columns = {" + columns +
-                    "})) TO " + engine::Engine::QuoteLiteral(staging_root + parquet_key) +
-                    " (FORMAT parquet)";
-  Status copied = engine->Execute(sql);
-  (void)staging->Delete(json_key);
-  if (!copied.ok()) {
-    (void)staging->Delete(parquet_key);
-    return copied.WithContext("writing the checkpoint of version " +
-                              std::to_string(snapshot.version));
-  }
-  auto bytes = staging->Get(parquet_key);
-  (void)staging->Delete(parquet_key);
-  if (!bytes.ok()) return bytes.status();
-
-  // Publish: one atomic put of the whole file.
   std::string key = CheckpointKey(snapshot.version);
   NL_RETURN_NOT_OK(table.store().Put(key, *bytes));
 
