@@ -48,6 +48,9 @@ std::pair<int, std::string> HttpStatusOf(const Status& status) {
           message.find("Could not convert") != std::string::npos) {
         return {422, "InvalidValue"};
       }
+      if (message.find("Catalog Error: Table with name") != std::string::npos) {
+        return {404, "NotFound"};
+      }
       if (message.find("only read-only SELECT") != std::string::npos ||
           message.find("only one statement") != std::string::npos) {
         return {400, "Refused"};
