@@ -1,12 +1,11 @@
+// Table operations: CreateTable, Append, Overwrite, DeleteWhere. Each resolves its source,
+// checks the schema (enforce, merge or overwrite), writes data files (data_files.cc), and commits
+// the add/remove actions through a Transaction (AppendCommitter: retries, checkpoint when due).
+
 #include "neuralake/delta/writer.h"
 
 #include <algorithm>
-#include <filesystem>
-#include <cctype>
-#include <cmath>
-#include <ctime>
 #include <map>
-#include <mutex>
 #include <set>
 
 #include <nlohmann/json.hpp>
@@ -15,709 +14,18 @@
 #include "neuralake/delta/append_committer.h"
 #include "neuralake/delta/checkpoint.h"
 #include "neuralake/delta/scan_plan.h"
-#include "neuralake/delta/stats.h"
+#include "neuralake/delta/writer_internal.h"
 
 namespace neuralake::delta {
 namespace {
 
 using engine::Engine;
 using nlohmann::json;
-
-constexpr const char* kNullPartition = "__HIVE_DEFAULT_PARTITION__";
-constexpr int64_t kDefaultTargetFileSize = 128LL << 20;
-
-std::string Lower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-std::string Q(std::string_view name) { return Engine::QuoteIdentifier(name); }
-std::string L(std::string_view text) { return Engine::QuoteLiteral(text); }
-
-bool IsPartitionColumn(const std::vector<std::string>& partition_columns, std::string_view name) {
-  std::string lower = Lower(name);
-  for (const auto& column : partition_columns) {
-    if (Lower(column) == lower) return true;
-  }
-  return false;
-}
-
-std::string PhysicalName(const StructField& field, ColumnMappingMode mode) {
-  if (mode != ColumnMappingMode::kNone && field.metadata.is_object()) {
-    auto it = field.metadata.find("delta.columnMapping.physicalName");
-    if (it != field.metadata.end() && it->is_string()) return it->get<std::string>();
-  }
-  return field.name;
-}
+using namespace write_internal;
 
 json StringArray(const std::vector<std::string>& values) { return json(values); }
 
-// ---- sources ----
-
-Result<std::vector<std::pair<std::string, std::string>>> DescribeRelation(
-    Engine& engine, const std::string& relation, const std::string& description) {
-  auto described = engine.Query("DESCRIBE SELECT * FROM " + relation);
-  if (!described.ok()) {
-    return Status(described.status().code(), "cannot read " + description + ": " +
-                                                 described.status().message());
-  }
-  int name_index = described->ColumnIndex("column_name");
-  int type_index = described->ColumnIndex("column_type");
-  if (name_index < 0 || type_index < 0) {
-    return Status::Internal("DESCRIBE returned no column_name/column_type");
-  }
-  std::vector<std::pair<std::string, std::string>> columns;
-  for (const auto& row : described->rows) {
-    columns.emplace_back(row[name_index].value_or(""), row[type_index].value_or(""));
-  }
-  return columns;
-}
-
-struct ResolvedSource {
-  std::string relation;
-  Schema schema;
-};
-
-// An empty (or whitespace-only) input file has no header and no columns; DuckDB would make up a
-// column ("column0" for CSV, "json" for JSON). Invalid naming the file.
-Status CheckNotEmpty(Engine& engine, const std::string& path) {
-  auto sizes = engine.Query("SELECT filename, size FROM read_blob(" + L(path) + ")");
-  if (!sizes.ok()) return Status::OK();  // the reader reports missing/unreadable files itself
-  for (const auto& row : sizes->rows) {
-    if (!row.at(0) || !row.at(1)) continue;
-    int64_t size = std::stoll(*row[1]);
-    bool empty = size == 0;
-    if (!empty && size <= 4096) {
-      auto content = engine.Query("SELECT regexp_full_match(hex(content), '(20|09|0A|0D)*') FROM "
-                                  "read_blob(" + L(*row[0]) + ")");
-      empty = content.ok() && !content->rows.empty() && content->rows[0].at(0) == "true";
-    }
-    if (empty) return Status::Invalid("'" + *row[0] + "' is empty: no header/columns");
-  }
-  return Status::OK();
-}
-
-// read_csv options after the path: a header line; a quoted empty field ("") is the empty string
-// and only an empty unquoted field is NULL (what `table read --format csv` writes); tab-separated
-// for .tsv.
-std::string CsvReadOptions(std::string_view path) {
-  std::string lower = Lower(path);
-  bool tsv = lower.ends_with(".tsv") || lower.ends_with(".tsv.gz") || lower.ends_with(".tsv.zst");
-  return std::string(", header = true, allow_quoted_nulls = false") +
-         (tsv ? ", delim = '\\t'" : "");
-}
-
-bool IsNestedType(const DataType& type) {
-  return type.kind() == DataType::Kind::kStruct || type.kind() == DataType::Kind::kArray ||
-         type.kind() == DataType::Kind::kMap;
-}
-
-// The path of a binary field inside a nested type ("s.b", "l.element"), or "".
-std::string NestedBinaryPath(const DataType& type, const std::string& path) {
-  switch (type.kind()) {
-    case DataType::Kind::kStruct:
-      for (const auto& field : type.fields()) {
-        if (field.type.IsPrimitive("binary")) return path + "." + field.name;
-        std::string inner = NestedBinaryPath(field.type, path + "." + field.name);
-        if (!inner.empty()) return inner;
-      }
-      return "";
-    case DataType::Kind::kArray:
-      if (type.element().IsPrimitive("binary")) return path + ".element";
-      return NestedBinaryPath(type.element(), path + ".element");
-    case DataType::Kind::kMap:
-      if (type.key().IsPrimitive("binary")) return path + ".key";
-      if (type.value().IsPrimitive("binary")) return path + ".value";
-      return NestedBinaryPath(type.value(), path + ".value");
-    default:
-      return "";
-  }
-}
-
-// `type` with every leaf JSON (map keys VARCHAR, as JSON object names are): json_transform into it
-// fills missing struct fields with NULL and drops unknown ones without converting any value.
-Result<std::string> JsonLeafType(const DataType& type) {
-  switch (type.kind()) {
-    case DataType::Kind::kStruct: {
-      std::string out = "STRUCT(";
-      for (size_t i = 0; i < type.fields().size(); ++i) {
-        NL_ASSIGN_OR_RETURN(std::string inner, JsonLeafType(type.fields()[i].type));
-        out += (i > 0 ? ", " : "") + Q(type.fields()[i].name) + " " + inner;
-      }
-      return out + ")";
-    }
-    case DataType::Kind::kArray: {
-      NL_ASSIGN_OR_RETURN(std::string inner, JsonLeafType(type.element()));
-      return inner + "[]";
-    }
-    case DataType::Kind::kMap: {
-      NL_ASSIGN_OR_RETURN(std::string inner, JsonLeafType(type.value()));
-      return "MAP(VARCHAR, " + inner + ")";
-    }
-    default:
-      return std::string("JSON");
-  }
-}
-
-// SQL converting `value` (a JSON expression; NULL when the key is missing) into `type`, as
-// engine.h's JSON encoding writes values: numbers (or numeric strings, "NaN", "Infinity"),
-// booleans, ISO-8601 strings for dates and timestamps, base64 strings for binary, objects for
-// structs and maps, arrays for lists. A value that does not convert stops the query with an error
-// naming `column`.
-Result<std::string> JsonValueToTypeSql(const std::string& value, const std::string& column,
-                                       const DataType& type) {
-  std::string nested_binary = NestedBinaryPath(type, column);
-  if (!nested_binary.empty()) {
-    return Status::Unsupported("column '" + nested_binary +
-                               "' is binary inside a nested type, which JSON and CSV input cannot "
-                               "carry; use Parquet");
-  }
-  NL_ASSIGN_OR_RETURN(std::string duck_type, DataTypeToDuckDb(type));
-  std::string kind = "json_type(" + value + ")";
-  if (type.IsPrimitive("string")) return "(" + value + " ->> '$')";
-  std::string accepted;
-  std::string converted = "TRY(CAST(" + value + " AS " + duck_type + "))";
-  if (type.IsPrimitive("binary")) {
-    accepted = kind + " = 'VARCHAR'";
-    converted = "TRY(from_base64(" + value + " ->> '$'))";
-  } else if (type.IsPrimitive("boolean")) {
-    accepted = kind + " IN ('BOOLEAN', 'VARCHAR')";
-  } else if (type.IsPrimitive("byte") || type.IsPrimitive("short") ||
-             type.IsPrimitive("integer") || type.IsPrimitive("long")) {
-    accepted = kind + " NOT IN ('DOUBLE', 'BOOLEAN', 'OBJECT', 'ARRAY')";
-  } else if (type.IsPrimitive("float") || type.IsPrimitive("double") ||
-             type.kind() == DataType::Kind::kDecimal) {
-    accepted = kind + " NOT IN ('BOOLEAN', 'OBJECT', 'ARRAY')";
-  } else if (type.IsPrimitive("date") || type.IsPrimitive("timestamp") ||
-             type.IsPrimitive("timestamp_ntz")) {
-    accepted = kind + " = 'VARCHAR'";
-  } else if (IsNestedType(type)) {
-    accepted = kind + (type.kind() == DataType::Kind::kArray ? " = 'ARRAY'" : " = 'OBJECT'");
-    NL_ASSIGN_OR_RETURN(std::string leaf, JsonLeafType(type));
-    converted = "TRY(CAST(to_json(json_transform(" + value + ", " +
-                L(engine::JsonString(leaf)) + ")) AS " + duck_type + "))";
-  } else {
-    accepted = "true";
-  }
-  std::string refusal = L("column '" + column + "' (" + type.ToString() +
-                          "): cannot convert the value ");
-  return "COALESCE(CASE WHEN " + accepted + " THEN " + converted + " END, CASE WHEN " + value +
-         " IS NULL OR " + kind + " = 'NULL' THEN NULL ELSE error(" + refusal + " || left(CAST(" +
-         value + " AS VARCHAR), 200)) END)";
-}
-
-// SQL converting CSV text `text` of a nested column into `type`: JSON text (what `table read
-// --format csv` writes) or DuckDB's own text ({'a': 1}, [1, 2], {k=1}).
-Result<std::string> NestedTextToTypeSql(const std::string& text, const std::string& column,
-                                        const DataType& type) {
-  NL_ASSIGN_OR_RETURN(std::string duck_type, DataTypeToDuckDb(type));
-  NL_ASSIGN_OR_RETURN(std::string from_json,
-                      JsonValueToTypeSql("CAST(nl_json_exact_numbers(" + text + ") AS JSON)",
-                                         column, type));
-  std::string refusal = L("column '" + column + "' (" + type.ToString() +
-                          "): cannot convert the value ");
-  return "CASE WHEN " + text + " IS NULL THEN NULL WHEN json_valid(" + text + ") THEN " +
-         from_json + " ELSE COALESCE(TRY(CAST(" + text + " AS " + duck_type + ")), error(" +
-         refusal + " || left(" + text + ", 200))) END";
-}
-
-// The table's type for a column, with struct fields that only the data has appended (so schema
-// merge can add them and enforce mode names them), recursively.
-DataType OverlayType(const DataType& table, const DataType& data) {
-  using Kind = DataType::Kind;
-  if (table.kind() == Kind::kStruct && data.kind() == Kind::kStruct) {
-    std::vector<StructField> fields;
-    for (const auto& field : table.fields()) {
-      StructField overlaid = field;
-      for (const auto& data_field : data.fields()) {
-        if (Lower(data_field.name) == Lower(field.name)) {
-          overlaid.type = OverlayType(field.type, data_field.type);
-        }
-      }
-      fields.push_back(std::move(overlaid));
-    }
-    for (const auto& data_field : data.fields()) {
-      bool known = false;
-      for (const auto& field : table.fields()) {
-        known = known || Lower(field.name) == Lower(data_field.name);
-      }
-      if (!known) fields.push_back(data_field);
-    }
-    return DataType::Struct(std::move(fields));
-  }
-  if (table.kind() == Kind::kArray && data.kind() == Kind::kArray) {
-    return DataType::Array(OverlayType(table.element(), data.element()), table.contains_null());
-  }
-  if (table.kind() == Kind::kMap && data.kind() == Kind::kMap) {
-    return DataType::Map(table.key(), OverlayType(table.value(), data.value()),
-                         table.contains_null());
-  }
-  return table;
-}
-
-// JSON (lines, or an array of objects) read with the table's types. DuckDB's JSON reader parses
-// numbers as doubles and names no column when a value does not convert, so each record is read
-// as text, long numbers are quoted (nl_json_exact_numbers), and every column is converted by
-// JsonValueToTypeSql. Columns the table lacks keep the types DuckDB detected (`columns`).
-Result<std::string> TypedJsonRelation(
-    const std::string& path, const std::vector<std::pair<std::string, std::string>>& columns,
-    const Schema& table_schema) {
-  std::string structure = "{";
-  std::string select;
-  for (const auto& [name, detected_type] : columns) {
-    structure += (structure.size() > 1 ? "," : "") + engine::JsonString(name) + ":\"JSON\"";
-    auto detected = DataTypeFromDuckDb(detected_type);
-    const StructField* field = table_schema.Find(name);
-    DataType type;
-    if (field != nullptr) {
-      type = detected.ok() ? OverlayType(field->type, *detected) : field->type;
-    } else if (detected.ok()) {
-      type = *detected;
-    } else {
-      return detected.status().WithContext("column '" + name + "'");
-    }
-    NL_ASSIGN_OR_RETURN(std::string converted,
-                        JsonValueToTypeSql("__nl_values." + Q(name), name, type));
-    select += (select.empty() ? "" : ", ") + converted + " AS " + Q(name);
-  }
-  structure += "}";
-  return "(SELECT " + select + " FROM (SELECT CASE WHEN json_type(json) = 'OBJECT' THEN " +
-         "json_transform(nl_json_exact_numbers(json), " + L(structure) +
-         ") ELSE error('a JSON record is not an object: ' || left(json, 200)) END AS __nl_values "
-         "FROM read_json_objects(" + L(path) + ")))";
-}
-
-// Describes `source`; CSV columns the table already has are re-read with the table's types.
-Result<ResolvedSource> ResolveSource(Engine& engine, const DataSource& source,
-                                     const Schema* table_schema) {
-  if (source.path) NL_RETURN_NOT_OK(CheckNotEmpty(engine, *source.path));
-  NL_ASSIGN_OR_RETURN(auto columns, DescribeRelation(engine, source.relation, source.description));
-  ResolvedSource resolved{source.relation, {}};
-  if (source.csv_path && table_schema != nullptr) {
-    // Scalars through read_csv's types; nested columns (JSON text, as `table read --format csv`
-    // writes them) read as text and converted like JSON values.
-    std::string types;
-    std::string select;
-    bool converted = false;
-    for (const auto& [name, type] : columns) {
-      std::string column = Q(name);
-      const StructField* field = table_schema->Find(name);
-      auto duck_type = DataTypeToDuckDb(field != nullptr ? field->type : DataType());
-      if (field != nullptr && duck_type.ok()) {
-        bool nested = IsNestedType(field->type);
-        if (!types.empty()) types += ", ";
-        types += L(name) + ": " + L(nested ? std::string("VARCHAR") : *duck_type);
-        if (nested) {
-          NL_ASSIGN_OR_RETURN(column, NestedTextToTypeSql(column, name, field->type));
-          column += " AS " + Q(name);
-          converted = true;
-        }
-      }
-      select += (select.empty() ? "" : ", ") + column;
-    }
-    if (!types.empty()) {
-      resolved.relation = "read_csv(" + L(*source.csv_path) + CsvReadOptions(*source.csv_path) +
-                          ", types = {" + types + "})";
-      if (converted) resolved.relation = "(SELECT " + select + " FROM " + resolved.relation + ")";
-      NL_ASSIGN_OR_RETURN(columns, DescribeRelation(engine, resolved.relation, source.description));
-    }
-  } else if (source.json_path && table_schema != nullptr) {
-    NL_ASSIGN_OR_RETURN(resolved.relation,
-                        TypedJsonRelation(*source.json_path, columns, *table_schema));
-    NL_ASSIGN_OR_RETURN(columns, DescribeRelation(engine, resolved.relation, source.description));
-  }
-  auto schema = SchemaFromDuckDb(columns);
-  if (!schema.ok()) return schema.status().WithContext(source.description);
-  resolved.schema = std::move(schema).value();
-  return resolved;
-}
-
-// ---- partition values ----
-
-// Partition values travel through DuckDB's PARTITION_BY as strings, and come back (RETURN_STATS
-// partition_keys) exactly as they went in. The encoding E into those strings is injective, so every
-// distinct Delta partition value gets its own group of files and decodes back to itself:
-//   null and ''                     -> "__HIVE_DEFAULT_PARTITION__" (Delta/Spark: '' is null)
-//   "__HIVE_DEFAULT_PARTITION__"    -> "%__HIVE_DEFAULT_PARTITION__"
-//   any value starting with '%'     -> "%" + value
-//   any other value                 -> itself
-// DuckDB then percent-escapes the directory name (`p=a%2Fb`, `p=%25%25x` for "%x"); that layer is
-// DuckDB's and is only undone for the path fallback below.
-constexpr char kPartitionEscape = '%';
-
-std::string PartitionValueSql(const std::string& expression, const DataType& type) {
-  std::string text;
-  if (type.IsPrimitive("string")) {
-    text = expression;
-  } else if (type.IsPrimitive("timestamp")) {
-    text = "strftime(make_timestamp(epoch_us(" + expression + ")), '%Y-%m-%dT%H:%M:%S.%fZ')";
-  } else if (type.IsPrimitive("timestamp_ntz")) {
-    text = "strftime(" + expression + ", '%Y-%m-%d %H:%M:%S.%f')";
-  } else {
-    text = "CAST(" + expression + " AS VARCHAR)";
-  }
-  std::string escape = L(std::string(1, kPartitionEscape));
-  std::string v = "(" + text + ")";  // repeated below; DuckDB evaluates common subexpressions once
-  return "CASE WHEN " + v + " IS NULL OR " + v + " = '' THEN " + L(kNullPartition) + " WHEN " + v +
-         " = " + L(kNullPartition) + " OR starts_with(" + v + ", " + escape + ") THEN " + escape +
-         " || " + v + " ELSE " + v + " END";
-}
-
-// The inverse of PartitionValueSql's encoding: nullopt for null.
-std::optional<std::string> DecodePartitionValue(std::string_view encoded) {
-  if (encoded.empty() || encoded == kNullPartition) return std::nullopt;
-  if (encoded.front() == kPartitionEscape) encoded.remove_prefix(1);
-  return std::string(encoded);
-}
-
-// A typed SQL literal for a partition value read from the log (null and '' are NULL, as in Spark).
-Result<std::string> PartitionLiteral(const std::optional<std::string>& value, const DataType& type) {
-  NL_ASSIGN_OR_RETURN(std::string duck_type, DataTypeToDuckDb(type));
-  if (!value || value->empty()) return "CAST(NULL AS " + duck_type + ")";
-  std::string text = *value;
-  if (type.IsPrimitive("timestamp")) {
-    // "2024-01-01 10:00:00" (the protocol's form, delta-rs writes it) is UTC, not session time.
-    bool zoned = false;
-    for (size_t i = 10; i < text.size(); ++i) {
-      zoned = zoned || text[i] == 'Z' || text[i] == 'z' || text[i] == '+' || text[i] == '-';
-    }
-    if (!zoned) text += text.size() <= 10 ? " 00:00:00+00" : "+00";  // a bare date is midnight
-  }
-  return "CAST(" + L(text) + " AS " + duck_type + ")";
-}
-
-// "a%20b" -> "a b" (DuckDB escapes hive partition directory names this way).
-std::string PercentDecode(std::string_view text) {
-  auto decoded = DecodePath(text);
-  return decoded.ok() ? *decoded : std::string(text);
-}
-
-// The Delta partition values of a written file, decoded from the engine's partition keys (or,
-// when the engine reported none, from DuckDB's percent-escaped hive directories of its path).
-PartitionValues PartitionValuesOf(const engine::WrittenFile& file, const std::string& relative_path,
-                                  const std::vector<std::string>& partition_columns) {
-  PartitionValues values;
-  if (partition_columns.empty()) return values;
-  std::map<std::string, std::string> found;
-  for (const auto& [key, value] : file.partition_values) found[Lower(key)] = value;
-  if (found.empty()) {
-    // "city=paris/part-....parquet"
-    size_t start = 0;
-    while (true) {
-      size_t slash = relative_path.find('/', start);
-      if (slash == std::string::npos) break;
-      std::string segment = relative_path.substr(start, slash - start);
-      size_t equals = segment.find('=');
-      if (equals != std::string::npos) {
-        found[Lower(PercentDecode(segment.substr(0, equals)))] =
-            PercentDecode(segment.substr(equals + 1));
-      }
-      start = slash + 1;
-    }
-  }
-  for (const auto& column : partition_columns) {
-    auto it = found.find(Lower(column));
-    values[column] = it == found.end() ? std::nullopt : DecodePartitionValue(it->second);
-  }
-  return values;
-}
-
-// ---- predicates over partitions ----
-
-struct PartitionTemplate {
-  std::vector<std::string> columns;  // logical names
-  std::vector<const StructField*> fields;
-  std::vector<std::string> keys;  // partitionValues keys (physical names)
-};
-
-Result<PartitionTemplate> MakePartitionTemplate(const Snapshot& snapshot) {
-  PartitionTemplate out;
-  ColumnMappingMode mode = snapshot.column_mapping_mode();
-  for (const auto& column : snapshot.partition_columns()) {
-    const StructField* field = snapshot.schema.Find(column);
-    if (field == nullptr) {
-      return Status::Corrupt("partition column '" + column + "' is not in the table schema");
-    }
-    out.columns.push_back(field->name);
-    out.fields.push_back(field);
-    out.keys.push_back(PhysicalName(*field, mode));
-  }
-  return out;
-}
-
-Status PredicateError(const Status& status, const Snapshot& snapshot,
-                      const std::string& predicate) {
-  const std::string& message = status.message();
-  std::string marker = "Referenced column \"";
-  size_t at = message.find(marker);
-  if (at != std::string::npos) {
-    size_t start = at + marker.size();
-    size_t end = message.find('"', start);
-    std::string column = message.substr(start, end - start);
-    std::string partitions;
-    for (const auto& p : snapshot.partition_columns()) {
-      partitions += (partitions.empty() ? "" : ", ") + p;
-    }
-    if (snapshot.schema.Find(column) != nullptr) {
-      return Status::Unsupported(
-          "predicate '" + predicate + "' references column '" + column +
-          "', which is not a partition column; only predicates on partition columns" +
-          (partitions.empty() ? std::string(" (the table has none)")
-                              : " (" + partitions + ")") +
-          " are supported for now");
-    }
-    return Status::Invalid("predicate '" + predicate + "' references unknown column '" + column +
-                           "'");
-  }
-  return Status::Invalid("invalid predicate '" + predicate + "': " + message);
-}
-
-// Which of `tuples` satisfy `predicate`.
-Result<std::vector<bool>> EvaluatePartitionPredicate(Engine& engine, const Snapshot& snapshot,
-                                                     const std::string& predicate,
-                                                     const std::vector<PartitionValues>& tuples) {
-  NL_ASSIGN_OR_RETURN(PartitionTemplate partition, MakePartitionTemplate(snapshot));
-  std::string sql = "SELECT __nl_index FROM (SELECT -1 AS __nl_index";
-  for (size_t c = 0; c < partition.columns.size(); ++c) {
-    NL_ASSIGN_OR_RETURN(std::string literal,
-                        PartitionLiteral(std::nullopt, partition.fields[c]->type));
-    sql += ", " + literal + " AS " + Q(partition.columns[c]);
-  }
-  for (size_t i = 0; i < tuples.size(); ++i) {
-    sql += " UNION ALL SELECT " + std::to_string(i);
-    for (size_t c = 0; c < partition.columns.size(); ++c) {
-      auto it = tuples[i].find(partition.keys[c]);
-      std::optional<std::string> value = it == tuples[i].end() ? std::nullopt : it->second;
-      NL_ASSIGN_OR_RETURN(std::string literal, PartitionLiteral(value, partition.fields[c]->type));
-      sql += ", " + literal;
-    }
-  }
-  sql += ") AS __nl_partitions WHERE __nl_index >= 0 AND (" + predicate + ")";
-  auto result = engine.Query(sql);
-  if (!result.ok()) return PredicateError(result.status(), snapshot, predicate);
-  std::vector<bool> matches(tuples.size(), false);
-  for (const auto& row : result->rows) {
-    if (!row.at(0)) continue;
-    size_t index = static_cast<size_t>(std::stoll(*row[0]));
-    if (index < matches.size()) matches[index] = true;
-  }
-  return matches;
-}
-
-std::string TupleKey(const PartitionValues& values) {
-  std::string key;
-  for (const auto& [name, value] : values) {
-    key += name;
-    key += value ? "=" + *value : "#null";
-    key += '\0';
-  }
-  return key;
-}
-
-// Files of `snapshot` whose partition satisfies `predicate`.
-Result<std::vector<const AddFile*>> FilesMatching(Engine& engine, const Snapshot& snapshot,
-                                                  const std::string& predicate) {
-  std::vector<PartitionValues> tuples;
-  std::map<std::string, size_t> index_of;
-  for (const auto& file : snapshot.files) {
-    std::string key = TupleKey(file.partition_values);
-    if (index_of.emplace(key, tuples.size()).second) tuples.push_back(file.partition_values);
-  }
-  NL_ASSIGN_OR_RETURN(std::vector<bool> matches,
-                      EvaluatePartitionPredicate(engine, snapshot, predicate, tuples));
-  std::vector<const AddFile*> out;
-  for (const auto& file : snapshot.files) {
-    if (matches[index_of.at(TupleKey(file.partition_values))]) out.push_back(&file);
-  }
-  return out;
-}
-
-// A predicate function for conflict detection: evaluates `predicate` on partition values of
-// concurrently added files (cached; an evaluation error counts as a match, i.e. a conflict).
-std::function<bool(const PartitionValues&)> PartitionPredicate(Engine* engine,
-                                                               std::shared_ptr<const Snapshot> snapshot,
-                                                               std::string predicate) {
-  auto cache = std::make_shared<std::map<std::string, bool>>();
-  auto mutex = std::make_shared<std::mutex>();
-  return [engine, snapshot, predicate, cache, mutex](const PartitionValues& values) {
-    std::string key = TupleKey(values);
-    {
-      std::lock_guard lock(*mutex);
-      auto it = cache->find(key);
-      if (it != cache->end()) return it->second;
-    }
-    auto result = EvaluatePartitionPredicate(*engine, *snapshot, predicate, {values});
-    bool match = !result.ok() || (*result)[0];
-    std::lock_guard lock(*mutex);
-    (*cache)[key] = match;
-    return match;
-  };
-}
-
-// ---- writing data files ----
-
-struct WrittenData {
-  std::vector<AddFile> adds;
-  int64_t rows = 0;
-  int64_t bytes = 0;
-};
-
-// Whether a failed commit certainly left nothing in the table (so its data files may go). After an
-// I/O error the commit may have landed; its files must then stay (vacuum removes true orphans).
-bool CertainlyNotCommitted(const Status& status) {
-  return status.IsConflict() || status.IsInvalid() || status.IsUnsupported();
-}
-
-// Deletes data files written by a write that did not commit (best effort).
-void DeleteWritten(DeltaTable& table, const std::vector<AddFile>& adds) {
-  for (const auto& add : adds) {
-    if (!IsAbsolutePath(add.path)) (void)table.store().Delete(add.path);
-  }
-}
-
-// Deletes every data file of the table whose name starts with `prefix` (best effort). Empty
-// partition directories stay: removing them could race with another writer about to use them.
-void DeleteFilesNamed(DeltaTable& table, const std::string& prefix) {
-  auto objects = table.store().List("");
-  if (!objects.ok()) return;
-  for (const auto& object : *objects) {
-    if (object.key.rfind(kLogPrefix, 0) == 0) continue;
-    size_t slash = object.key.rfind('/');
-    std::string name = slash == std::string::npos ? object.key : object.key.substr(slash + 1);
-    if (name.rfind(prefix, 0) == 0) (void)table.store().Delete(object.key);
-  }
-}
-
-Result<int64_t> TargetFileSize(const Snapshot* snapshot, const WriteOptions& options,
-                               const std::map<std::string, std::string>* properties) {
-  if (options.target_file_size) return *options.target_file_size;
-  std::optional<std::string> value;
-  if (snapshot != nullptr) value = snapshot->Property(kTargetFileSizeProperty);
-  if (!value && properties != nullptr) {
-    auto it = properties->find(std::string(kTargetFileSizeProperty));
-    if (it != properties->end()) value = it->second;
-  }
-  if (value) return ParseByteSize(*value);
-  return kDefaultTargetFileSize;
-}
-
-// Writes the rows of `source` (with schema `data`) as data files of a table with schema `target`.
-Result<WrittenData> WriteDataFiles(DeltaTable& table, Engine& engine,
-                                   const ResolvedSource& source, const Schema& target,
-                                   const std::vector<std::string>& partition_columns,
-                                   int64_t target_file_size) {
-  std::string select;
-  auto append = [&](const std::string& item) {
-    if (!select.empty()) select += ", ";
-    select += item;
-  };
-  std::vector<std::string> partition_names;
-  for (const auto& field : target.fields) {
-    const StructField* data_field = source.schema.Find(field.name);
-    NL_ASSIGN_OR_RETURN(std::string duck_type, DataTypeToDuckDb(field.type));
-    if (IsPartitionColumn(partition_columns, field.name)) {
-      if (field.type.kind() != DataType::Kind::kPrimitive &&
-          field.type.kind() != DataType::Kind::kDecimal) {
-        return Status::Invalid("partition column '" + field.name + "' has type " +
-                               field.type.ToString() + "; partition columns must be primitive");
-      }
-      std::string value = data_field == nullptr
-                              ? "CAST(NULL AS " + duck_type + ")"
-                              : "CAST(__nl_source." + Q(data_field->name) + " AS " + duck_type + ")";
-      append(PartitionValueSql(value, field.type) + " AS " + Q(field.name));
-      partition_names.push_back(Q(field.name));
-      continue;
-    }
-    if (data_field == nullptr) continue;  // missing (nullable) columns read back as NULL
-    append("CAST(__nl_source." + Q(data_field->name) + " AS " + duck_type + ") AS " +
-           Q(field.name));
-  }
-  if (select.empty()) return Status::Invalid("the data has no columns of the table");
-  // File names carry this write's id so that a COPY that fails half-way (a conversion error) can
-  // delete what it left (DuckDB leaves a 0-byte local file) without touching other writers' files.
-  std::string write_id = NewUuid().substr(0, 8) + NewUuid().substr(24, 4);
-  std::string file_prefix = "part-" + write_id + "-";
-  std::string options = "FORMAT parquet, FILENAME_PATTERN '" + file_prefix +
-                        "{uuid}', RETURN_STATS, APPEND";
-  if (!partition_names.empty()) {
-    std::string list;
-    for (const auto& name : partition_names) list += (list.empty() ? "" : ", ") + name;
-    options += ", PARTITION_BY (" + list + ")";
-  } else {
-    options += ", FILE_SIZE_BYTES " + std::to_string(std::max<int64_t>(target_file_size, 1 << 20));
-  }
-  std::string root = table.DataRoot();
-  if (table.location().scheme == "file") {
-    // DuckDB's COPY creates the partition directories but not the table root itself.
-    std::error_code error;
-    std::filesystem::create_directories(table.location().path, error);
-    if (error) {
-      return Status::IOError("cannot create table directory '" + table.location().path +
-                             "': " + error.message());
-    }
-  }
-  std::string sql = "COPY (SELECT " + select + " FROM " + source.relation + " AS __nl_source) TO " +
-                    L(root) + " (" + options + ")";
-  auto files = engine.CopyWithStats(sql);
-  if (!files.ok()) {
-    DeleteFilesNamed(table, file_prefix);
-    return files.status().WithContext("writing data files");
-  }
-
-  WrittenData written;
-  int64_t now = NowMs();
-  std::vector<std::string> empty_files;
-  for (const auto& file : *files) {
-    std::string relative = file.uri;
-    if (relative.rfind(root + "/", 0) == 0) {
-      relative = relative.substr(root.size() + 1);
-    } else if (relative.rfind(root, 0) == 0) {
-      relative = relative.substr(root.size());
-      while (!relative.empty() && relative.front() == '/') relative.erase(0, 1);
-    }
-    if (file.num_rows == 0) {
-      empty_files.push_back(relative);
-      continue;
-    }
-    AddFile add;
-    add.path = relative;
-    add.partition_values = PartitionValuesOf(file, relative, partition_columns);
-    add.size = file.size_bytes;
-    if (add.size <= 0) {
-      auto head = table.store().Head(relative);
-      if (head.ok()) add.size = head->size;
-    }
-    add.modification_time = now;
-    add.data_change = true;
-    add.stats = StatsJson(target, partition_columns, file);
-    written.rows += file.num_rows;
-    written.bytes += add.size;
-    written.adds.push_back(std::move(add));
-  }
-  for (const auto& key : empty_files) (void)table.store().Delete(key);
-
-  // NOT NULL columns: refuse files with nulls in them.
-  for (const auto& file : *files) {
-    for (const auto& stats : file.columns) {
-      auto path = StatsPath(target, stats.column);
-      if (path.size() != 1) continue;
-      const StructField* field = target.Find(path[0]);
-      if (field != nullptr && !field->nullable && stats.null_count.value_or(0) > 0) {
-        DeleteWritten(table, written.adds);
-        return Status::Invalid("column '" + field->name + "' is not nullable but the data has " +
-                               std::to_string(*stats.null_count) + " null value(s)");
-      }
-    }
-  }
-  return written;
-}
-
 // ---- commits ----
-
-std::vector<std::string> PartitionColumnsOf(const Snapshot& snapshot) {
-  return snapshot.partition_columns();
-}
 
 WriteResult FinishResult(const CommitResult& commit, const WrittenData& written,
                          int64_t files_removed, bool schema_changed) {
@@ -882,39 +190,66 @@ Result<WriteResult> CommitPrepared(DeltaTable& table, PreparedWrite& prepared, T
   return FinishResult(*commit, prepared.written, files_removed, prepared.schema_changed);
 }
 
-}  // namespace
-
-Result<DataSource> DataSource::FromFile(std::string_view path) {
-  std::string lower = Lower(path);
-  if (lower.ends_with(".gz")) lower.resize(lower.size() - 3);
-  else if (lower.ends_with(".zst")) lower.resize(lower.size() - 4);
-  DataSource source;
-  source.description = "'" + std::string(path) + "'";
-  source.path = std::string(path);
-  std::string literal = L(path);
-  if (lower.ends_with(".csv") || lower.ends_with(".tsv")) {
-    source.relation = "read_csv(" + literal + CsvReadOptions(path) + ")";
-    source.csv_path = std::string(path);
-  } else if (lower.ends_with(".json") || lower.ends_with(".jsonl") ||
-             lower.ends_with(".ndjson")) {
-    source.relation = "read_json(" + literal + ")";
-    source.json_path = std::string(path);
-  } else if (lower.ends_with(".parquet")) {
-    source.relation = "read_parquet(" + literal + ")";
-  } else {
-    return Status::Invalid("cannot tell the format of '" + std::string(path) +
-                           "' from its extension (expected .csv, .tsv, .json, .jsonl, .ndjson "
-                           "or .parquet)");
+// The partition columns of a new table, as the schema spells them: each in the schema, primitive,
+// named once, and not every column.
+Result<std::vector<std::string>> CheckedPartitionColumns(const Schema& schema,
+                                                         const std::vector<std::string>& requested) {
+  std::vector<std::string> partition_columns;
+  for (const auto& column : requested) {
+    const StructField* field = schema.Find(column);
+    if (field == nullptr) {
+      return Status::Invalid("partition column '" + column + "' is not in the schema (columns: " +
+                             [&] {
+                               std::string names;
+                               for (const auto& n : schema.FieldNames()) {
+                                 names += (names.empty() ? "" : ", ") + n;
+                               }
+                               return names;
+                             }() +
+                             ")");
+    }
+    if (field->type.kind() != DataType::Kind::kPrimitive &&
+        field->type.kind() != DataType::Kind::kDecimal) {
+      return Status::Invalid("partition column '" + column + "' has type " +
+                             field->type.ToString() + "; partition columns must be primitive");
+    }
+    if (IsPartitionColumn(partition_columns, field->name)) {
+      return Status::Invalid("partition column '" + column + "' is listed twice");
+    }
+    partition_columns.push_back(field->name);
   }
-  return source;
+  if (!partition_columns.empty() && partition_columns.size() == schema.fields.size()) {
+    return Status::Invalid("cannot partition by every column of the table");
+  }
+  return partition_columns;
 }
 
-DataSource DataSource::FromQuery(std::string_view select_sql) {
-  DataSource source;
-  source.relation = "(" + std::string(select_sql) + ")";
-  source.description = "query";
-  return source;
+// Properties a new table is created with: values we act on must parse.
+Status CheckNewTableProperties(const std::map<std::string, std::string>& properties) {
+  for (const auto& [key, value] : properties) {
+    if (key == kCheckpointIntervalProperty) {
+      try {
+        if (std::stoll(value) <= 0) throw std::invalid_argument("not positive");
+      } catch (...) {
+        return Status::Invalid("property " + key + " must be a positive integer, not '" + value +
+                               "'");
+      }
+    }
+    if (key == kLogRetentionProperty || key == kDeletedFileRetentionProperty) {
+      NL_RETURN_NOT_OK(ParseDurationMs(value, UnitlessDuration::kRefused)
+                           .status().WithContext("property " + key));
+    }
+    if (key == kTargetFileSizeProperty) {
+      NL_RETURN_NOT_OK(ParseByteSize(value).status().WithContext("property " + key));
+    }
+    if (key == kColumnMappingModeProperty && Lower(value) != "none") {
+      return Status::Unsupported("creating tables with column mapping is not supported yet");
+    }
+  }
+  return Status::OK();
 }
+
+}  // namespace
 
 Protocol ProtocolFor(const Schema& schema, const std::map<std::string, std::string>& properties) {
   Protocol protocol;  // (1, 2)
@@ -959,53 +294,9 @@ Result<WriteResult> CreateTable(DeltaTable& table, const CreateTableOptions& opt
     NL_RETURN_NOT_OK(CheckWriteCompatible(schema, resolved->schema, false));
   }
   if (schema.fields.empty()) return Status::Invalid("a table needs at least one column");
-  std::vector<std::string> partition_columns;
-  for (const auto& column : options.partition_columns) {
-    const StructField* field = schema.Find(column);
-    if (field == nullptr) {
-      return Status::Invalid("partition column '" + column + "' is not in the schema (columns: " +
-                             [&] {
-                               std::string names;
-                               for (const auto& n : schema.FieldNames()) {
-                                 names += (names.empty() ? "" : ", ") + n;
-                               }
-                               return names;
-                             }() +
-                             ")");
-    }
-    if (field->type.kind() != DataType::Kind::kPrimitive &&
-        field->type.kind() != DataType::Kind::kDecimal) {
-      return Status::Invalid("partition column '" + column + "' has type " +
-                             field->type.ToString() + "; partition columns must be primitive");
-    }
-    if (IsPartitionColumn(partition_columns, field->name)) {
-      return Status::Invalid("partition column '" + column + "' is listed twice");
-    }
-    partition_columns.push_back(field->name);
-  }
-  if (!partition_columns.empty() && partition_columns.size() == schema.fields.size()) {
-    return Status::Invalid("cannot partition by every column of the table");
-  }
-  for (const auto& [key, value] : options.properties) {
-    if (key == kCheckpointIntervalProperty) {
-      try {
-        if (std::stoll(value) <= 0) throw std::invalid_argument("not positive");
-      } catch (...) {
-        return Status::Invalid("property " + key + " must be a positive integer, not '" + value +
-                               "'");
-      }
-    }
-    if (key == kLogRetentionProperty || key == kDeletedFileRetentionProperty) {
-      NL_RETURN_NOT_OK(ParseDurationMs(value, UnitlessDuration::kRefused)
-                           .status().WithContext("property " + key));
-    }
-    if (key == kTargetFileSizeProperty) {
-      NL_RETURN_NOT_OK(ParseByteSize(value).status().WithContext("property " + key));
-    }
-    if (key == kColumnMappingModeProperty && Lower(value) != "none") {
-      return Status::Unsupported("creating tables with column mapping is not supported yet");
-    }
-  }
+  NL_ASSIGN_OR_RETURN(std::vector<std::string> partition_columns,
+                      CheckedPartitionColumns(schema, options.partition_columns));
+  NL_RETURN_NOT_OK(CheckNewTableProperties(options.properties));
 
   Metadata metadata;
   metadata.id = NewUuid();
@@ -1080,14 +371,12 @@ Result<WriteResult> Overwrite(DeltaTable& table, const DataSource& source,
     NL_ASSIGN_OR_RETURN(snapshot, LatestForWrite(table));
     NL_ASSIGN_OR_RETURN(removed, FilesMatching(*engine, *snapshot, *predicate));
     // Every new row must satisfy the predicate.
-    auto violations = engine->Query("SELECT count(*) FROM " + source.relation +
-                                    " AS __nl_source WHERE NOT COALESCE((" + *predicate +
-                                    "), false)");
+    auto violations = engine::CountRowsNotSatisfying(*engine, source.rows, *predicate);
     if (!violations.ok()) {
       return Status::Invalid("cannot check the new data against predicate '" + *predicate +
                              "': " + violations.status().message());
     }
-    int64_t count = std::stoll(violations->rows.at(0).at(0).value_or("0"));
+    int64_t count = *violations;
     if (count > 0) {
       return Status::Invalid(std::to_string(count) + " row(s) of the new data do not satisfy the "
                              "overwrite predicate '" + *predicate + "'");
@@ -1153,30 +442,5 @@ Result<WriteResult> DeleteWhere(DeltaTable& table, const std::string& predicate,
   return FinishResult(commit, WrittenData{}, static_cast<int64_t>(removed.size()), false);
 }
 
-Result<std::vector<AddFile>> WriteFiles(DeltaTable& table, const Snapshot& snapshot,
-                                        const DataSource& source,
-                                        std::optional<int64_t> target_file_size) {
-  NL_RETURN_NOT_OK(CheckWriteSupported(snapshot.protocol, snapshot.metadata, snapshot.schema));
-  NL_ASSIGN_OR_RETURN(Engine * engine, table.GetEngine());
-  NL_ASSIGN_OR_RETURN(ResolvedSource resolved, ResolveSource(*engine, source, &snapshot.schema));
-  NL_RETURN_NOT_OK(CheckWriteCompatible(snapshot.schema, resolved.schema, false));
-  WriteOptions options;
-  options.target_file_size = target_file_size;
-  NL_ASSIGN_OR_RETURN(int64_t size, TargetFileSize(&snapshot, options, nullptr));
-  NL_ASSIGN_OR_RETURN(WrittenData written,
-                      WriteDataFiles(table, *engine, resolved, snapshot.schema,
-                                     snapshot.partition_columns(), size));
-  return std::move(written.adds);
-}
-
-Result<std::vector<AddFile>> FilesInPartitions(DeltaTable& table, const Snapshot& snapshot,
-                                               const std::string& predicate) {
-  NL_ASSIGN_OR_RETURN(Engine * engine, table.GetEngine());
-  NL_ASSIGN_OR_RETURN(auto matching, FilesMatching(*engine, snapshot, predicate));
-  std::vector<AddFile> out;
-  out.reserve(matching.size());
-  for (const AddFile* file : matching) out.push_back(*file);
-  return out;
-}
 
 }  // namespace neuralake::delta

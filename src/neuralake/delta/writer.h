@@ -1,18 +1,23 @@
-// Table operations: create, append, overwrite, delete, and the SQL that reads a snapshot.
+// Table operations: create, append, overwrite, delete.
 //
 // Every write has the same shape: describe the source with the engine, check its schema against
 // the table (enforcement, or merge / overwrite evolution), write immutable Parquet data files with
-// one `COPY ... TO '<table root>' (FORMAT parquet, [PARTITION_BY], RETURN_STATS)`, turn the
-// returned per-file statistics into add actions (partition values as strings, stats JSON with
-// numRecords / minValues / maxValues / nullCount), then commit through a Transaction. Files of a
-// write that does not commit (schema error after writing, conflict) are deleted again.
+// engine::WriteParquet (cast to the table types, partitioned like the table, cut at the target
+// file size), turn the returned per-file statistics into add actions (partition values as
+// strings, stats JSON with numRecords / minValues / maxValues / nullCount), then commit through a
+// Transaction. Files of a write that does not commit (schema error after writing, conflict) are
+// deleted again.
 //
-// Sources are SQL relations; DataSource::FromFile picks read_csv / read_json / read_parquet by the
-// file extension. CSV columns that the table already has are parsed with the table's types (a CSV
-// column that is empty in every row would otherwise come out as VARCHAR).
+// Sources are typed engine::WriteSources: a SELECT, our ColumnBatches, or files (DataSource::
+// FromFile picks CSV / JSON / Parquet by the extension). CSV and JSON columns that the table
+// already has are read with the table's types (a CSV column that is empty in every row would
+// otherwise come out as VARCHAR).
 //
 // Predicates of Overwrite (replaceWhere) and DeleteWhere are SQL over partition columns only;
 // a predicate naming a data column is Unsupported for now.
+//
+// The implementation: writer.cc (the operations), write_source.cc (sources), data_files.cc (data
+// files through the engine, WriteFiles), partitioning.cc (partition values and predicates).
 //
 // Thread safety: operations on the same table from many threads or processes are safe; they
 // serialize through optimistic commits and may fail with Conflict (see transaction.h).
@@ -31,22 +36,22 @@
 #include "neuralake/delta/table.h"
 #include "neuralake/delta/transaction.h"
 #include "neuralake/engine/engine.h"
+#include "neuralake/engine/parquet_write.h"
 
 namespace neuralake::delta {
 
 // Where the rows of a write come from.
 struct DataSource {
-  std::string relation;               // SQL usable after FROM: "read_parquet('x.parquet')"
-  std::optional<std::string> csv_path;  // set for CSV/TSV files (typed from the table schema)
-  std::optional<std::string> json_path;  // set for JSON (lines) files (typed from the table schema)
-  std::optional<std::string> path;      // set for every file source (an empty file is refused)
-  std::string description;            // for messages and commitInfo
+  engine::WriteSource rows;  // typed: a SELECT, batches or files (engine/parquet_write.h)
+  std::string description;   // for messages and commitInfo
 
-  // .csv / .tsv (optionally .gz), .json / .jsonl / .ndjson, .parquet (globs allowed). Invalid for
-  // other extensions.
+  // .csv / .tsv (optionally .gz / .zst), .json / .jsonl / .ndjson, .parquet (globs allowed).
+  // Invalid for other extensions. An empty file is refused when the write reads it.
   static Result<DataSource> FromFile(std::string_view path);
   // Any SELECT statement.
   static DataSource FromQuery(std::string_view select_sql);
+  // Our batches (same columns; borrowed: they must outlive the write).
+  static DataSource FromBatches(std::vector<const engine::ColumnBatch*> batches);
 };
 
 struct WriteOptions {

@@ -13,6 +13,7 @@
 #include "neuralake/delta/table.h"
 #include "neuralake/delta/writer.h"
 #include "neuralake/engine/engine.h"
+#include "neuralake/engine/parquet_write.h"
 #include "neuralake/storage/object_store_factory.h"
 
 namespace neuralake::gen {
@@ -194,18 +195,19 @@ class ParquetSink : public Sink {
   ParquetSink(std::unique_ptr<engine::Engine> engine, std::string prefix)
       : engine_(std::move(engine)), prefix_(std::move(prefix)) {}
   Status Consume(int64_t index, ColumnBatch* batch, std::string*) override {
-    NL_RETURN_NOT_OK(engine_->LoadBatches("neuralake_gen_chunk", {batch}));
     char name[32];
     std::snprintf(name, sizeof(name), "part-%06lld.parquet", static_cast<long long>(index));
-    NL_ASSIGN_OR_RETURN(auto files, engine_->CopyWithStats(
-        "COPY (SELECT * FROM neuralake_gen_chunk) TO " +
-        engine::Engine::QuoteLiteral(prefix_ + "/" + name) +
-        " (FORMAT parquet, COMPRESSION zstd, RETURN_STATS)"));
+    engine::ParquetWriteSpec spec;
+    spec.target = prefix_ + "/" + name;
+    spec.single_file = true;
+    spec.compression = "zstd";
+    NL_ASSIGN_OR_RETURN(auto files, engine::WriteParquet(
+                                        *engine_, engine::WriteSource::FromBatches({batch}), spec));
     for (const auto& file : files) summary.bytes += file.size_bytes;
     summary.files += static_cast<int64_t>(files.size());
     return Status::OK();
   }
-  Status Finish() override { return engine_->DropTable("neuralake_gen_chunk"); }
+  Status Finish() override { return Status::OK(); }
 
  private:
   std::unique_ptr<engine::Engine> engine_;
@@ -223,9 +225,20 @@ class DeltaSink : public Sink {
       : engine_(std::move(engine)), table_(std::move(table)), files_per_commit_(files_per_commit) {}
 
   Status Consume(int64_t, ColumnBatch* batch, std::string*) override {
-    NL_RETURN_NOT_OK(engine_->LoadBatches("neuralake_gen_chunk", {batch}));
+    Status status = Write(*batch);
     *batch = ColumnBatch();
-    delta::DataSource source = delta::DataSource::FromQuery("SELECT * FROM neuralake_gen_chunk");
+    return status;
+  }
+  Status Finish() override {
+    if (!pending_.empty()) NL_RETURN_NOT_OK(Commit());
+    return Status::OK();
+  }
+
+ private:
+  static constexpr int64_t kOneFile = int64_t{1} << 62;
+
+  Status Write(const ColumnBatch& batch) {
+    delta::DataSource source = delta::DataSource::FromBatches({&batch});
     source.description = "neuralake generate";
     if (!snapshot_) {
       NL_ASSIGN_OR_RETURN(bool exists, table_->Exists());
@@ -246,13 +259,6 @@ class DeltaSink : public Sink {
     if (static_cast<int64_t>(pending_.size()) >= files_per_commit_) return Commit();
     return Status::OK();
   }
-  Status Finish() override {
-    if (!pending_.empty()) NL_RETURN_NOT_OK(Commit());
-    return engine_->DropTable("neuralake_gen_chunk");
-  }
-
- private:
-  static constexpr int64_t kOneFile = int64_t{1} << 62;
 
   void Count(int64_t files, int64_t bytes, int64_t commits) {
     summary.files += files;
