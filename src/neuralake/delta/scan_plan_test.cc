@@ -5,6 +5,7 @@
 
 #include "neuralake/delta/table.h"
 #include "neuralake/delta/writer.h"
+#include "neuralake/engine/scan.h"
 #include "neuralake/storage/test_environment.h"
 
 namespace neuralake::delta {
@@ -104,6 +105,52 @@ TEST(ScanPlanTest, PlanOfATableHasColumnsFilesPartitionsAndStats) {
   one[0].deletion_vector = DeletionVectorDescriptor{"u", "ab^-aqEH.-t@S}K{vb[*k^", 4, 40, 6};
   EXPECT_EQ(BuildScanPlan(**table, **snapshot, "", &one).status().code(),
             StatusCode::kUnsupported);
+}
+
+TEST(ScanPlanTest, TypedBatchesOfATableMatchItsSqlScan) {
+  auto engine = engine::Engine::Make({});
+  ASSERT_TRUE(engine.ok()) << engine.status().ToString();
+  TableOptions options;
+  options.engine = engine->get();
+  auto table =
+      DeltaTable::Open("memory://" + testing::UniqueName("delta-scan-batches") + "/t", options);
+  ASSERT_TRUE(table.ok()) << table.status().ToString();
+  CreateTableOptions create;
+  create.source = DataSource::FromQuery(
+      "SELECT i::BIGINT AS id, CASE WHEN i % 2 = 0 THEN 'paris' ELSE 'oslo' END AS city, "
+      "(i / 4)::DECIMAL(10,2) AS fare FROM range(3000) t(i)");
+  create.partition_columns = {"city"};
+  ASSERT_TRUE(CreateTable(**table, create).ok());
+  auto snapshot = (*table)->LoadSnapshot(std::nullopt);
+  ASSERT_TRUE(snapshot.ok()) << snapshot.status().ToString();
+  auto plan = BuildScanPlan(**table, **snapshot, "demo.t");
+  ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+
+  engine::ScanRequest request;
+  request.columns = {"fare", "city"};
+  request.filters = {{"city", engine::ScanFilter::Op::kEqual, std::string("paris")},
+                     {"id", engine::ScanFilter::Op::kLess, int64_t{2000}}};
+  int64_t rows = 0;
+  __int128 fare_sum = 0;
+  auto outcome = engine::ScanBatches(**engine, *plan, request, [&](const engine::RecordBatch& b) {
+    EXPECT_EQ(b.columns[0].type.id, engine::ColumnType::Id::kDecimal);
+    EXPECT_EQ(b.columns[1].type.id, engine::ColumnType::Id::kString);
+    for (int64_t row = 0; row < b.num_rows; ++row) {
+      EXPECT_EQ(b.columns[1].strings[row], "paris");
+      fare_sum += b.columns[0].decimals[row];
+    }
+    rows += b.num_rows;
+    return Status::OK();
+  });
+  ASSERT_TRUE(outcome.ok()) << outcome.status().ToString();
+  ASSERT_EQ(outcome->scans.size(), 1u);
+  EXPECT_EQ(outcome->scans[0].files_pruned_by_partition, 1);  // oslo's file is not read
+  engine::RegisteredScanPlan registered(*plan);
+  auto expected = (*engine)->Query("SELECT count(*), CAST(sum(fare) * 100 AS BIGINT) FROM " +
+                                   registered.Relation() + " WHERE city = 'paris' AND id < 2000");
+  ASSERT_TRUE(expected.ok()) << expected.status().ToString();
+  EXPECT_EQ(std::to_string(rows), *expected->rows[0][0]);
+  EXPECT_EQ(std::to_string(static_cast<int64_t>(fare_sum)), *expected->rows[0][1]);
 }
 
 }  // namespace
