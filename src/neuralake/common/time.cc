@@ -1,6 +1,7 @@
 #include "neuralake/common/time.h"
 
 #include <cctype>
+#include <cstdio>
 
 namespace neuralake {
 
@@ -14,6 +15,8 @@ int64_t DaysFromCivil(int64_t year, unsigned month, unsigned day) {
 }
 
 namespace {
+
+int64_t FloorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
 
 bool Digits(std::string_view text, size_t pos, size_t count, int64_t* out) {
   if (pos + count > text.size()) return false;
@@ -98,5 +101,44 @@ Result<int64_t> ParseTimestampMs(std::string_view text) {
   // Floor, so that a time before the epoch with a fraction rounds down like the micros do.
   return *micros >= 0 ? *micros / 1000 : -((-*micros + 999) / 1000);
 }
+
+CivilDate CivilFromDays(int64_t days) {
+  days += 719468;
+  int64_t era = FloorDiv(days, 146097);
+  int64_t day_of_era = days - era * 146097;
+  int64_t year_of_era =
+      (day_of_era - day_of_era / 1460 + day_of_era / 36524 - day_of_era / 146096) / 365;
+  int64_t year = year_of_era + era * 400;
+  int64_t day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+  int64_t month_index = (5 * day_of_year + 2) / 153;
+  unsigned day = static_cast<unsigned>(day_of_year - (153 * month_index + 2) / 5 + 1);
+  unsigned month = static_cast<unsigned>(month_index < 10 ? month_index + 3 : month_index - 9);
+  if (month <= 2) ++year;
+  return {year, month, day};
+}
+
+namespace {
+
+std::string FormatUtc(int64_t units, int64_t per_second, char separator, int fraction_digits,
+                      const char* suffix) {
+  int64_t seconds = FloorDiv(units, per_second);
+  int64_t fraction = units - seconds * per_second;
+  int64_t days = FloorDiv(seconds, 86400);
+  int64_t rest = seconds - days * 86400;
+  CivilDate date = CivilFromDays(days);
+  char text[64];
+  std::snprintf(text, sizeof(text), "%04lld-%02u-%02u%c%02lld:%02lld:%02lld.%0*lld%s",
+                static_cast<long long>(date.year), date.month, date.day, separator,
+                static_cast<long long>(rest / 3600), static_cast<long long>(rest / 60 % 60),
+                static_cast<long long>(rest % 60), fraction_digits,
+                static_cast<long long>(fraction), suffix);
+  return text;
+}
+
+}  // namespace
+
+std::string FormatIsoMillis(int64_t ms) { return FormatUtc(ms, 1000, 'T', 3, "Z"); }
+
+std::string FormatSqlMicros(int64_t micros) { return FormatUtc(micros, 1'000'000, ' ', 6, ""); }
 
 }  // namespace neuralake

@@ -46,3 +46,32 @@ TEST(TimeTest, TimestampArgumentsAreIsoOrEpochMilliseconds) {
 
 }  // namespace
 }  // namespace neuralake
+
+namespace neuralake {
+namespace {
+
+TEST(TimeFormatTest, CivilFromDaysInvertsDaysFromCivil) {
+  for (int64_t days = -800'000; days <= 800'000; days += 997) {
+    CivilDate date = CivilFromDays(days);
+    EXPECT_EQ(DaysFromCivil(date.year, date.month, date.day), days);
+  }
+  CivilDate leap = CivilFromDays(DaysFromCivil(2024, 2, 29));
+  EXPECT_EQ(leap.year, 2024);
+  EXPECT_EQ(leap.month, 2u);
+  EXPECT_EQ(leap.day, 29u);
+}
+
+TEST(TimeFormatTest, IsoMillisAndSqlMicros) {
+  EXPECT_EQ(FormatIsoMillis(0), "1970-01-01T00:00:00.000Z");
+  EXPECT_EQ(FormatIsoMillis(-1), "1969-12-31T23:59:59.999Z");
+  EXPECT_EQ(FormatIsoMillis(1'767'225'600'123), "2026-01-01T00:00:00.123Z");
+  EXPECT_EQ(FormatSqlMicros(1'000'001), "1970-01-01 00:00:01.000001");
+  EXPECT_EQ(FormatSqlMicros(-1), "1969-12-31 23:59:59.999999");
+  // Round trip through the one parser.
+  for (int64_t micros : {int64_t{0}, int64_t{-86'400'000'001}, int64_t{1'767'225'600'123'456}}) {
+    EXPECT_EQ(ParseUtcTimestampMicros(FormatSqlMicros(micros)), micros);
+  }
+}
+
+}  // namespace
+}  // namespace neuralake

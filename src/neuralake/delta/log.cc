@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "neuralake/common/json.h"
+#include "neuralake/common/time.h"
 
 namespace neuralake::delta {
 namespace {
@@ -19,16 +20,6 @@ bool AllDigits(std::string_view text) {
   });
 }
 
-std::string TimestampText(int64_t ms) {
-  std::time_t seconds = static_cast<std::time_t>(ms / 1000);
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  char text[40];
-  std::snprintf(text, sizeof(text), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", utc.tm_year + 1900,
-                utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec,
-                static_cast<int>(((ms % 1000) + 1000) % 1000));
-  return text;
-}
 
 }  // namespace
 
@@ -415,9 +406,9 @@ Result<int64_t> DeltaLog::VersionAtTimestamp(int64_t timestamp_ms) const {
   };
   NL_ASSIGN_OR_RETURN(int64_t first, timestamp_of(0));
   if (timestamp_ms < first) {
-    return Status::Invalid("timestamp " + TimestampText(timestamp_ms) + " is before the earliest " +
+    return Status::Invalid("timestamp " + FormatIsoMillis(timestamp_ms) + " is before the earliest " +
                            "available version " + std::to_string(candidates.front().first) +
-                           " of '" + table_uri_ + "' (committed at " + TimestampText(first) + ")");
+                           " of '" + table_uri_ + "' (committed at " + FormatIsoMillis(first) + ")");
   }
   // Binary search for the last candidate with timestamp <= T (commit timestamps increase).
   size_t low = 0;

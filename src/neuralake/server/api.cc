@@ -12,6 +12,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "neuralake/common/json.h"
+#include "neuralake/common/time.h"
 #include "neuralake/delta/table.h"
 #include "neuralake/server/openapi.h"
 #include "neuralake/server/table_query.h"
@@ -168,16 +169,6 @@ std::vector<std::string> SplitPath(const std::string& path) {
   return parts;
 }
 
-std::string IsoMillis(int64_t ms) {
-  std::time_t seconds = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&seconds, &tm);
-  char buffer[40];
-  std::snprintf(buffer, sizeof(buffer), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                static_cast<int>(ms % 1000));
-  return buffer;
-}
 
 }  // namespace
 
@@ -430,7 +421,7 @@ void Api::Context::History(const catalog::TableDefinition& table) {
   bool first = true;
   for (const auto& record : *history) {
     out += std::string(first ? "" : ", ") + "{\"version\": " + std::to_string(record.version) +
-           ", \"timestamp\": " + engine::JsonString(IsoMillis(record.timestamp_ms)) +
+           ", \"timestamp\": " + engine::JsonString(FormatIsoMillis(record.timestamp_ms)) +
            ", \"operation\": " +
            (record.info ? engine::JsonString(record.info->Operation()) : std::string("null"));
     if (record.info && record.info->fields.contains("operationParameters")) {

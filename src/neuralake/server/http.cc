@@ -187,6 +187,8 @@ class Session : public std::enable_shared_from_this<Session> {
   void OnRead(beast::error_code ec);
   void Dispatch(http::request<http::string_body> message);
   void SendSimple(int status, std::string body, bool close, const Headers& headers = {});
+  // Writes a whole response, then reads the next request or closes.
+  void WriteResponse(std::shared_ptr<http::response<http::string_body>> response);
 
   void Close() {
     beast::error_code ignored;
@@ -371,6 +373,10 @@ void Session::SendSimple(int status, std::string body, bool close, const Headers
   AddHeaders(*response, "application/json", headers);
   response->keep_alive(!close && keep_alive());
   response->body() = std::move(body);
+  WriteResponse(std::move(response));
+}
+
+void Session::WriteResponse(std::shared_ptr<http::response<http::string_body>> response) {
   response->prepare_payload();
   stream_.expires_after(std::chrono::milliseconds(server_.options_.write_timeout_ms));
   bool keep = response->keep_alive();
@@ -428,17 +434,7 @@ void Session::Dispatch(http::request<http::string_body> message) {
     AddHeaders(*response, writer.content_type_, writer.headers_);
     response->keep_alive(keep_alive());
     response->body() = std::move(writer.body_);
-    response->prepare_payload();
-    stream_.expires_after(std::chrono::milliseconds(server_.options_.write_timeout_ms));
-    bool keep = response->keep_alive();
-    http::async_write(stream_, *response,
-                      [self = shared_from_this(), response, keep](beast::error_code ec, size_t) {
-                        if (!ec && keep) {
-                          self->DoRead();
-                        } else {
-                          self->Close();
-                        }
-                      });
+    WriteResponse(std::move(response));
     return;
   }
   int64_t limit = server_.options_.workers + server_.options_.max_queued;

@@ -42,29 +42,6 @@ std::string ElementType(const std::string& list_type) {
 
 std::string Quote(std::string_view name) { return engine::Engine::QuoteIdentifier(name); }
 
-std::string FormatMicros(int64_t micros) {
-  int64_t seconds = micros >= 0 ? micros / 1'000'000 : -((-micros + 999'999) / 1'000'000);
-  int64_t fraction = micros - seconds * 1'000'000;
-  int64_t days = seconds >= 0 ? seconds / 86400 : -((-seconds + 86399) / 86400);
-  int64_t rest = seconds - days * 86400;
-  // civil_from_days (Howard Hinnant's algorithm)
-  int64_t z = days + 719468;
-  int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  int64_t doe = z - era * 146097;
-  int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  int64_t y = yoe + era * 400;
-  int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  int64_t mp = (5 * doy + 2) / 153;
-  int64_t d = doy - (153 * mp + 2) / 5 + 1;
-  int64_t m = mp < 10 ? mp + 3 : mp - 9;
-  if (m <= 2) ++y;
-  char buffer[64];
-  std::snprintf(buffer, sizeof(buffer), "%04lld-%02lld-%02lld %02lld:%02lld:%02lld.%06lld",
-                static_cast<long long>(y), static_cast<long long>(m), static_cast<long long>(d),
-                static_cast<long long>(rest / 3600), static_cast<long long>(rest / 60 % 60),
-                static_cast<long long>(rest % 60), static_cast<long long>(fraction));
-  return buffer;
-}
 
 bool IsDecimalText(std::string_view text) {
   size_t i = 0;
@@ -130,7 +107,7 @@ std::optional<engine::QueryParam> TypedValue(const std::string& text, const std:
         *why = "an ISO-8601 timestamp (2026-01-01T00:00:00Z)";
         return std::nullopt;
       }
-      std::string canonical = FormatMicros(*micros);
+      std::string canonical = FormatSqlMicros(*micros);
       if (KindOf(type) == ValueKind::kTimestampTz) canonical += "+00";
       return canonical;
     }
