@@ -14,66 +14,77 @@
 namespace neuralake::delta {
 namespace {
 
+using engine::ColumnType;
 using engine::ParquetField;
-using engine::ParquetType;
+using Id = engine::ColumnType::Id;
 
-ParquetType StringMap() { return ParquetType::Map(ParquetType::String(), ParquetType::String()); }
+ColumnType Struct(const std::vector<std::pair<std::string, ColumnType>>& fields) {
+  std::vector<std::string> names;
+  std::vector<ColumnType> types;
+  for (const auto& [name, type] : fields) {
+    names.push_back(name);
+    types.push_back(type);
+  }
+  return ColumnType::Struct(std::move(names), std::move(types));
+}
 
-ParquetType DeletionVectorType() {
-  return ParquetType::Struct({{"storageType", ParquetType::String()},
-                              {"pathOrInlineDv", ParquetType::String()},
-                              {"offset", ParquetType::Int32()},
-                              {"sizeInBytes", ParquetType::Int32()},
-                              {"cardinality", ParquetType::Int64()}});
+ColumnType StringMap() {
+  return ColumnType::Map(ColumnType::Of(Id::kString), ColumnType::Of(Id::kString));
+}
+
+ColumnType DeletionVectorType() {
+  return Struct({{"storageType", ColumnType::Of(Id::kString)},
+                 {"pathOrInlineDv", ColumnType::Of(Id::kString)},
+                 {"offset", ColumnType::Of(Id::kInt32)},
+                 {"sizeInBytes", ColumnType::Of(Id::kInt32)},
+                 {"cardinality", ColumnType::Of(Id::kInt64)}});
 }
 
 // The Spark-compatible checkpoint schema.
 std::vector<ParquetField> CheckpointColumns(bool with_domains) {
-  const ParquetType string = ParquetType::String();
-  const ParquetType int64 = ParquetType::Int64();
-  const ParquetType boolean = ParquetType::Boolean();
+  const ColumnType string = ColumnType::Of(Id::kString);
+  const ColumnType int32 = ColumnType::Of(Id::kInt32);
+  const ColumnType int64 = ColumnType::Of(Id::kInt64);
+  const ColumnType boolean = ColumnType::Of(Id::kBoolean);
   std::vector<ParquetField> columns = {
-      {"txn", ParquetType::Struct({{"appId", string}, {"version", int64}, {"lastUpdated", int64}})},
-      {"add", ParquetType::Struct({{"path", string},
-                                   {"partitionValues", StringMap()},
-                                   {"size", int64},
-                                   {"modificationTime", int64},
-                                   {"dataChange", boolean},
-                                   {"stats", string},
-                                   {"tags", StringMap()},
-                                   {"deletionVector", DeletionVectorType()},
-                                   {"baseRowId", int64},
-                                   {"defaultRowCommitVersion", int64},
-                                   {"clusteringProvider", string}})},
-      {"remove", ParquetType::Struct({{"path", string},
-                                      {"deletionTimestamp", int64},
-                                      {"dataChange", boolean},
-                                      {"extendedFileMetadata", boolean},
-                                      {"partitionValues", StringMap()},
-                                      {"size", int64},
-                                      {"tags", StringMap()},
-                                      {"deletionVector", DeletionVectorType()},
-                                      {"baseRowId", int64},
-                                      {"defaultRowCommitVersion", int64}})},
-      {"metaData",
-       ParquetType::Struct(
-           {{"id", string},
-            {"name", string},
-            {"description", string},
-            {"format", ParquetType::Struct({{"provider", string}, {"options", StringMap()}})},
-            {"schemaString", string},
-            {"partitionColumns", ParquetType::List(string)},
-            {"configuration", StringMap()},
-            {"createdTime", int64}})},
-      {"protocol", ParquetType::Struct({{"minReaderVersion", ParquetType::Int32()},
-                                        {"minWriterVersion", ParquetType::Int32()},
-                                        {"readerFeatures", ParquetType::List(string)},
-                                        {"writerFeatures", ParquetType::List(string)}})},
+      {"txn", Struct({{"appId", string}, {"version", int64}, {"lastUpdated", int64}})},
+      {"add", Struct({{"path", string},
+                      {"partitionValues", StringMap()},
+                      {"size", int64},
+                      {"modificationTime", int64},
+                      {"dataChange", boolean},
+                      {"stats", string},
+                      {"tags", StringMap()},
+                      {"deletionVector", DeletionVectorType()},
+                      {"baseRowId", int64},
+                      {"defaultRowCommitVersion", int64},
+                      {"clusteringProvider", string}})},
+      {"remove", Struct({{"path", string},
+                         {"deletionTimestamp", int64},
+                         {"dataChange", boolean},
+                         {"extendedFileMetadata", boolean},
+                         {"partitionValues", StringMap()},
+                         {"size", int64},
+                         {"tags", StringMap()},
+                         {"deletionVector", DeletionVectorType()},
+                         {"baseRowId", int64},
+                         {"defaultRowCommitVersion", int64}})},
+      {"metaData", Struct({{"id", string},
+                           {"name", string},
+                           {"description", string},
+                           {"format", Struct({{"provider", string}, {"options", StringMap()}})},
+                           {"schemaString", string},
+                           {"partitionColumns", ColumnType::List(string)},
+                           {"configuration", StringMap()},
+                           {"createdTime", int64}})},
+      {"protocol", Struct({{"minReaderVersion", int32},
+                           {"minWriterVersion", int32},
+                           {"readerFeatures", ColumnType::List(string)},
+                           {"writerFeatures", ColumnType::List(string)}})},
   };
   if (with_domains) {
-    columns.push_back({"domainMetadata", ParquetType::Struct({{"domain", string},
-                                                              {"configuration", string},
-                                                              {"removed", boolean}})});
+    columns.push_back({"domainMetadata",
+                       Struct({{"domain", string}, {"configuration", string}, {"removed", boolean}})});
   }
   return columns;
 }

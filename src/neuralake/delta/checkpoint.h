@@ -4,7 +4,7 @@
 // `_delta_log/<version>.checkpoint.parquet`, with the Spark-compatible V1 schema: one nullable
 // struct column per action type (txn, add, remove, metaData, protocol[, domainMetadata]) and one
 // action per row; add.partitionValues and the other string maps are MAP<string,string>, add.stats
-// is the JSON statistics string. The schema is described as engine::ParquetType and the file is
+// is the JSON statistics string. The schema is described as engine::ColumnType and the file is
 // encoded and decoded by the engine (engine/parquet_json.h: JSON action lines in; add fields as
 // typed cells and other rows as JSON out). Reading accepts classic and multi-part checkpoints
 // written by Spark, delta-rs or us.

@@ -117,51 +117,6 @@ Result<std::optional<std::vector<std::string>>> StructColumnFields(
 
 }  // namespace
 
-ParquetType ParquetType::Boolean() { return ParquetType{Kind::kBoolean, {}, {}}; }
-ParquetType ParquetType::Int32() { return ParquetType{Kind::kInt32, {}, {}}; }
-ParquetType ParquetType::Int64() { return ParquetType{Kind::kInt64, {}, {}}; }
-ParquetType ParquetType::Double() { return ParquetType{Kind::kDouble, {}, {}}; }
-ParquetType ParquetType::String() { return ParquetType{Kind::kString, {}, {}}; }
-ParquetType ParquetType::List(ParquetType element) {
-  return ParquetType{Kind::kList, {std::move(element)}, {}};
-}
-ParquetType ParquetType::Map(ParquetType key, ParquetType value) {
-  return ParquetType{Kind::kMap, {std::move(key), std::move(value)}, {}};
-}
-ParquetType ParquetType::Struct(std::vector<ParquetField> fields) {
-  return ParquetType{Kind::kStruct, {}, std::move(fields)};
-}
-
-std::string ParquetTypeSql(const ParquetType& type) {
-  switch (type.kind) {
-    case ParquetType::Kind::kBoolean:
-      return "BOOLEAN";
-    case ParquetType::Kind::kInt32:
-      return "INTEGER";
-    case ParquetType::Kind::kInt64:
-      return "BIGINT";
-    case ParquetType::Kind::kDouble:
-      return "DOUBLE";
-    case ParquetType::Kind::kString:
-      return "VARCHAR";
-    case ParquetType::Kind::kList:
-      return ParquetTypeSql(type.children.at(0)) + "[]";
-    case ParquetType::Kind::kMap:
-      return "MAP(" + ParquetTypeSql(type.children.at(0)) + ", " +
-             ParquetTypeSql(type.children.at(1)) + ")";
-    case ParquetType::Kind::kStruct: {
-      std::string sql = "STRUCT(";
-      for (size_t i = 0; i < type.fields.size(); ++i) {
-        if (i > 0) sql += ", ";
-        sql += Engine::QuoteIdentifier(type.fields[i].name) + " " +
-               ParquetTypeSql(type.fields[i].type);
-      }
-      return sql + ")";
-    }
-  }
-  return "VARCHAR";
-}
-
 Result<std::string> JsonLinesToParquet(Engine& engine, std::string_view json_lines,
                                        const std::vector<ParquetField>& columns,
                                        std::string_view label) {
@@ -181,7 +136,7 @@ Result<std::string> JsonLinesToParquet(Engine& engine, std::string_view json_lin
       select += ", ";
     }
     types += Engine::QuoteIdentifier(column.name) + ": " +
-             Engine::QuoteLiteral(ParquetTypeSql(column.type));
+             Engine::QuoteLiteral(ColumnTypeSql(column.type));
     select += Engine::QuoteIdentifier(column.name);
   }
   std::string sql = "COPY (SELECT " + select + " FROM read_json(" +

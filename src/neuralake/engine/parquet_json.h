@@ -10,7 +10,7 @@
 // non-OK status from the sink stops the read and is returned.
 //
 // Writing (JsonLinesToParquet) encodes newline-delimited JSON objects as one Parquet file whose
-// columns are described by ParquetType, a small typed tree; the engine chooses the DuckDB types.
+// columns are described by ColumnType (parquet_write.h); the engine chooses the DuckDB types.
 // The Parquet bytes are returned, so the caller publishes them with one atomic put.
 //
 // Thread safety: free functions over an Engine, which may be shared (each call uses its own
@@ -24,37 +24,15 @@
 
 #include "neuralake/common/result.h"
 #include "neuralake/engine/engine.h"
+#include "neuralake/engine/parquet_write.h"
 
 namespace neuralake::engine {
 
-struct ParquetField;
-
-// The type of a Parquet column (or of a struct field, list element, map key or value).
-struct ParquetType {
-  enum class Kind { kBoolean, kInt32, kInt64, kDouble, kString, kList, kMap, kStruct };
-
-  static ParquetType Boolean();
-  static ParquetType Int32();
-  static ParquetType Int64();
-  static ParquetType Double();
-  static ParquetType String();
-  static ParquetType List(ParquetType element);
-  static ParquetType Map(ParquetType key, ParquetType value);
-  static ParquetType Struct(std::vector<ParquetField> fields);
-
-  Kind kind = Kind::kString;
-  std::vector<ParquetType> children;  // kList: {element}; kMap: {key, value}
-  std::vector<ParquetField> fields;   // kStruct, in order
-};
-
+// A column of a Parquet file written from JSON rows.
 struct ParquetField {
   std::string name;
-  ParquetType type;
+  ColumnType type;
 };
-
-// The DuckDB type of `type` as SQL text ("STRUCT(\"a\" BIGINT, \"b\" VARCHAR[])"); for messages
-// and tests.
-std::string ParquetTypeSql(const ParquetType& type);
 
 // Encodes `json_lines` (one JSON object per line) as one Parquet file with one column per entry of
 // `columns`, in order, each read from the object member of the same name: members not listed are

@@ -45,26 +45,19 @@ class ParquetJsonTest : public ::testing::Test {
   std::string root_;
 };
 
-ParquetType StringMap() { return ParquetType::Map(ParquetType::String(), ParquetType::String()); }
+using Id = ColumnType::Id;
 
-TEST_F(ParquetJsonTest, TypesRenderAsDuckDbTypes) {
-  EXPECT_EQ(ParquetTypeSql(ParquetType::Int32()), "INTEGER");
-  EXPECT_EQ(ParquetTypeSql(ParquetType::List(ParquetType::Boolean())), "BOOLEAN[]");
-  EXPECT_EQ(ParquetTypeSql(ParquetType::Struct(
-                {{"offset", ParquetType::Int64()},
-                 {"m", StringMap()},
-                 {"a\"b", ParquetType::Struct({{"d", ParquetType::Double()}})}})),
-            "STRUCT(\"offset\" BIGINT, \"m\" MAP(VARCHAR, VARCHAR), \"a\"\"b\" STRUCT(\"d\" "
-            "DOUBLE))");
+ColumnType StringMap() {
+  return ColumnType::Map(ColumnType::Of(Id::kString), ColumnType::Of(Id::kString));
 }
 
 TEST_F(ParquetJsonTest, JsonLinesBecomeTypedParquetColumns) {
   std::vector<ParquetField> columns = {
-      {"id", ParquetType::Int64()},
-      {"s", ParquetType::Struct({{"name", ParquetType::String()},
-                                 {"tags", StringMap()},
-                                 {"list", ParquetType::List(ParquetType::Int32())},
-                                 {"ok", ParquetType::Boolean()}})},
+      {"id", ColumnType::Of(Id::kInt64)},
+      {"s", ColumnType::Struct({"name", "tags", "list", "ok"},
+                               {ColumnType::Of(Id::kString), StringMap(),
+                                ColumnType::List(ColumnType::Of(Id::kInt32)),
+                                ColumnType::Of(Id::kBoolean)})},
   };
   std::string lines =
       R"({"id": 1, "s": {"name": "a", "tags": {"k": "v", "k2": "w"}, "list": [1, 2], "ok": true}})"
@@ -97,9 +90,9 @@ TEST_F(ParquetJsonTest, JsonLinesBecomeTypedParquetColumns) {
 
 TEST_F(ParquetJsonTest, WriteErrorsAreReportedAndStagingIsCleared) {
   auto bad = JsonLinesToParquet(*engine_, "{\"id\": \"not a number\"}\n",
-                                {{"id", ParquetType::Int64()}}, "label-test");
+                                {{"id", ColumnType::Of(Id::kInt64)}}, "label-test");
   EXPECT_FALSE(bad.ok());
-  auto good = JsonLinesToParquet(*engine_, "{\"id\": 7}\n", {{"id", ParquetType::Int64()}},
+  auto good = JsonLinesToParquet(*engine_, "{\"id\": 7}\n", {{"id", ColumnType::Of(Id::kInt64)}},
                                  "label-test");
   EXPECT_TRUE(good.ok()) << good.status().ToString();
   EXPECT_FALSE(JsonLinesToParquet(*engine_, "{}\n", {}).ok());  // no columns
