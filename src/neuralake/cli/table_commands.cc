@@ -18,10 +18,11 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
-#include "neuralake/common/json.h"
 #include "neuralake/cli/cli.h"
 #include "neuralake/cli/flag_values.h"
 #include "neuralake/cli/output.h"
+#include "neuralake/common/json.h"
+#include "neuralake/common/time.h"
 #include "neuralake/delta/checkpoint.h"
 #include "neuralake/delta/scan_plan.h"
 #include "neuralake/delta/table.h"
@@ -31,17 +32,6 @@ namespace neuralake::cli {
 namespace {
 
 using delta::DeltaTable;
-
-std::string IsoTime(int64_t ms) {
-  std::time_t seconds = static_cast<std::time_t>(ms / 1000);
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  char text[40];
-  std::snprintf(text, sizeof(text), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", utc.tm_year + 1900,
-                utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec,
-                static_cast<int>(ms % 1000));
-  return text;
-}
 
 Result<std::unique_ptr<DeltaTable>> OpenTable(const GlobalOptions& options, const std::string& uri) {
   delta::TableOptions table_options;
@@ -232,7 +222,7 @@ Status HistoryCommand(const GlobalOptions& global, const std::string& uri, int64
       parameters = record.info->fields["operationParameters"].dump();
     }
     out << std::left << std::setw(8) << record.version << std::setw(26)
-        << IsoTime(record.timestamp_ms) << std::setw(24)
+        << FormatIsoMillis(record.timestamp_ms) << std::setw(24)
         << (operation.empty() ? "-" : operation) << parameters << "\n";
   }
   return Status::OK();
@@ -281,7 +271,7 @@ Status DescribeCommand(const GlobalOptions& global, const std::string& uri,
   out << "table id:    " << metadata.id << "\n";
   if (metadata.name) out << "table name:  " << *metadata.name << "\n";
   if (metadata.description) out << "description: " << *metadata.description << "\n";
-  if (metadata.created_time) out << "created:     " << IsoTime(*metadata.created_time) << "\n";
+  if (metadata.created_time) out << "created:     " << FormatIsoMillis(*metadata.created_time) << "\n";
   out << "protocol:    reader " << protocol.min_reader_version << ", writer "
       << protocol.min_writer_version;
   if (protocol.reader_features) out << "; reader features: " << join(*protocol.reader_features);
