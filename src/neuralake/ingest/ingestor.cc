@@ -1,12 +1,11 @@
 #include "neuralake/ingest/ingestor.h"
 
-#include <librdkafka/rdkafka.h>
-
 #include <algorithm>
 #include <chrono>
+#include <functional>
 #include <future>
-#include <mutex>
 #include <iomanip>
+#include <mutex>
 #include <ostream>
 #include <set>
 #include <sstream>
@@ -17,6 +16,7 @@
 #include "neuralake/delta/transaction.h"
 #include "neuralake/delta/writer.h"
 #include "neuralake/ingest/decoder.h"
+#include "neuralake/ingest/kafka_consumer.h"
 
 namespace neuralake::ingest {
 
@@ -39,19 +39,6 @@ int64_t NowMicros() {
   return std::chrono::duration_cast<std::chrono::microseconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
-}
-
-// Sets each key=value on `conf`; a setting librdkafka refuses is Invalid, named after `what`.
-Status SetKafkaConf(rd_kafka_conf_t* conf, const std::map<std::string, std::string>& settings,
-                    const std::string& what) {
-  char error[512];
-  for (const auto& [key, value] : settings) {
-    if (rd_kafka_conf_set(conf, key.c_str(), value.c_str(), error, sizeof(error)) !=
-        RD_KAFKA_CONF_OK) {
-      return Status::Invalid(what + key + ": " + error);
-    }
-  }
-  return Status::OK();
 }
 
 double Seconds(std::chrono::steady_clock::time_point since) {
@@ -118,14 +105,22 @@ const RecordSchema& DeadLetterSchema() {
 // the (partition, offset) of every row so that already-committed rows can be dropped.
 class Target {
  public:
-  Target(std::string uri, std::string app_prefix, storage::StorageOptions storage)
-      : uri_(std::move(uri)), app_prefix_(std::move(app_prefix)), storage_(std::move(storage)) {}
+  Target(std::string uri, std::string app_prefix, storage::StorageOptions storage,
+         std::shared_ptr<storage::ObjectStore> store = nullptr)
+      : uri_(std::move(uri)),
+        app_prefix_(std::move(app_prefix)),
+        storage_(std::move(storage)),
+        store_(std::move(store)) {}
 
   Status Open(const std::optional<RecordSchema>& create_with) {
     if (!table_) {
       delta::TableOptions options;
       options.storage = storage_;
-      NL_ASSIGN_OR_RETURN(table_, delta::DeltaTable::Open(uri_, options));
+      if (store_ != nullptr) {
+        NL_ASSIGN_OR_RETURN(table_, delta::DeltaTable::Open(store_, uri_, options));
+      } else {
+        NL_ASSIGN_OR_RETURN(table_, delta::DeltaTable::Open(uri_, options));
+      }
     }
     NL_ASSIGN_OR_RETURN(bool exists, table_->Exists());
     if (!exists) {
@@ -269,6 +264,7 @@ class Target {
   std::string uri_;
   std::string app_prefix_;
   storage::StorageOptions storage_;
+  std::shared_ptr<storage::ObjectStore> store_;
   std::shared_ptr<const delta::Snapshot> Current() {
     std::lock_guard<std::mutex> lock(mutex_);
     return snapshot_;
@@ -284,29 +280,23 @@ class Target {
   RecordSchema schema_;
 };
 
-class Ingestor {
+class Ingestor final : public RebalanceListener {
  public:
-  explicit Ingestor(const IngestOptions& options)
+  Ingestor(const IngestOptions& options, Consumer& consumer)
       : options_(options),
-        data_(options.table_uri, AppIdPrefix(options.group, options.topic), options.storage),
+        consumer_(consumer),
+        data_(options.table_uri, AppIdPrefix(options.group, options.topic), options.storage,
+              options.table_store),
         dead_(options.dead_letter_uri.empty() ? options.table_uri + "_dead_letters"
                                               : options.dead_letter_uri,
               AppIdPrefix(options.group, options.topic) + "dlq/", options.storage) {}
 
-  ~Ingestor() {
+  ~Ingestor() override {
     if (inflight_.valid()) inflight_.wait();
-    if (consumer_ != nullptr) rd_kafka_destroy(consumer_);
   }
 
   Result<IngestSummary> Run() {
     start_ = std::chrono::steady_clock::now();
-    // Settings are checked before anything is created, so a typo leaves no table behind.
-    {
-      rd_kafka_conf_t* conf = rd_kafka_conf_new();
-      Status valid = SetKafkaConf(conf, options_.kafka_settings, "--kafka-option ");
-      rd_kafka_conf_destroy(conf);
-      NL_RETURN_NOT_OK(valid);
-    }
     std::optional<RecordSchema> declared;
     if (!options_.schema.empty()) {
       NL_ASSIGN_OR_RETURN(RecordSchema payload, RecordSchemaFromDataset(options_.schema));
@@ -317,20 +307,16 @@ class Ingestor {
     summary_.last_version = data_.version();
     builder_ = std::make_unique<BatchBuilder>(data_.schema(), options_.renames,
                                               options_.evolve_schema);
-    NL_RETURN_NOT_OK(StartConsumer());
+    NL_RETURN_NOT_OK(consumer_.Subscribe(options_.topic, this));
     Log() << "ingest: topic " << options_.topic << " -> " << options_.table_uri << " (group "
           << options_.group << ", flush every " << options_.max_latency_s << " s / "
           << options_.max_messages << " messages / " << options_.max_bytes << " bytes)\n";
 
     auto last_status = std::chrono::steady_clock::now();
     while (!Stopping()) {
-      rd_kafka_message_t* message = rd_kafka_consumer_poll(consumer_, 100);
-      if (!callback_status_.ok()) return callback_status_;
-      if (message != nullptr) {
-        Status handled = Handle(*message);
-        rd_kafka_message_destroy(message);
-        NL_RETURN_NOT_OK(handled);
-      }
+      auto event = consumer_.Poll(std::chrono::milliseconds(100));
+      if (!event.ok()) return PollError(event.status());
+      NL_RETURN_NOT_OK(Handle(*event));
       // With --stop-at-end, a batch that reaches the end of every owned partition is flushed at
       // once: nothing more is coming, so waiting for the latency trigger would only delay exit.
       bool caught_up = options_.stop_at_end && !assigned_.empty() &&
@@ -357,7 +343,8 @@ class Ingestor {
     NL_RETURN_NOT_OK(Flush("shutdown", /*wait=*/true));
     summary_.seconds = Seconds(start_);
     StatusLine();  // while the partitions are still owned: their final lag
-    rd_kafka_consumer_close(consumer_);
+    Status closed = consumer_.Close();  // revokes (nothing left to commit) and leaves the group
+    if (!closed.ok()) Log() << "ingest: leaving the group: " << closed.ToString() << "\n";
     return summary_;
   }
 
@@ -385,169 +372,74 @@ class Ingestor {
     }
   }
 
-  Status StartConsumer() {
-    char error[512];  // rd_kafka_new's
-    rd_kafka_conf_t* conf = rd_kafka_conf_new();
-    std::map<std::string, std::string> settings = {
-        {"bootstrap.servers", options_.brokers},
-        {"group.id", options_.group},
-        {"enable.auto.commit", "false"},
-        {"enable.auto.offset.store", "false"},
-        {"auto.offset.reset", "earliest"},
-        {"enable.partition.eof", "true"},
-        // A member that died (kill -9) holds its partitions until its session times out: 6 s is
-        // the broker's default minimum (10 s took 10.7 s to resume after a kill, 6 s 6.2 s). A
-        // restart under the same --member name (static membership) resumes in 0.7 s. Measured
-        // figures and why not cooperative-sticky: docs/ingest.md ("Churn").
-        {"partition.assignment.strategy", "range"},
-        {"session.timeout.ms", "6000"},
-        {"heartbeat.interval.ms", "1000"},
-        {"topic.metadata.refresh.interval.ms", "2000"},  // notice a topic created later
-        {"fetch.max.bytes", "134217728"},
-        {"max.partition.fetch.bytes", "33554432"},
-        {"receive.message.max.bytes", "200000000"},
-        // Prefetch: librdkafka stops fetching for a while once its queue passes either bound, so
-        // the message bound must exceed a flush (small messages: 2M x 226 B took 5.5 s at 200k,
-        // 3.7 s at 1M); the byte bound caps memory (1 KB messages: 1.6 GB RSS at 1 GB, 1.2 GB at
-        // 256 MB, same throughput).
-        {"queued.max.messages.kbytes", "262144"},
-        {"queued.min.messages", "1000000"},
-    };
-    if (!options_.member.empty()) settings["group.instance.id"] = options_.member;
-    for (const auto& [key, value] : options_.kafka_settings) settings[key] = value;
-    Status set = SetKafkaConf(conf, settings, "kafka setting ");
-    if (!set.ok()) {
-      rd_kafka_conf_destroy(conf);
-      return set;
+  // A fatal consumer error, with a hint when it is the static-membership fence.
+  Status PollError(const Status& error) const {
+    if (options_.member.empty() || error.code() != StatusCode::kInvalid ||
+        error.message().rfind("kafka: ", 0) != 0) {
+      return error;
     }
-    rd_kafka_conf_set_opaque(conf, this);
-    rd_kafka_conf_set_rebalance_cb(conf, &Ingestor::OnRebalance);
-    consumer_ = rd_kafka_new(RD_KAFKA_CONSUMER, conf, error, sizeof(error));
-    if (consumer_ == nullptr) return Status::Invalid(std::string("kafka consumer: ") + error);
-    rd_kafka_poll_set_consumer(consumer_);
-    rd_kafka_topic_partition_list_t* topics = rd_kafka_topic_partition_list_new(1);
-    rd_kafka_topic_partition_list_add(topics, options_.topic.c_str(), RD_KAFKA_PARTITION_UA);
-    rd_kafka_resp_err_t err = rd_kafka_subscribe(consumer_, topics);
-    rd_kafka_topic_partition_list_destroy(topics);
-    if (err) return Status::Invalid(std::string("kafka subscribe: ") + rd_kafka_err2str(err));
-    return Status::OK();
+    return Status(error.code(), error.message() + " (does another ingest process use --member " +
+                                    options_.member + "?)");
   }
 
-  // Both rebalance protocols: eager (range, roundrobin: every rebalance revokes everything, then
-  // assigns the new set) and cooperative (cooperative-sticky: only the partitions that move are
-  // revoked or assigned, the others keep being consumed).
-  static void OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
-                          rd_kafka_topic_partition_list_t* partitions, void* opaque) {
-    auto* self = static_cast<Ingestor*>(opaque);
-    const char* protocol = rd_kafka_rebalance_protocol(rk);
-    const bool cooperative = protocol != nullptr && std::string_view(protocol) == "COOPERATIVE";
-    Status status;
-    if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
-      status = self->Assign(partitions, cooperative);
-    } else {
-      status = self->Revoke(partitions, cooperative);
-    }
-    if (!status.ok() && self->callback_status_.ok()) self->callback_status_ = status;
-  }
-
-  // Starts every assigned partition right after the offset the table recorded for it.
-  Status Assign(rd_kafka_topic_partition_list_t* partitions, bool cooperative) {
-    // On failure the process stops (Run returns the callback's status) and leaves the group.
+  // RebalanceListener: starts every assigned partition right after the offset the table
+  // recorded for it (the beginning when it has none). On failure the consumer assigns nothing and
+  // Run returns the error, leaving the group.
+  Status OnAssign(std::vector<PartitionOffset>& partitions) override {
     NL_RETURN_NOT_OK(Collect());
     NL_RETURN_NOT_OK(Retrying("reading the table's offsets", [&] { return data_.Refresh(); }));
     std::ostringstream text;
-    if (!cooperative) {
-      assigned_.clear();
-      at_end_.clear();
-    }
-    for (int i = 0; i < partitions->cnt; ++i) {
-      auto& partition = partitions->elems[i];
+    for (PartitionOffset& partition : partitions) {
       auto recorded = data_.RecordedOffset(partition.partition);
-      partition.offset = recorded ? *recorded + 1 : RD_KAFKA_OFFSET_BEGINNING;
+      partition.offset = recorded ? *recorded + 1 : kOffsetBeginning;
       assigned_.insert(partition.partition);
       at_end_.erase(partition.partition);
       last_offset_.erase(partition.partition);
       text << " " << partition.partition << "@"
            << (recorded ? std::to_string(*recorded + 1) : std::string("beginning"));
     }
-    if (partitions->cnt > 0) {
+    if (!partitions.empty()) {
       Log() << "ingest: assigned partitions" << text.str() << " (offsets from the Delta table)\n";
     }
-    if (cooperative) {
-      rd_kafka_error_t* error = rd_kafka_incremental_assign(consumer_, partitions);
-      if (error != nullptr) return ReleaseError(error).WithContext("kafka assign");
-      return Status::OK();
-    }
-    rd_kafka_resp_err_t err = rd_kafka_assign(consumer_, partitions);
-    if (err) return Status::IOError(std::string("kafka assign: ") + rd_kafka_err2str(err));
     return Status::OK();
   }
 
-  // Revoked (or lost): commits what is buffered before another member takes the partitions; the
-  // table's offsets make that safe even when they were lost and another member already started.
-  Status Revoke(rd_kafka_topic_partition_list_t* partitions, bool cooperative) {
+  // RebalanceListener: revoked (or lost): commits what is buffered before another member takes
+  // the partitions; the table's offsets make that safe even when they were lost and another
+  // member already started. The partitions are no longer ours even when the commit failed.
+  Status OnRevoke(const std::vector<int32_t>& partitions, bool lost) override {
     Status flushed = Flush("rebalance", /*wait=*/true);
     std::ostringstream text;
-    for (int i = 0; i < partitions->cnt; ++i) {
-      int32_t partition = partitions->elems[i].partition;
-      if (cooperative) {
-        assigned_.erase(partition);
-        at_end_.erase(partition);
-      }
+    for (int32_t partition : partitions) {
+      assigned_.erase(partition);
+      at_end_.erase(partition);
       text << " " << partition;
     }
-    if (!cooperative) {
-      assigned_.clear();
-      at_end_.clear();
-    }
-    if (partitions->cnt > 0) {
+    if (!partitions.empty()) {
       Log() << "ingest: released partitions" << text.str()
-            << (rd_kafka_assignment_lost(consumer_) ? " (lost: session timed out)" : "")
-            << "\n";
-    }
-    if (cooperative) {
-      Status released = ReleaseError(rd_kafka_incremental_unassign(consumer_, partitions));
-      if (flushed.ok()) flushed = released.WithContext("kafka unassign");
-    } else {
-      rd_kafka_assign(consumer_, nullptr);
+            << (lost ? " (lost: session timed out)" : "") << "\n";
     }
     return flushed;
   }
 
-  // Status of an rd_kafka_error_t (destroyed here); OK for nullptr.
-  static Status ReleaseError(rd_kafka_error_t* error) {
-    if (error == nullptr) return Status::OK();
-    Status status = Status::IOError(rd_kafka_error_string(error));
-    rd_kafka_error_destroy(error);
-    return status;
-  }
-
-  Status Handle(const rd_kafka_message_t& message) {
-    if (message.err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-      at_end_.insert(message.partition);
-      return Status::OK();
-    }
-    if (message.err == RD_KAFKA_RESP_ERR__FATAL) {
-      char reason[512];
-      rd_kafka_fatal_error(consumer_, reason, sizeof(reason));
-      return Status::Invalid(
-          std::string("kafka: ") + reason +
-          (options_.member.empty() ? "" : " (does another ingest process use --member " +
-                                              options_.member + "?)"));
-    }
-    if (message.err) {
-      // Broker/transport trouble is reported and retried by librdkafka itself.
-      if (message.err == RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC ||
-          message.err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART) {
+  Status Handle(const ConsumerEvent& event) {
+    switch (event.kind) {
+      case ConsumerEvent::Kind::kNone: return Status::OK();
+      case ConsumerEvent::Kind::kPartitionEnd:
+        at_end_.insert(event.message.partition);
+        return Status::OK();
+      case ConsumerEvent::Kind::kTopicMissing:
         if (!warned_topic_) {
           Log() << "ingest: topic " << options_.topic << " does not exist yet; waiting\n";
           warned_topic_ = true;
         }
         return Status::OK();
-      }
-      Log() << "ingest: kafka: " << rd_kafka_message_errstr(&message) << "\n";
-      return Status::OK();
+      case ConsumerEvent::Kind::kWarning:
+        Log() << "ingest: kafka: " << event.text << "\n";
+        return Status::OK();
+      case ConsumerEvent::Kind::kMessage: break;
     }
+    const ConsumerMessage& message = event.message;
     // Only partitions this member owns, each offset once (a message fetched before a revocation
     // or delivered again is left to the table's offsets and the current owner).
     if (assigned_.count(message.partition) == 0) return Status::OK();
@@ -559,10 +451,8 @@ class Ingestor {
     MessageMeta meta;
     meta.partition = message.partition;
     meta.offset = message.offset;
-    rd_kafka_timestamp_type_t type;
-    int64_t ts_ms = rd_kafka_message_timestamp(&message, &type);
-    meta.timestamp_us = ts_ms > 0 ? ts_ms * 1000 : 0;
-    std::string_view payload(static_cast<const char*>(message.payload), message.len);
+    meta.timestamp_us = message.timestamp_ms > 0 ? message.timestamp_ms * 1000 : 0;
+    std::string_view payload = message.payload;
     Status decoded = builder_->Append(payload, meta);
     if (decoded.ok()) {
       positions_.push_back({message.partition, message.offset});
@@ -571,9 +461,9 @@ class Ingestor {
       dead_positions_.push_back({message.partition, message.offset});
     }
     ++pending_messages_;
-    pending_bytes_ += static_cast<int64_t>(message.len);
+    pending_bytes_ += static_cast<int64_t>(payload.size());
     summary_.messages++;
-    summary_.bytes += static_cast<int64_t>(message.len);
+    summary_.bytes += static_cast<int64_t>(payload.size());
     high_water_[message.partition] = message.offset;
     return Status::OK();
   }
@@ -703,16 +593,11 @@ class Ingestor {
     return Status::OK();
   }
 
+  // The group's offsets follow the table's, only so that lag tools see progress.
   void CommitKafkaOffsets(const std::map<int32_t, int64_t>& high_water) {
-    if (high_water.empty()) return;
-    rd_kafka_topic_partition_list_t* offsets =
-        rd_kafka_topic_partition_list_new(static_cast<int>(high_water.size()));
-    for (const auto& [partition, offset] : high_water) {
-      rd_kafka_topic_partition_list_add(offsets, options_.topic.c_str(), partition)->offset =
-          offset + 1;
-    }
-    rd_kafka_commit(consumer_, offsets, 1);  // async; only for lag monitoring
-    rd_kafka_topic_partition_list_destroy(offsets);
+    std::map<int32_t, int64_t> next_offsets;
+    for (const auto& [partition, offset] : high_water) next_offsets[partition] = offset + 1;
+    consumer_.CommitOffsets(next_offsets);
   }
 
   void StatusLine() {
@@ -720,12 +605,10 @@ class Ingestor {
     int64_t lag = 0;
     std::string per_partition;  // " [partition:lag ...]"
     for (int32_t partition : assigned_) {
-      int64_t low = 0, high = 0;
-      if (rd_kafka_get_watermark_offsets(consumer_, options_.topic.c_str(), partition, &low,
-                                         &high) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      if (auto marks = consumer_.GetWatermarks(partition)) {
         auto recorded = data_.RecordedOffset(partition);
-        int64_t next = recorded ? *recorded + 1 : low;
-        int64_t partition_lag = std::max<int64_t>(0, high - next);
+        int64_t next = recorded ? *recorded + 1 : marks->low;
+        int64_t partition_lag = std::max<int64_t>(0, marks->high - next);
         lag += partition_lag;
         per_partition += (per_partition.empty() ? " [" : " ") + std::to_string(partition) + ":" +
                          std::to_string(partition_lag);
@@ -745,9 +628,9 @@ class Ingestor {
   }
 
   IngestOptions options_;
+  Consumer& consumer_;
   Target data_;
   Target dead_;
-  rd_kafka_t* consumer_ = nullptr;
   std::unique_ptr<BatchBuilder> builder_;
   ColumnBatch dead_rows_;
   std::future<Status> inflight_;
@@ -765,19 +648,39 @@ class Ingestor {
   double last_batch_seconds_ = 0;
   int64_t last_batch_messages_ = 0;
   bool warned_topic_ = false;
-  Status callback_status_;
   IngestSummary summary_;
 };
 
 }  // namespace
 
-Result<IngestSummary> RunIngest(const IngestOptions& options) {
+namespace {
+
+Status CheckOptions(const IngestOptions& options) {
   if (options.topic.empty()) return Status::Invalid("--topic is required");
   if (options.table_uri.empty()) return Status::Invalid("--table is required");
   if (options.max_messages <= 0 || options.max_bytes <= 0 || options.max_latency_s <= 0) {
     return Status::Invalid("--max-messages, --max-bytes and --max-latency must be positive");
   }
-  Ingestor ingestor(options);
+  return Status::OK();
+}
+
+}  // namespace
+
+Result<IngestSummary> RunIngest(const IngestOptions& options) {
+  NL_RETURN_NOT_OK(CheckOptions(options));
+  KafkaConsumerOptions kafka;
+  kafka.brokers = options.brokers;
+  kafka.group = options.group;
+  kafka.member = options.member;
+  kafka.settings = options.kafka_settings;
+  // Settings are checked before anything is created, so a typo leaves no table behind.
+  NL_ASSIGN_OR_RETURN(std::unique_ptr<Consumer> consumer, MakeKafkaConsumer(kafka));
+  return RunIngest(options, *consumer);
+}
+
+Result<IngestSummary> RunIngest(const IngestOptions& options, Consumer& consumer) {
+  NL_RETURN_NOT_OK(CheckOptions(options));
+  Ingestor ingestor(options, consumer);
   return ingestor.Run();
 }
 

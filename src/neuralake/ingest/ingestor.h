@@ -19,16 +19,25 @@
 //
 // Errors from Kafka or the object store are retried with backoff (up to 30 s between attempts)
 // while the batch is kept; nothing is acknowledged before it is in the table.
+//
+// Kafka is reached through the Consumer interface (consumer.h): RunIngest(options) builds the
+// librdkafka one from the options; tests pass a FakeConsumer (fake_consumer.h).
 #pragma once
 
 #include <atomic>
 #include <cstdint>
 #include <iosfwd>
 #include <map>
+#include <memory>
 #include <string>
 
 #include "neuralake/common/result.h"
+#include "neuralake/ingest/consumer.h"
 #include "neuralake/storage/storage_options.h"
+
+namespace neuralake::storage {
+class ObjectStore;
+}
 
 namespace neuralake::ingest {
 
@@ -55,6 +64,9 @@ struct IngestOptions {
   bool stop_at_end = false;             // exit once every owned partition is caught up
   double status_interval_s = 5.0;
   storage::StorageOptions storage;
+  // The data table's store, rooted at table_uri (tests inject faults through it); null: opened
+  // from table_uri and `storage`.
+  std::shared_ptr<storage::ObjectStore> table_store;
   std::ostream* log = nullptr;          // status lines and events
   const std::atomic<bool>* stop = nullptr;  // set by SIGTERM/SIGINT handlers
 };
@@ -73,6 +85,12 @@ struct IngestSummary {
 // The Delta txn appId of one partition.
 std::string AppIdFor(const std::string& group, const std::string& topic, int32_t partition);
 
+// Consumes with a librdkafka consumer built from `options` (brokers, group, member,
+// kafka_settings).
 Result<IngestSummary> RunIngest(const IngestOptions& options);
+
+// Consumes with `consumer` (not subscribed yet; borrowed for the call, closed at the end of a
+// successful run). The options' brokers, member and kafka_settings are not used.
+Result<IngestSummary> RunIngest(const IngestOptions& options, Consumer& consumer);
 
 }  // namespace neuralake::ingest
