@@ -2,11 +2,12 @@
 //
 //   neuralake serve --catalog FILE [--host 127.0.0.1] [--port 8080] [--api-keys FILE]
 //                   [--threads N] [--max-rows N] [--timeout 30s] [--max-concurrent-queries N]
-//                   [--refresh 1s] [--quiet]
+//                   [--refresh 1s] [--ui-dir DIR] [--quiet]
 //
 // Prints "listening on http://HOST:PORT" on stdout once bound, one access-log line per request on
 // stderr, and stops gracefully on SIGINT/SIGTERM (in-flight requests finish).
 #include <cstdio>
+#include <filesystem>
 #include <iomanip>
 #include <iostream>
 #include <mutex>
@@ -19,6 +20,7 @@
 #include "neuralake/cli/flag_values.h"
 #include "neuralake/server/api.h"
 #include "neuralake/server/http.h"
+#include "neuralake/server/static_files.h"
 #include "neuralake/service/stop_flag.h"
 
 namespace neuralake::cli {
@@ -36,6 +38,7 @@ struct ServeFlags {
   int max_queued = 64;
   std::string refresh = "1s";
   std::string memory_limit;
+  std::string ui_dir;  // "": the built UI beside the binary or in the source tree; "none": no UI
   bool quiet = false;
 };
 
@@ -60,6 +63,11 @@ Status ServeCommand(const GlobalOptions& global, const ServeFlags& flags, std::o
   options.query.memory_limit = flags.memory_limit;
   options.max_rows = flags.max_rows;
   options.version = "neuralake";
+  options.ui_dir = flags.ui_dir.empty() ? server::DefaultUiDir() : flags.ui_dir == "none" ? "" : flags.ui_dir;
+  if (!flags.ui_dir.empty() && flags.ui_dir != "none" &&
+      !std::filesystem::is_regular_file(std::filesystem::path(flags.ui_dir) / "index.html")) {
+    return Status::Invalid("--ui-dir " + flags.ui_dir + " holds no index.html (build it: scripts/setup.sh web)");
+  }
   if (!flags.api_keys.empty()) {
     NL_ASSIGN_OR_RETURN(auto keys, server::LoadApiKeys(flags.api_keys));
     options.keys = std::move(keys);
@@ -100,6 +108,10 @@ Status ServeCommand(const GlobalOptions& global, const ServeFlags& flags, std::o
   out << "listening on http://" << http.host << ":" << server.port() << " (" << tables
       << " tables, " << http.workers << " query workers"
       << (options.keys ? ", API keys required" : ", no authentication") << ")" << std::endl;
+  if (!options.ui_dir.empty()) {
+    out << "web UI at http://" << http.host << ":" << server.port() << "/ (files in " << options.ui_dir
+        << ")" << std::endl;
+  }
   while (!stop.WaitFor(1000)) {
   }
   err << "stopping: waiting for in-flight requests\n";
@@ -130,6 +142,9 @@ void AddServeCommand(CLI::App& app, CommandContext& context) {
   serve->add_option("--refresh", flags->refresh,
                     "how stale a cached table snapshot may be (default 1s; 0 lists the log on every request)");
   serve->add_option("--memory-limit", flags->memory_limit, "DuckDB memory limit, e.g. 4GB");
+  serve->add_option("--ui-dir", flags->ui_dir,
+                    "built web UI to serve at / (default: share/neuralake/ui beside the binary, else "
+                    "web/dist; 'none': no UI)");
   serve->add_flag("-q,--quiet", flags->quiet, "no access log");
   serve->callback([&context, flags] {
     context.action = [&context, flags] {

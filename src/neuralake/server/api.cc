@@ -15,6 +15,7 @@
 #include "neuralake/common/time.h"
 #include "neuralake/delta/table.h"
 #include "neuralake/server/openapi.h"
+#include "neuralake/server/static_files.h"
 #include "neuralake/server/table_query.h"
 #include "neuralake/storage/sigv4.h"
 
@@ -285,6 +286,11 @@ void Api::Context::Run() {
     return;
   }
   auto parts = SplitPath(path);
+  // The web UI's files: everything outside /api/ that names one (docs/ui.md).
+  if (method == "GET" && (parts.empty() || parts[0] != "api") &&
+      ServeStaticFile(api_.options_.ui_dir, request_, writer_)) {
+    return;
+  }
   if (parts.size() < 3 || parts[0] != "api" || parts[1] != "v1") {
     return SendError(writer_, 404, "NotFound", "no route " + path + " (see /openapi.json)");
   }

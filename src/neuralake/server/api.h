@@ -47,6 +47,7 @@ struct ApiOptions {
   int64_t default_page_size = 100;
   std::optional<std::vector<ApiKey>> keys;  // unset: no authentication
   std::string docs_dir;             // where /docs files live ("" : the built-in page)
+  std::string ui_dir;               // the built web UI served at / ("": no UI; static_files.h)
   std::string version = "dev";
 };
 
