@@ -248,6 +248,14 @@ Result<std::unique_ptr<Engine>> Engine::Make(const EngineOptions& options) {
     // Always: scan plans run directly (RegisteredScanPlan) need lake_scan without a catalog.
     RegisterLakeScan(*db, options.lake.value_or(LakeScanOptions{}));
     RegisterJsonFunctions(*db);
+    if (options.cache_remote_files) {
+      // Parsed Parquet footers are kept too (same reason: lake data files never change in place),
+      // so a point lookup does not re-read and re-decode the footer of the file it reads. A
+      // Parquet setting, so SET once the database is up (before a restricted engine locks it).
+      duckdb::Connection connection(*db);
+      auto result = connection.Query("SET parquet_metadata_cache = true");
+      if (result->HasError()) return FromDuckDBError(result->GetErrorObject());
+    }
     if (options.restricted) {
       // Only the listed directories stay readable once external access is off; then nothing
       // may change the configuration again.
