@@ -1,46 +1,17 @@
 #include "neuralake/sql/query_service.h"
 
 #include <algorithm>
-#include <chrono>
-#include <cctype>
 
-#include "neuralake/common/json.h"
-#include "neuralake/common/time.h"
-
-#include "neuralake/delta/scan_plan.h"
-#include "neuralake/delta/schema.h"
-#include "neuralake/delta/snapshot.h"
-#include "neuralake/delta/table.h"
+#include "neuralake/sql/delta_provider.h"
 
 namespace neuralake::sql {
 
-// ---- snapshot cache ----
-
-class QueryService::Cache {
- public:
-  struct Entry {
-    std::mutex mutex;
-    std::unique_ptr<delta::DeltaTable> table;
-    std::shared_ptr<const delta::Snapshot> latest;
-    std::shared_ptr<const engine::LakeSnapshot> latest_lake;
-    std::map<int64_t, std::shared_ptr<const engine::LakeSnapshot>> versions;
-    std::chrono::steady_clock::time_point checked;  // when the log was last listed
-  };
-
-  std::shared_ptr<Entry> Get(const std::string& uri) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    auto& entry = entries_[uri];
-    if (!entry) entry = std::make_shared<Entry>();
-    return entry;
-  }
-
-  std::mutex mutex_;
-  std::map<std::string, std::shared_ptr<Entry>> entries_;
-  CacheStats stats;
-};
-
 QueryService::QueryService(catalog::Catalog catalog, QueryServiceOptions options)
-    : catalog_(std::move(catalog)), options_(std::move(options)), cache_(std::make_unique<Cache>()) {}
+    : catalog_(std::move(catalog)), options_(std::move(options)) {
+  registry_ = options_.providers ? *options_.providers : BuiltinProviders();
+  provider_context_.storage = options_.storage;
+  provider_context_.refresh_interval_ms = options_.refresh_interval_ms;
+}
 
 QueryService::~QueryService() = default;
 
@@ -67,92 +38,56 @@ Result<std::unique_ptr<QueryService>> QueryService::Make(catalog::Catalog catalo
     return (*resolved)->QualifiedName();
   };
   engine_options.lake = lake;
+  // A provider for every table of a registered kind; the engine may read their locations only.
   for (const auto* definition : service->catalog_.AllTables()) {
-    if (definition->kind != catalog::TableKind::kDelta) continue;
-    NL_ASSIGN_OR_RETURN(auto table, delta::DeltaTable::Open(definition->uri, {options.storage}));
-    engine_options.allowed_directories.push_back(table->DataRoot());
+    if (!service->registry_.Supports(definition->kind)) continue;
+    NL_ASSIGN_OR_RETURN(auto provider,
+                        service->registry_.Make(*definition, service->provider_context_));
+    NL_ASSIGN_OR_RETURN(auto locations, provider->Locations());
+    for (auto& location : locations) {
+      engine_options.allowed_directories.push_back(std::move(location));
+    }
+    service->providers_[definition->QualifiedName()] = std::move(provider);
   }
   NL_ASSIGN_OR_RETURN(service->engine_, engine::Engine::Make(engine_options));
   return service;
 }
 
 CacheStats QueryService::cache_stats() const {
-  std::lock_guard<std::mutex> lock(cache_->mutex_);
-  return cache_->stats;
+  const auto& counters = *provider_context_.counters;
+  CacheStats stats;
+  stats.full_loads = counters.full_loads.load();
+  stats.refreshes = counters.refreshes.load();
+  stats.unchanged = counters.unchanged.load();
+  stats.fresh = counters.fresh.load();
+  return stats;
+}
+
+Result<catalog::TableProvider*> QueryService::ProviderFor(std::string_view table) const {
+  NL_ASSIGN_OR_RETURN(const catalog::TableDefinition* definition, catalog_.Resolve(table));
+  auto it = providers_.find(definition->QualifiedName());
+  // Make built a provider for every table of a registered kind.
+  if (it == providers_.end()) return catalog::NoProviderFor(*definition);
+  return it->second.get();
 }
 
 Result<std::shared_ptr<const engine::LakeSnapshot>> QueryService::Resolve(
     const engine::LakeScanRequest& request) const {
-  NL_ASSIGN_OR_RETURN(const catalog::TableDefinition* definition, catalog_.Resolve(request.table));
-  if (definition->kind != catalog::TableKind::kDelta) {
-    return Status::Unsupported("table " + definition->QualifiedName() + " is a " +
-                               std::string(catalog::TableKindName(definition->kind)) +
-                               " table; SQL reads Delta tables for now");
-  }
-  auto entry = cache_->Get(definition->uri);
-  std::lock_guard<std::mutex> lock(entry->mutex);
-  auto count = [&](int64_t CacheStats::*field) {
-    std::lock_guard<std::mutex> stats_lock(cache_->mutex_);
-    ++(cache_->stats.*field);
-  };
-  if (!entry->table) {
-    delta::TableOptions table_options;
-    table_options.storage = options_.storage;
-    NL_ASSIGN_OR_RETURN(entry->table, delta::DeltaTable::Open(definition->uri, table_options));
-  }
-  delta::DeltaTable& table = *entry->table;
-  auto context = [&](Status status) {
-    return status.WithContext("table " + definition->QualifiedName() + " (" + definition->uri + ")");
-  };
+  NL_ASSIGN_OR_RETURN(catalog::TableProvider * provider, ProviderFor(request.table));
+  return provider->Plan({request.version, request.timestamp});
+}
 
-  if (request.version || request.timestamp) {
-    std::optional<int64_t> version = request.version;
-    if (!version) {
-      NL_ASSIGN_OR_RETURN(int64_t ms, ParseTimestampMs(*request.timestamp));
-      auto at = table.log().VersionAtTimestamp(ms);
-      if (!at.ok()) return context(at.status());
-      version = *at;
-    }
-    if (auto it = entry->versions.find(*version); it != entry->versions.end()) return it->second;
-    // The latest snapshot pinned by version (the API pins the version it resolved a moment ago).
-    if (entry->latest_lake && entry->latest_lake->version == *version) return entry->latest_lake;
-    auto snapshot = table.LoadSnapshot(version);
-    if (!snapshot.ok()) return context(snapshot.status());
-    count(&CacheStats::full_loads);
-    NL_ASSIGN_OR_RETURN(auto lake,
-                        delta::BuildScanPlan(table, **snapshot, definition->QualifiedName()));
-    if (entry->versions.size() >= 16) entry->versions.erase(entry->versions.begin());
-    entry->versions[*version] = lake;
-    return lake;
-  }
+Result<catalog::TableDescription> QueryService::Describe(std::string_view table,
+                                                         const catalog::TableAt& at) const {
+  NL_ASSIGN_OR_RETURN(catalog::TableProvider * provider, ProviderFor(table));
+  return provider->Describe(at);
+}
 
-  auto now = std::chrono::steady_clock::now();
-  if (entry->latest && options_.refresh_interval_ms > 0 &&
-      now - entry->checked < std::chrono::milliseconds(options_.refresh_interval_ms)) {
-    count(&CacheStats::fresh);
-    return entry->latest_lake;
-  }
-  entry->checked = now;
-  if (entry->latest) {
-    auto updated = table.log().Update(entry->latest);
-    if (!updated.ok()) return context(updated.status());
-    if (*updated == entry->latest) {
-      count(&CacheStats::unchanged);
-      return entry->latest_lake;
-    }
-    Status supported = delta::CheckReadSupported((*updated)->protocol, (*updated)->metadata);
-    if (!supported.ok()) return context(supported);
-    count(&CacheStats::refreshes);
-    entry->latest = *updated;
-  } else {
-    auto snapshot = table.LoadSnapshot();
-    if (!snapshot.ok()) return context(snapshot.status());
-    count(&CacheStats::full_loads);
-    entry->latest = *snapshot;
-  }
-  NL_ASSIGN_OR_RETURN(entry->latest_lake, delta::BuildScanPlan(table, *entry->latest,
-                                                              definition->QualifiedName()));
-  return entry->latest_lake;
+Result<engine::ScanOutcome> QueryService::Scan(std::string_view table, const catalog::TableAt& at,
+                                               const engine::ScanRequest& request,
+                                               const engine::BatchSink& sink) const {
+  NL_ASSIGN_OR_RETURN(catalog::TableProvider * provider, ProviderFor(table));
+  return provider->Scan(*engine_, at, request, sink);
 }
 
 Result<engine::QueryOutcome> QueryService::Query(std::string_view sql,

@@ -11,9 +11,11 @@
 // for untrusted SQL: one SELECT per query, DuckDB's external access off except the catalog's
 // table locations, configuration locked, a timeout, a row limit and a memory limit.
 //
-// Snapshots are cached per table; each query checks the log for commits newer than the cached
-// version (one LIST from that version) and replays only those. Time-travel snapshots are cached
-// by version.
+// Every catalog name resolves through a table provider (catalog/provider.h) made by the
+// registry's factory for the table's kind: Delta today (delta_provider.h: snapshots cached per
+// table; each query checks the log for commits newer than the cached version, one LIST, and
+// replays only those; time-travel snapshots cached by version). A kind without a provider reads
+// as Unsupported naming the table and kind.
 //
 // Thread safety: Query may be called from many threads.
 #pragma once
@@ -28,9 +30,11 @@
 #include <vector>
 
 #include "neuralake/catalog/catalog.h"
+#include "neuralake/catalog/provider.h"
 #include "neuralake/common/result.h"
 #include "neuralake/engine/engine.h"
 #include "neuralake/engine/lake_scan.h"
+#include "neuralake/engine/scan.h"
 #include "neuralake/storage/storage_options.h"
 
 namespace neuralake::sql {
@@ -49,6 +53,9 @@ struct QueryServiceOptions {
   int64_t refresh_interval_ms = 0;
   // How the engine opens object stores (tests inject counting stores). Default: from `storage`.
   decltype(engine::EngineOptions::store_opener) store_opener;
+  // The providers catalog tables resolve through, by kind. Unset: BuiltinProviders()
+  // (delta_provider.h).
+  std::optional<catalog::ProviderRegistry> providers;
 };
 
 struct CacheStats {
@@ -93,19 +100,33 @@ class QueryService {
   const QueryServiceOptions& options() const { return options_; }
   CacheStats cache_stats() const;
 
-  // The resolver behind lake_scan (public for tests).
+  // The resolver behind lake_scan: the table's provider's plan at the request's version or
+  // timestamp. NotFound for names outside the catalog, Unsupported for kinds without a provider.
   Result<std::shared_ptr<const engine::LakeSnapshot>> Resolve(
       const engine::LakeScanRequest& request) const;
 
-  class Cache;
+  // The table's columns, partitions, version and figures (files, rows, bytes) at `at`.
+  Result<catalog::TableDescription> Describe(std::string_view table,
+                                             const catalog::TableAt& at = {}) const;
+
+  // Typed, streamed rows of one table at `at` with a projection, typed filters and a limit
+  // (TableProvider::Scan on this service's engine).
+  Result<engine::ScanOutcome> Scan(std::string_view table, const catalog::TableAt& at,
+                                   const engine::ScanRequest& request,
+                                   const engine::BatchSink& sink) const;
 
  private:
   QueryService(catalog::Catalog catalog, QueryServiceOptions options);
   engine::QueryOptions OptionsFor(const QueryRequest& request) const;
+  Result<catalog::TableProvider*> ProviderFor(std::string_view table) const;
 
   catalog::Catalog catalog_;
   QueryServiceOptions options_;
-  std::unique_ptr<Cache> cache_;
+  catalog::ProviderRegistry registry_;
+  catalog::ProviderContext provider_context_;
+  // One provider per catalog table of a registered kind, by qualified name; built in Make, then
+  // only read (providers lock their own state).
+  std::map<std::string, std::unique_ptr<catalog::TableProvider>, std::less<>> providers_;
   std::unique_ptr<engine::Engine> engine_;
 };
 
