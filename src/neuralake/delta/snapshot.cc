@@ -154,6 +154,16 @@ void LogReplay::Apply(const Action& action) {
   // commitInfo and unknown actions do not change the state.
 }
 
+namespace {
+
+// A version as log file names spell it: 20 digits, zero-padded.
+std::string PaddedVersion(int64_t version) {
+  std::string digits = std::to_string(version);
+  return std::string(20 - std::min<size_t>(20, digits.size()), '0') + digits;
+}
+
+}  // namespace
+
 Status LogReplay::ApplyCheckpoint(int64_t version, const std::vector<Action>& actions) {
   if (version_ >= 0) {
     return Status::Internal("a checkpoint must be applied before any commit");
@@ -161,7 +171,7 @@ Status LogReplay::ApplyCheckpoint(int64_t version, const std::vector<Action>& ac
   for (const Action& action : actions) Apply(action);
   version_ = version;
   checkpoint_version_ = version;
-  metadata_source_ = "the checkpoint of version " + std::to_string(version);
+  metadata_source_ = "the checkpoint _delta_log/" + PaddedVersion(version) + ".checkpoint*.parquet";
   return Status::OK();
 }
 
@@ -178,9 +188,7 @@ Status LogReplay::ApplyCommit(int64_t version, const std::vector<Action>& action
       if (!timestamp) timestamp = info->Timestamp();
     }
     if (std::holds_alternative<Metadata>(action)) {
-      std::string digits = std::to_string(version);
-      metadata_source_ = "_delta_log/" + std::string(20 - std::min<size_t>(20, digits.size()), '0') +
-                         digits + ".json";
+      metadata_source_ = "_delta_log/" + PaddedVersion(version) + ".json";
     }
     Apply(action);
   }
