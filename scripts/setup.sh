@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs what Neuralake needs, idempotently, caching under $NEURALAKE_CACHE (~/.cache/neuralake).
 #   scripts/setup.sh all          everything below
-#   scripts/setup.sh build-deps   what compiling needs: apt packages + DuckDB
-#   scripts/setup.sh apt|duckdb|minio|kafka|venv
+#   scripts/setup.sh build-deps   what compiling needs: apt packages + DuckDB + the web UI
+#   scripts/setup.sh apt|duckdb|minio|kafka|venv|web
 # Each step is skipped in well under a second when already done.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -10,7 +10,8 @@ source "$(dirname "$0")/lib.sh"
 APT_PACKAGES=(g++ cmake ninja-build pkg-config curl ca-certificates libcurl4-openssl-dev libssl-dev
   nlohmann-json3-dev libsimdjson-dev libcli11-dev libspdlog-dev libfmt-dev librdkafka-dev
   libpq-dev postgresql libgtest-dev libgmock-dev libbenchmark-dev libyaml-cpp-dev libreadline-dev python3-venv
-  openjdk-17-jre-headless maven golang-go npm libboost1.81-dev libboost-json1.81-dev libroaring-dev wrk)
+  openjdk-17-jre-headless maven golang-go npm libboost1.81-dev libboost-json1.81-dev libroaring-dev wrk
+  chromium)
 
 step_apt() {
   local missing=()
@@ -137,15 +138,43 @@ step_venv() {
   say "setup: venv ready at $VENV"
 }
 
+# The web UI (web/ -> web/dist, TypeScript bundled by esbuild; versions pinned in package-lock.json)
+# and the browser-test driver (tests/ui: playwright-core, driving Debian's /usr/bin/chromium).
+# `npm ci` runs only when a lockfile changed; the build only when a source is newer than web/dist.
+npm_ci_if_needed() {
+  local dir=$1
+  if [ -f "$dir/node_modules/.package-lock.json" ] &&
+     [ "$dir/node_modules/.package-lock.json" -nt "$dir/package-lock.json" ]; then
+    return
+  fi
+  say "setup: npm ci in $dir"
+  (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+}
+
+step_web() {
+  local root
+  root=$(cd "$(dirname "$0")/.." && pwd)
+  npm_ci_if_needed "$root/web"
+  npm_ci_if_needed "$root/tests/ui"
+  if [ -f "$root/web/dist/app.js" ] && [ -f "$root/web/dist/index.html" ] &&
+     [ -z "$(find "$root/web/src" "$root/web/index.html" "$root/web/build.mjs" "$root/web/package-lock.json" \
+              "$root/web/tsconfig.json" -newer "$root/web/dist/app.js" -print -quit)" ]; then
+    say "setup: web UI ok (cached)"
+    return
+  fi
+  say "setup: building the web UI (web/dist)"
+  (cd "$root/web" && npm run --silent build >/dev/null)
+}
+
 main() {
   local steps=("$@")
   [ ${#steps[@]} -gt 0 ] || steps=(all)
   for step in "${steps[@]}"; do
     case $step in
-      all) step_apt; step_duckdb; step_minio; step_kafka; step_venv ;;
-      build-deps) step_apt; step_duckdb ;;
-      apt|duckdb|minio|kafka|venv) "step_$step" ;;
-      *) die "unknown setup step '$step' (all, build-deps, apt, duckdb, minio, kafka, venv)" ;;
+      all) step_apt; step_duckdb; step_minio; step_kafka; step_venv; step_web ;;
+      build-deps) step_apt; step_duckdb; step_web ;;
+      apt|duckdb|minio|kafka|venv|web) "step_$step" ;;
+      *) die "unknown setup step '$step' (all, build-deps, apt, duckdb, minio, kafka, venv, web)" ;;
     esac
   done
 }
