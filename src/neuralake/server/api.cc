@@ -331,30 +331,25 @@ void Api::Context::Catalog() {
              ", \"description\": " + engine::JsonString(table->description) +
              ", \"uri\": " + engine::JsonString(table->uri);
       first_table = false;
-      auto lake = service.Resolve({table->QualifiedName(), std::nullopt, std::nullopt});
-      if (!lake.ok()) {
-        out += ", \"error\": " + engine::JsonString(lake.status().message()) + "}";
+      auto description = service.Describe(table->QualifiedName());
+      if (!description.ok()) {
+        out += ", \"error\": " + engine::JsonString(description.status().message()) + "}";
         continue;
       }
-      const auto& snapshot = **lake;
-      int64_t rows = 0, bytes = 0;
-      bool rows_known = true;
-      for (const auto& file : snapshot.files) {
-        bytes += file.size_bytes;
-        if (file.num_records < 0) rows_known = false;
-        rows += std::max<int64_t>(file.num_records, 0);
-      }
+      auto figure = [](const std::optional<int64_t>& value) {
+        return value ? std::to_string(*value) : std::string("null");
+      };
       std::vector<engine::ColumnInfo> columns;
       std::string partitions = "[";
-      for (const auto& column : snapshot.columns) {
-        columns.push_back({column.name, column.type});
-        if (column.partition) partitions += (partitions.size() > 1 ? ", " : "") + engine::JsonString(column.name);
+      for (const auto& column : description->columns) columns.push_back({column.name, column.type});
+      for (const auto& name : description->partitions) {
+        partitions += (partitions.size() > 1 ? ", " : "") + engine::JsonString(name);
       }
-      out += ", \"version\": " + std::to_string(snapshot.version) + ", \"schema\": " +
+      out += ", \"version\": " + figure(description->version) + ", \"schema\": " +
              ColumnsJson(columns) + ", \"partitions\": " + partitions + "]" +
-             ", \"files\": " + std::to_string(snapshot.files.size()) +
-             ", \"rows\": " + (rows_known ? std::to_string(rows) : "null") +
-             ", \"bytes\": " + std::to_string(bytes) + "}";
+             ", \"files\": " + figure(description->files) +
+             ", \"rows\": " + figure(description->rows) +
+             ", \"bytes\": " + figure(description->bytes) + "}";
     }
     out += "]}";
   }
@@ -386,20 +381,23 @@ void Api::Context::Schema(const catalog::TableDefinition& table) {
       }
     }
   }
-  auto lake = Service().Resolve({table.QualifiedName(), version, std::nullopt});
-  if (!lake.ok()) return SendStatus(writer_, lake.status());
+  auto description = Service().Describe(table.QualifiedName(), {version, std::nullopt});
+  if (!description.ok()) return SendStatus(writer_, description.status());
   std::string columns = "[";
   std::string partitions = "[";
-  for (const auto& column : (*lake)->columns) {
+  for (const auto& column : description->columns) {
     columns += std::string(columns.size() > 1 ? ", " : "") + "{\"name\": " +
                engine::JsonString(column.name) + ", \"type\": " + engine::JsonString(column.type) +
                ", \"partition\": " + (column.partition ? "true" : "false") + "}";
-    if (column.partition) partitions += (partitions.size() > 1 ? ", " : "") + engine::JsonString(column.name);
   }
+  for (const auto& name : description->partitions) {
+    partitions += (partitions.size() > 1 ? ", " : "") + engine::JsonString(name);
+  }
+  std::string pinned = description->version ? std::to_string(*description->version) : "null";
   writer_.Send(200, kJson,
                "{\"table\": " + engine::JsonString(table.QualifiedName()) +
-                   ", \"version\": " + std::to_string((*lake)->version) + ", \"columns\": " +
-                   columns + "], \"partitions\": " + partitions + "]}\n");
+                   ", \"version\": " + pinned + ", \"columns\": " + columns +
+                   "], \"partitions\": " + partitions + "]}\n");
 }
 
 void Api::Context::History(const catalog::TableDefinition& table) {
