@@ -14,7 +14,8 @@
 //
 // SQL, the API and the UI resolve every name through a Catalog; nothing else is reachable from a
 // query. Table kinds beyond Delta (Parquet, PostgreSQL, function tables, views) share one
-// definition type so new kinds plug in without changing resolution.
+// definition type; each kind is read by the TableProvider registered for it (provider.h), so new
+// kinds plug in without changing resolution.
 //
 // Thread safety: build a Catalog on one thread, then share it read-only (const methods only).
 #pragma once
