@@ -6,6 +6,7 @@ export interface TableInfo {
   version?: number; schema?: Column[]; partitions?: string[];
   files?: number; rows?: number | null; bytes?: number; error?: string;
   last_commit?: string | null;
+  snippets?: { label: string; text: string }[];
 }
 export interface DatabaseInfo { name: string; tables: TableInfo[] }
 export interface CatalogInfo { databases: DatabaseInfo[]; generated_at?: string; base_url?: string }

@@ -38,7 +38,7 @@ export async function renderTable(main: HTMLElement, database: string, name: str
   if (isStatic) {
     schemaSection.append(schemaTable(table.schema ?? [], table.partitions ?? []));
     main.append(snippetsSection);
-    fillSnippets(snippetsSection, database, table, tablePath(database, name), info.base_url);
+    for (const snippet of table.snippets ?? []) snippetsSection.append(codeBlock(snippet.label, snippet.text));
     return;
   }
   const historySection = h("section", { "aria-labelledby": "history-h" }, h("h2", { id: "history-h" }, "History"));
@@ -77,7 +77,9 @@ function summary(table: TableInfo): HTMLElement {
   return h("dl", { class: "summary" },
     item("Kind", table.kind), item("Version", String(table.version ?? "–")),
     item("Rows", formatCount(table.rows)), item("Files", formatCount(table.files)),
-    item("Size", formatBytes(table.bytes)), item("Location", table.uri));
+    item("Size", formatBytes(table.bytes)),
+    table.last_commit ? item("Last data write", table.last_commit.replace("T", " ").replace("Z", " UTC")) : null,
+    item("Location", table.uri));
 }
 
 function schemaTable(columns: Column[], partitions: string[]): HTMLElement {
@@ -122,10 +124,9 @@ function apiUrlFor(database: string, table: string, state: PageState): string {
   return tablePath(database, table) + "?" + query.toString();
 }
 
-function fillSnippets(section: HTMLElement, database: string, table: TableInfo, apiUrl: string,
-                      base?: string): void {
+function fillSnippets(section: HTMLElement, database: string, table: TableInfo, apiUrl: string): void {
   while (section.children.length > 1) section.lastChild?.remove();
-  const origin = base || (location.protocol.startsWith("http") ? apiBase() : "http://localhost:8080");
+  const origin = apiBase();
   for (const snippet of tableSnippets(origin, database, table.name, table.uri, apiUrl)) {
     section.append(codeBlock(snippet.label, snippet.text));
   }

@@ -1,8 +1,16 @@
-// `neuralake catalog ls|describe`: what a catalog file defines.
+// `neuralake catalog ls|describe|export`: what a catalog file defines.
+//
+//   neuralake catalog export --catalog FILE --site DIR [--ui-dir DIR]   a static catalog web site
+//   neuralake catalog export --catalog FILE --format json [--output F]  the catalog description
+#include <fstream>
+
 #include <CLI/CLI.hpp>
 
 #include "neuralake/catalog/catalog_file.h"
 #include "neuralake/cli/cli.h"
+#include "neuralake/server/catalog_site.h"
+#include "neuralake/server/static_files.h"
+#include "neuralake/sql/query_service.h"
 
 namespace neuralake::cli {
 namespace {
@@ -33,6 +41,45 @@ Status DescribeTable(const std::string& catalog_path, const std::string& name, s
   return Status::OK();
 }
 
+struct ExportFlags {
+  std::string site;
+  std::string format = "site";
+  std::string output;
+  std::string ui_dir;
+};
+
+Status ExportCatalog(const GlobalOptions& global, const std::string& catalog_path,
+                     const ExportFlags& flags, std::ostream& out) {
+  if (flags.format != "site" && flags.format != "json") {
+    return Status::Invalid("--format must be site or json");
+  }
+  if (flags.format == "site" && flags.site.empty()) {
+    return Status::Invalid("give --site DIR (a static web site) or --format json");
+  }
+  NL_ASSIGN_OR_RETURN(catalog::Catalog catalog, catalog::LoadCatalogFile(catalog_path));
+  sql::QueryServiceOptions options;
+  options.storage = global.storage;
+  NL_ASSIGN_OR_RETURN(auto service, sql::QueryService::Make(std::move(catalog), options));
+  NL_ASSIGN_OR_RETURN(std::string json, server::CatalogDescriptionJson(*service));
+  if (flags.format == "json") {
+    if (flags.output.empty() || flags.output == "-") {
+      out << json;
+      return Status::OK();
+    }
+    std::ofstream file(flags.output, std::ios::binary | std::ios::trunc);
+    file << json;
+    file.close();
+    if (!file) return Status::IOError("cannot write " + flags.output);
+    return Status::OK();
+  }
+  std::string ui_dir = flags.ui_dir.empty() ? server::DefaultUiDir() : flags.ui_dir;
+  NL_RETURN_NOT_OK(server::WriteCatalogSite(json, ui_dir, flags.site));
+  size_t tables = service->catalog().AllTables().size();
+  out << "wrote a static catalog site of " << tables << " tables to " << flags.site
+      << " (open " << flags.site << "/index.html)\n";
+  return Status::OK();
+}
+
 }  // namespace
 
 void AddCatalogCommands(CLI::App& app, CommandContext& context) {
@@ -54,6 +101,20 @@ void AddCatalogCommands(CLI::App& app, CommandContext& context) {
   describe->callback([&context, path, name] {
     context.action = [&context, path, name] {
       return DescribeTable(*path, *name, *context.out);
+    };
+  });
+
+  auto flags = std::make_shared<ExportFlags>();
+  CLI::App* exporter = catalog->add_subcommand(
+      "export", "A static catalog web site (works from file://), or the catalog as JSON");
+  exporter->add_option("--site", flags->site, "write the site into this directory");
+  exporter->add_option("--format", flags->format, "site (default) or json");
+  exporter->add_option("-o,--output", flags->output, "with --format json: write here (default stdout)");
+  exporter->add_option("--ui-dir", flags->ui_dir,
+                       "the built web UI (default: share/neuralake/ui beside the binary, else web/dist)");
+  exporter->callback([&context, path, flags] {
+    context.action = [&context, path, flags] {
+      return ExportCatalog(context.options, *path, *flags, *context.out);
     };
   });
 }
