@@ -27,10 +27,16 @@ function remember(sql: string): string[] {
   return list;
 }
 
-// "(line 2, column 8)" in a DuckDB/API error message.
-export function errorPosition(message: string): { line: number; column: number } | null {
+// "(line 2, column 8)" in a DuckDB/API error message; for parser errors without one, where the
+// token of 'syntax error at or near "X"' first occurs in the SQL.
+export function errorPosition(message: string, sql: string): { line: number; column: number } | null {
   const match = /line (\d+), column (\d+)/i.exec(message);
-  return match ? { line: Number(match[1]), column: Number(match[2]) } : null;
+  if (match) return { line: Number(match[1]), column: Number(match[2]) };
+  const near = /at or near "((?:[^"]|"")+)"/.exec(message);
+  const at = near ? sql.indexOf(near[1].replace(/""/g, '"')) : -1;
+  if (at < 0) return null;
+  const before = sql.slice(0, at).split("\n");
+  return { line: before.length, column: before[before.length - 1].length + 1 };
 }
 
 export function renderConsole(main: HTMLElement, initial: string): void {
@@ -69,7 +75,7 @@ export function renderConsole(main: HTMLElement, initial: string): void {
     const message = error.message;
     const code = error instanceof ApiError ? `${error.status} ${error.code}: ` : "";
     errorBox.replaceChildren(h("strong", {}, code), message);
-    const where = errorPosition(message);
+    const where = errorPosition(message, sql);
     if (where) {
       const line = sql.split("\n")[where.line - 1] ?? "";
       errorBox.append(h("pre", { class: "error-where", id: "sql-error-where" },
