@@ -69,6 +69,15 @@ const Protocol* LastProtocol(const std::vector<Action>& actions) {
   return found;
 }
 
+// Jittered exponential backoff before retry `attempt + 1`, so that a crowd of writers spreads out.
+void SleepBeforeRetry(const CommitOptions& options, int attempt) {
+  int64_t cap = std::min(options.backoff_max_ms, options.backoff_base_ms << std::min(attempt, 10));
+  if (cap > 0) {
+    std::uniform_int_distribution<int64_t> jitter(0, cap);
+    std::this_thread::sleep_for(std::chrono::milliseconds(jitter(Random())));
+  }
+}
+
 }  // namespace
 
 std::string EngineInfo() { return "neuralake/0.1.0"; }
@@ -240,6 +249,111 @@ Result<std::optional<int64_t>> Transaction::InCommitTimestampFor(const Snapshot*
   return std::optional<int64_t>(std::max(now_ms, previous + 1));
 }
 
+Status Transaction::CheckCommittable(const std::vector<Action>& actions) const {
+  // What the committed table must satisfy: the protocol and metadata after this commit.
+  const Protocol* new_protocol = LastProtocol(actions);
+  const Metadata* new_metadata = LastMetadata(actions);
+  if (!read_snapshot_) {
+    if (new_protocol == nullptr || new_metadata == nullptr) {
+      return Status::Invalid("creating a table needs protocol and metaData actions");
+    }
+  }
+  const Protocol& protocol = new_protocol ? *new_protocol : read_snapshot_->protocol;
+  const Metadata& metadata = new_metadata ? *new_metadata : read_snapshot_->metadata;
+  Schema parsed;
+  const Schema* schema = nullptr;
+  if (new_metadata != nullptr) {
+    auto result_schema = ParseSchema(new_metadata->schema_string);
+    if (!result_schema.ok()) return result_schema.status();
+    parsed = std::move(result_schema).value();
+    schema = &parsed;
+  } else {
+    schema = &read_snapshot_->schema;
+  }
+  NL_RETURN_NOT_OK(CheckWriteSupported(protocol, metadata, *schema));
+  if (!read_snapshot_) return Status::OK();
+  NL_RETURN_NOT_OK(CheckWriteSupported(read_snapshot_->protocol, read_snapshot_->metadata,
+                                       read_snapshot_->schema));
+  auto append_only = read_snapshot_->Property(kAppendOnlyProperty);
+  if (append_only && *append_only == "true") {
+    for (const auto& action : actions) {
+      const auto* remove = std::get_if<RemoveFile>(&action);
+      if (remove != nullptr && remove->data_change) {
+        return Status::Invalid("table '" + log_->table_uri() +
+                               "' is append-only (delta.appendOnly=true): data cannot be "
+                               "removed or overwritten");
+      }
+    }
+  }
+  return Status::OK();
+}
+
+std::vector<Action> Transaction::CommitContent(const std::vector<Action>& actions, int64_t now_ms,
+                                               std::optional<int64_t> in_commit_timestamp) const {
+  CommitInfo info;
+  info.fields = BuildCommitInfo(now_ms, in_commit_timestamp);
+  std::vector<Action> content;
+  content.reserve(actions.size() + 1);
+  content.push_back(info);  // first, as in-commit timestamps require
+  for (const auto& action : actions) content.push_back(action);
+  return content;
+}
+
+Result<std::optional<std::vector<Action>>> Transaction::PutCommit(
+    int64_t version, std::vector<Action> content) const {
+  std::string key = CommitKey(version);
+  Status put = log_->store()->PutIfAbsent(key, SerializeCommit(content));
+  if (put.ok()) return std::optional<std::vector<Action>>(std::move(content));
+  if (!put.IsConflict()) {
+    // The outcome is unknown (the request may have been applied): look before giving up.
+    auto landed = log_->ReadCommit(version);
+    if (!landed.ok()) {
+      return Status(put.code(), "committing " + key + ": " + put.message() +
+                                    " (the commit may or may not have been applied)");
+    }
+    if (HasTxnId(*landed, txn_id_)) {
+      return std::optional<std::vector<Action>>(std::move(landed).value());
+    }
+  }
+  return std::optional<std::vector<Action>>();  // another writer has that version
+}
+
+Result<Transaction::WinnersChecked> Transaction::CheckWinners(const WriteSet& write,
+                                                              int64_t from_version,
+                                                              LogReplay* replay) const {
+  WinnersChecked checked;
+  checked.next_version = from_version;
+  while (true) {
+    auto winning = log_->ReadCommit(checked.next_version);
+    if (!winning.ok()) {
+      if (winning.status().IsNotFound()) break;
+      return winning.status();
+    }
+    if (HasTxnId(*winning, txn_id_)) {
+      // Our own commit, applied by an attempt whose success was not reported to us (e.g. a
+      // store-level retry of a put-if-absent whose first response was lost).
+      checked.own_commit = std::move(winning).value();
+      return checked;
+    }
+    NL_RETURN_NOT_OK(CheckWinningCommit(read_, write, checked.next_version, *winning));
+    NL_RETURN_NOT_OK(replay->ApplyCommit(checked.next_version, *winning, NowMs()));
+    ++checked.next_version;
+  }
+  return checked;
+}
+
+Result<CommitResult> Transaction::FinishCommit(const CommitOptions& options, CommitResult result,
+                                               int64_t version,
+                                               const std::vector<Action>& committed,
+                                               LogReplay before, int64_t now_ms) const {
+  NL_RETURN_NOT_OK(before.ApplyCommit(version, committed, now_ms));
+  NL_ASSIGN_OR_RETURN(Snapshot snapshot, before.Finish(log_->table_uri()));
+  result.version = version;
+  result.snapshot = std::make_shared<Snapshot>(std::move(snapshot));
+  if (options.after_commit) result.post_commit_status = options.after_commit(result.snapshot);
+  return result;
+}
+
 Result<CommitResult> Transaction::Commit(const CommitOptions& options) {
   CommitResult result;
   if (AlreadyApplied()) {
@@ -251,45 +365,7 @@ Result<CommitResult> Transaction::Commit(const CommitOptions& options) {
   std::vector<Action> actions = actions_;
   if (app_transaction_) actions.push_back(*app_transaction_);
   WriteSet write = WriteSetOf(actions);
-
-  // What the committed table must satisfy: the protocol and metadata after this commit.
-  const Protocol* new_protocol = LastProtocol(actions);
-  const Metadata* new_metadata = LastMetadata(actions);
-  if (!read_snapshot_) {
-    if (new_protocol == nullptr || new_metadata == nullptr) {
-      return Status::Invalid("creating a table needs protocol and metaData actions");
-    }
-  }
-  {
-    const Protocol& protocol = new_protocol ? *new_protocol : read_snapshot_->protocol;
-    const Metadata& metadata = new_metadata ? *new_metadata : read_snapshot_->metadata;
-    Schema parsed;
-    const Schema* schema = nullptr;
-    if (new_metadata != nullptr) {
-      auto result_schema = ParseSchema(new_metadata->schema_string);
-      if (!result_schema.ok()) return result_schema.status();
-      parsed = std::move(result_schema).value();
-      schema = &parsed;
-    } else {
-      schema = &read_snapshot_->schema;
-    }
-    NL_RETURN_NOT_OK(CheckWriteSupported(protocol, metadata, *schema));
-    if (read_snapshot_) {
-      NL_RETURN_NOT_OK(CheckWriteSupported(read_snapshot_->protocol, read_snapshot_->metadata,
-                                           read_snapshot_->schema));
-      auto append_only = read_snapshot_->Property(kAppendOnlyProperty);
-      if (append_only && *append_only == "true") {
-        for (const auto& action : actions) {
-          const auto* remove = std::get_if<RemoveFile>(&action);
-          if (remove != nullptr && remove->data_change) {
-            return Status::Invalid("table '" + log_->table_uri() +
-                                   "' is append-only (delta.appendOnly=true): data cannot be "
-                                   "removed or overwritten");
-          }
-        }
-      }
-    }
-  }
+  NL_RETURN_NOT_OK(CheckCommittable(actions));
 
   std::shared_ptr<const Snapshot> base = read_snapshot_;
   int64_t attempt_version = read_snapshot_ ? read_snapshot_->version + 1 : 0;
@@ -299,73 +375,31 @@ Result<CommitResult> Transaction::Commit(const CommitOptions& options) {
     if (options.before_commit) options.before_commit(attempt_version);
     int64_t now = NowMs();
     NL_ASSIGN_OR_RETURN(std::optional<int64_t> ict, InCommitTimestampFor(base.get(), now));
-    CommitInfo info;
-    info.fields = BuildCommitInfo(now, ict);
-    std::vector<Action> content;
-    content.reserve(actions.size() + 1);
-    content.push_back(info);  // first, as in-commit timestamps require
-    for (const auto& action : actions) content.push_back(action);
-
-    std::string key = CommitKey(attempt_version);
-    // Finishes a commit that landed at `version` on top of the state `before`.
-    auto succeed = [&](int64_t version, const std::vector<Action>& committed,
-                       LogReplay before) -> Result<CommitResult> {
-      NL_RETURN_NOT_OK(before.ApplyCommit(version, committed, now));
-      NL_ASSIGN_OR_RETURN(Snapshot snapshot, before.Finish(log_->table_uri()));
-      result.version = version;
-      result.snapshot = std::make_shared<Snapshot>(std::move(snapshot));
-      if (options.after_commit) result.post_commit_status = options.after_commit(result.snapshot);
-      return result;
-    };
-    auto base_replay = [&] { return base ? LogReplay(*base) : LogReplay(); };
-    Status put = log_->store()->PutIfAbsent(key, SerializeCommit(content));
-    if (put.ok()) return succeed(attempt_version, content, base_replay());
-    if (!put.IsConflict()) {
-      // The outcome is unknown (the request may have been applied): look before giving up.
-      auto landed = log_->ReadCommit(attempt_version);
-      if (!landed.ok()) {
-        return Status(put.code(), "committing " + key + ": " + put.message() +
-                                      " (the commit may or may not have been applied)");
-      }
-      if (HasTxnId(*landed, txn_id_)) return succeed(attempt_version, *landed, base_replay());
-      put = Status::Conflict("lost the race for " + key);  // another writer has that version
+    NL_ASSIGN_OR_RETURN(std::optional<std::vector<Action>> landed,
+                        PutCommit(attempt_version, CommitContent(actions, now, ict)));
+    if (landed) {
+      return FinishCommit(options, result, attempt_version, *landed,
+                          base ? LogReplay(*base) : LogReplay(), now);
     }
     if (!read_snapshot_) {
       auto existing = log_->ReadCommit(0);
       if (existing.ok() && HasTxnId(*existing, txn_id_)) {
-        return succeed(0, *existing, LogReplay());
+        return FinishCommit(options, result, 0, *existing, LogReplay(), now);
       }
       return Status::Conflict("table '" + log_->table_uri() +
                               "' was created concurrently by another writer");
     }
     // Someone else won `attempt_version`: check every winning commit, then retry after them.
     LogReplay replay(*base);
-    int64_t version = attempt_version;
-    while (true) {
-      auto winning = log_->ReadCommit(version);
-      if (!winning.ok()) {
-        if (winning.status().IsNotFound()) break;
-        return winning.status();
-      }
-      if (HasTxnId(*winning, txn_id_)) {
-        // Our own commit, applied by an attempt whose success was not reported to us (e.g. a
-        // store-level retry of a put-if-absent whose first response was lost).
-        return succeed(version, *winning, replay);
-      }
-      NL_RETURN_NOT_OK(CheckWinningCommit(read_, write, version, *winning));
-      NL_RETURN_NOT_OK(replay.ApplyCommit(version, *winning, NowMs()));
-      ++version;
+    NL_ASSIGN_OR_RETURN(WinnersChecked checked, CheckWinners(write, attempt_version, &replay));
+    if (checked.own_commit) {
+      return FinishCommit(options, result, checked.next_version, *checked.own_commit,
+                          std::move(replay), now);
     }
     NL_ASSIGN_OR_RETURN(Snapshot rebased, replay.Finish(log_->table_uri()));
     base = std::make_shared<Snapshot>(std::move(rebased));
-    attempt_version = version;
-    // Jittered exponential backoff, so that a crowd of writers spreads out.
-    int64_t cap = std::min(options.backoff_max_ms,
-                           options.backoff_base_ms << std::min(attempt, 10));
-    if (cap > 0) {
-      std::uniform_int_distribution<int64_t> jitter(0, cap);
-      std::this_thread::sleep_for(std::chrono::milliseconds(jitter(Random())));
-    }
+    attempt_version = checked.next_version;
+    SleepBeforeRetry(options, attempt);
   }
   return Status::Conflict("gave up committing to '" + log_->table_uri() + "' after " +
                           std::to_string(max_attempts) +

@@ -129,6 +129,36 @@ class Transaction {
   nlohmann::json BuildCommitInfo(int64_t now_ms, std::optional<int64_t> in_commit_timestamp) const;
   Result<std::optional<int64_t>> InCommitTimestampFor(const Snapshot* base, int64_t now_ms) const;
 
+  // The steps of Commit().
+  // Refuses before any attempt: a creation without protocol and metaData, a protocol, table
+  // feature or schema this writer does not support, a data-changing remove on an append-only table.
+  Status CheckCommittable(const std::vector<Action>& actions) const;
+  // commitInfo (first) followed by `actions`: what one attempt writes.
+  std::vector<Action> CommitContent(const std::vector<Action>& actions, int64_t now_ms,
+                                    std::optional<int64_t> in_commit_timestamp) const;
+  // Writes `content` as `version` with put-if-absent. Returns the actions of this transaction's
+  // commit at `version` (`content`, or what landed when the store reported a failure although the
+  // write was applied), nullopt when another writer has that version, or an error when the outcome
+  // is unknown.
+  Result<std::optional<std::vector<Action>>> PutCommit(int64_t version,
+                                                       std::vector<Action> content) const;
+  struct WinnersChecked {
+    int64_t next_version = 0;  // the first free version after the winners
+    // This transaction's own commit, found at `next_version` among the winners (its success was
+    // not reported to us); `replay` then holds the state before it.
+    std::optional<std::vector<Action>> own_commit;
+  };
+  // After losing `from_version`: checks each winning commit from there on against what this
+  // transaction read and writes (CheckWinningCommit; Conflict when one does not commute) and
+  // applies it to `replay`.
+  Result<WinnersChecked> CheckWinners(const WriteSet& write, int64_t from_version,
+                                      LogReplay* replay) const;
+  // Completes a commit of `committed` that landed at `version` on top of the state `before`: the
+  // new snapshot, then CommitOptions::after_commit.
+  Result<CommitResult> FinishCommit(const CommitOptions& options, CommitResult result,
+                                    int64_t version, const std::vector<Action>& committed,
+                                    LogReplay before, int64_t now_ms) const;
+
   const DeltaLog* log_;
   std::shared_ptr<const Snapshot> read_snapshot_;
   std::string operation_ = "WRITE";
