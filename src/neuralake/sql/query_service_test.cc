@@ -199,6 +199,42 @@ TEST_F(QueryServiceTest, SnapshotCacheRefreshesOnlyWithNewCommits) {
   EXPECT_EQ(stats.refreshes, 1);
 }
 
+// The Delta provider through the service's Describe and Scan: figures agree with SQL.
+TEST_F(QueryServiceTest, DeltaDescribeAndScanAgreeWithSql) {
+  auto service = Service();
+  auto latest = service->Describe("demo.trips");
+  ASSERT_TRUE(latest.ok()) << latest.status().ToString();
+  EXPECT_EQ(latest->kind, "delta");
+  EXPECT_EQ(latest->version, std::optional<int64_t>(4));
+  EXPECT_EQ(latest->partitions, std::vector<std::string>{"city"});
+  EXPECT_EQ(latest->rows, std::optional<int64_t>(5000));
+  auto files = service->Query("SELECT count(DISTINCT filename) FROM read_parquet('" + trips_uri_ +
+                              "/**/*.parquet', filename = true)");
+  ASSERT_TRUE(files.ok()) << files.status().ToString();
+  EXPECT_EQ(std::to_string(latest->files.value_or(-1)), Scalar(*files));
+  auto v0 = service->Describe("trips", {0, std::nullopt});
+  ASSERT_TRUE(v0.ok()) << v0.status().ToString();
+  EXPECT_EQ(v0->version, std::optional<int64_t>(0));
+  EXPECT_EQ(v0->rows, std::optional<int64_t>(1000));
+
+  engine::ScanRequest request;
+  request.columns = {"fare", "city"};
+  request.filters = {{"city", engine::ScanFilter::Op::kEqual, engine::QueryParam(std::string("rome"))}};
+  int64_t rows = 0;
+  auto scanned = service->Scan("demo.trips", {2, std::nullopt}, request,
+                               [&](const engine::RecordBatch& batch) -> Status {
+                                 rows += batch.num_rows;
+                                 return Status::OK();
+                               });
+  ASSERT_TRUE(scanned.ok()) << scanned.status().ToString();
+  auto expected = service->Query("SELECT count(*) FROM delta_at('demo.trips', 2) WHERE city = 'rome'");
+  ASSERT_TRUE(expected.ok()) << expected.status().ToString();
+  EXPECT_EQ(std::to_string(rows), Scalar(*expected));
+  EXPECT_GT(rows, 0);
+  ASSERT_FALSE(scanned->scans.empty());
+  EXPECT_GT(scanned->scans[0].files_pruned_by_partition, 0);
+}
+
 TEST_F(QueryServiceTest, SafeSurfaceRefusesEverythingButCatalogReads) {
   auto service = Service();
   const char* refused[] = {
