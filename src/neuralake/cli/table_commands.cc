@@ -317,140 +317,155 @@ Status CheckpointCommand(const GlobalOptions& global, const std::string& uri, st
   return Status::OK();
 }
 
+// --txn-app-id / --txn-version: the flags every write subcommand shares.
+void AddIdempotencyFlags(CLI::App* command, WriteFlags& flags) {
+  command->add_option("--txn-app-id", flags.app_id,
+                      "idempotent write: application id recorded as a Delta txn");
+  command->add_option("--txn-version", flags.app_version,
+                      "idempotent write: skipped when the table has this app's version >= it");
+}
+
+void AddCreateCommand(CLI::App* table, CommandContext& context) {
+  auto flags = std::make_shared<WriteFlags>();
+  CLI::App* create = table->add_subcommand("create", "Create a table from a data file");
+  create->add_option("uri", flags->uri, "table location (path, s3://..., memory://...)")
+      ->required();
+  create->add_option("--from", flags->from, "initial data: .csv, .json/.jsonl, .parquet")
+      ->required();
+  create->add_option("--partition-by", flags->partition_by, "partition columns (a,b)")
+      ->delimiter(',');
+  create->add_option("--property", flags->properties,
+                     "table property key=value (repeatable), e.g. delta.checkpointInterval=10");
+  create->add_option("--target-file-size", flags->target_file_size,
+                     "target data file size, e.g. 128mb (unpartitioned writes)");
+  AddIdempotencyFlags(create, *flags);
+  create->callback([&context, flags] {
+    context.action = [&context, flags] {
+      return Create(context.options, *flags, *context.out, *context.err);
+    };
+  });
+}
+
+void AddAppendCommand(CLI::App* table, CommandContext& context) {
+  auto flags = std::make_shared<WriteFlags>();
+  CLI::App* append = table->add_subcommand("append", "Append the rows of a data file");
+  append->add_option("uri", flags->uri, "table location")->required();
+  append->add_option("--from", flags->from, "data: .csv, .json/.jsonl, .parquet")->required();
+  append->add_option("--schema-mode", flags->schema_mode,
+                     "merge: add new columns to the table schema");
+  append->add_option("--target-file-size", flags->target_file_size, "target data file size");
+  AddIdempotencyFlags(append, *flags);
+  append->callback([&context, flags] {
+    context.action = [&context, flags] {
+      return AppendCommand(context.options, *flags, *context.out, *context.err);
+    };
+  });
+}
+
+void AddOverwriteCommand(CLI::App* table, CommandContext& context) {
+  auto flags = std::make_shared<WriteFlags>();
+  CLI::App* overwrite =
+      table->add_subcommand("overwrite", "Replace the table (or the partitions --where selects)");
+  overwrite->add_option("uri", flags->uri, "table location")->required();
+  overwrite->add_option("--from", flags->from, "data: .csv, .json/.jsonl, .parquet")->required();
+  overwrite->add_option("--where", flags->where,
+                        "SQL predicate on partition columns: replace only those partitions");
+  overwrite->add_option("--schema-mode", flags->schema_mode,
+                        "merge: add new columns; overwrite: replace the schema");
+  overwrite->add_option("--target-file-size", flags->target_file_size, "target data file size");
+  AddIdempotencyFlags(overwrite, *flags);
+  overwrite->callback([&context, flags] {
+    context.action = [&context, flags] {
+      return OverwriteCommand(context.options, *flags, *context.out, *context.err);
+    };
+  });
+}
+
+void AddDeleteCommand(CLI::App* table, CommandContext& context) {
+  auto flags = std::make_shared<WriteFlags>();
+  CLI::App* remove = table->add_subcommand("delete", "Delete the partitions a predicate selects");
+  remove->add_option("uri", flags->uri, "table location")->required();
+  remove->add_option("--where", flags->where, "SQL predicate on partition columns")->required();
+  AddIdempotencyFlags(remove, *flags);
+  remove->callback([&context, flags] {
+    context.action = [&context, flags] {
+      return DeleteCommand(context.options, *flags, *context.out, *context.err);
+    };
+  });
+}
+
+void AddReadCommand(CLI::App* table, CommandContext& context) {
+  auto flags = std::make_shared<ReadFlags>();
+  CLI::App* read = table->add_subcommand("read", "Print or export the rows of a version");
+  read->add_option("uri", flags->uri, "table location")->required();
+  auto* version = read->add_option("--version", flags->version, "table version (time travel)");
+  read->add_option("--timestamp", flags->timestamp,
+                   "latest version committed at or before this time (ISO-8601 or epoch ms)")
+      ->excludes(version);
+  read->add_option("--format", flags->format,
+                   "table (default), csv, json or ndjson (the same: one object per line), "
+                   "parquet");
+  read->add_option("--output", flags->output, "write to this file (csv, json, ndjson, parquet)");
+  read->add_option("--limit", flags->limit, "at most this many rows");
+  read->callback([&context, flags] {
+    context.action = [&context, flags] {
+      return ReadCommand(context.options, *flags, *context.out);
+    };
+  });
+}
+
+void AddHistoryCommand(CLI::App* table, CommandContext& context) {
+  auto uri = std::make_shared<std::string>();
+  auto limit = std::make_shared<int64_t>(0);
+  CLI::App* history = table->add_subcommand("history", "Commits, newest first");
+  history->add_option("uri", *uri, "table location")->required();
+  history->add_option("--limit", *limit, "at most this many commits");
+  history->callback([&context, uri, limit] {
+    context.action = [&context, uri, limit] {
+      return HistoryCommand(context.options, *uri, *limit, *context.out);
+    };
+  });
+}
+
+void AddDescribeCommand(CLI::App* table, CommandContext& context) {
+  auto uri = std::make_shared<std::string>();
+  auto version = std::make_shared<std::optional<int64_t>>();
+  CLI::App* describe =
+      table->add_subcommand("describe", "Schema, partitions, version, files, bytes, properties");
+  describe->add_option("uri", *uri, "table location")->required();
+  describe->add_option("--version", *version, "describe this version");
+  describe->callback([&context, uri, version] {
+    context.action = [&context, uri, version] {
+      return DescribeCommand(context.options, *uri, *version, *context.out);
+    };
+  });
+}
+
+void AddCheckpointCommand(CLI::App* table, CommandContext& context) {
+  auto uri = std::make_shared<std::string>();
+  CLI::App* checkpoint =
+      table->add_subcommand("checkpoint", "Write a checkpoint of the latest version");
+  checkpoint->add_option("uri", *uri, "table location")->required();
+  checkpoint->callback([&context, uri] {
+    context.action = [&context, uri] {
+      return CheckpointCommand(context.options, *uri, *context.out);
+    };
+  });
+}
+
 }  // namespace
 
 void AddTableCommands(CLI::App& app, CommandContext& context) {
   CLI::App* table = app.add_subcommand("table", "Delta tables: create, write, read, inspect");
   table->require_subcommand(1);
-
-  auto add_common_write = [](CLI::App* command, WriteFlags& flags) {
-    command->add_option("--txn-app-id", flags.app_id,
-                        "idempotent write: application id recorded as a Delta txn");
-    command->add_option("--txn-version", flags.app_version,
-                        "idempotent write: skipped when the table has this app's version >= it");
-  };
-
-  {
-    auto flags = std::make_shared<WriteFlags>();
-    CLI::App* create = table->add_subcommand("create", "Create a table from a data file");
-    create->add_option("uri", flags->uri, "table location (path, s3://..., memory://...)")
-        ->required();
-    create->add_option("--from", flags->from, "initial data: .csv, .json/.jsonl, .parquet")
-        ->required();
-    create->add_option("--partition-by", flags->partition_by, "partition columns (a,b)")
-        ->delimiter(',');
-    create->add_option("--property", flags->properties,
-                       "table property key=value (repeatable), e.g. delta.checkpointInterval=10");
-    create->add_option("--target-file-size", flags->target_file_size,
-                       "target data file size, e.g. 128mb (unpartitioned writes)");
-    add_common_write(create, *flags);
-    create->callback([&context, flags] {
-      context.action = [&context, flags] {
-        return Create(context.options, *flags, *context.out, *context.err);
-      };
-    });
-  }
-  {
-    auto flags = std::make_shared<WriteFlags>();
-    CLI::App* append = table->add_subcommand("append", "Append the rows of a data file");
-    append->add_option("uri", flags->uri, "table location")->required();
-    append->add_option("--from", flags->from, "data: .csv, .json/.jsonl, .parquet")->required();
-    append->add_option("--schema-mode", flags->schema_mode,
-                       "merge: add new columns to the table schema");
-    append->add_option("--target-file-size", flags->target_file_size, "target data file size");
-    add_common_write(append, *flags);
-    append->callback([&context, flags] {
-      context.action = [&context, flags] {
-        return AppendCommand(context.options, *flags, *context.out, *context.err);
-      };
-    });
-  }
-  {
-    auto flags = std::make_shared<WriteFlags>();
-    CLI::App* overwrite =
-        table->add_subcommand("overwrite", "Replace the table (or the partitions --where selects)");
-    overwrite->add_option("uri", flags->uri, "table location")->required();
-    overwrite->add_option("--from", flags->from, "data: .csv, .json/.jsonl, .parquet")
-        ->required();
-    overwrite->add_option("--where", flags->where,
-                          "SQL predicate on partition columns: replace only those partitions");
-    overwrite->add_option("--schema-mode", flags->schema_mode,
-                          "merge: add new columns; overwrite: replace the schema");
-    overwrite->add_option("--target-file-size", flags->target_file_size, "target data file size");
-    add_common_write(overwrite, *flags);
-    overwrite->callback([&context, flags] {
-      context.action = [&context, flags] {
-        return OverwriteCommand(context.options, *flags, *context.out, *context.err);
-      };
-    });
-  }
-  {
-    auto flags = std::make_shared<WriteFlags>();
-    CLI::App* remove = table->add_subcommand("delete", "Delete the partitions a predicate selects");
-    remove->add_option("uri", flags->uri, "table location")->required();
-    remove->add_option("--where", flags->where, "SQL predicate on partition columns")->required();
-    add_common_write(remove, *flags);
-    remove->callback([&context, flags] {
-      context.action = [&context, flags] {
-        return DeleteCommand(context.options, *flags, *context.out, *context.err);
-      };
-    });
-  }
-  {
-    auto flags = std::make_shared<ReadFlags>();
-    CLI::App* read = table->add_subcommand("read", "Print or export the rows of a version");
-    read->add_option("uri", flags->uri, "table location")->required();
-    auto* version = read->add_option("--version", flags->version, "table version (time travel)");
-    read->add_option("--timestamp", flags->timestamp,
-                     "latest version committed at or before this time (ISO-8601 or epoch ms)")
-        ->excludes(version);
-    read->add_option("--format", flags->format,
-                     "table (default), csv, json or ndjson (the same: one object per line), "
-                     "parquet");
-    read->add_option("--output", flags->output, "write to this file (csv, json, ndjson, parquet)");
-    read->add_option("--limit", flags->limit, "at most this many rows");
-    read->callback([&context, flags] {
-      context.action = [&context, flags] {
-        return ReadCommand(context.options, *flags, *context.out);
-      };
-    });
-  }
-  {
-    auto uri = std::make_shared<std::string>();
-    auto limit = std::make_shared<int64_t>(0);
-    CLI::App* history = table->add_subcommand("history", "Commits, newest first");
-    history->add_option("uri", *uri, "table location")->required();
-    history->add_option("--limit", *limit, "at most this many commits");
-    history->callback([&context, uri, limit] {
-      context.action = [&context, uri, limit] {
-        return HistoryCommand(context.options, *uri, *limit, *context.out);
-      };
-    });
-  }
-  {
-    auto uri = std::make_shared<std::string>();
-    auto version = std::make_shared<std::optional<int64_t>>();
-    CLI::App* describe =
-        table->add_subcommand("describe", "Schema, partitions, version, files, bytes, properties");
-    describe->add_option("uri", *uri, "table location")->required();
-    describe->add_option("--version", *version, "describe this version");
-    describe->callback([&context, uri, version] {
-      context.action = [&context, uri, version] {
-        return DescribeCommand(context.options, *uri, *version, *context.out);
-      };
-    });
-  }
-  {
-    auto uri = std::make_shared<std::string>();
-    CLI::App* checkpoint =
-        table->add_subcommand("checkpoint", "Write a checkpoint of the latest version");
-    checkpoint->add_option("uri", *uri, "table location")->required();
-    checkpoint->callback([&context, uri] {
-      context.action = [&context, uri] {
-        return CheckpointCommand(context.options, *uri, *context.out);
-      };
-    });
-  }
+  AddCreateCommand(table, context);
+  AddAppendCommand(table, context);
+  AddOverwriteCommand(table, context);
+  AddDeleteCommand(table, context);
+  AddReadCommand(table, context);
+  AddHistoryCommand(table, context);
+  AddDescribeCommand(table, context);
+  AddCheckpointCommand(table, context);
 }
 
 }  // namespace neuralake::cli
