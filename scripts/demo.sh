@@ -182,4 +182,11 @@ echo "a value of the wrong type is refused as expected: HTTP $status $(cat "$WOR
 kill -TERM "$server"; wait "$server" || true
 echo "server log (one line per request):"; cat "$WORK/serve.log"
 
+step "10. Web UI: the same server answers the browser at / ; a static catalog site for file://"
+grep 'web UI at' "$WORK/serve.out" || echo "(no built web UI found: scripts/setup.sh web builds web/dist)"
+echo "run it yourself: $NL serve --catalog $CATALOG --port 8080, then open http://127.0.0.1:8080/"
+run "$NL" catalog export --catalog "$CATALOG" --site "$WORK/catalog-site"
+run "$NL" catalog export --catalog "$CATALOG" --format json --output "$WORK/catalog.json"
+echo "static catalog: file://$WORK/catalog-site/index.html (the description alone: $WORK/catalog.json)"
+
 step "Done. Everything the demo wrote is under $BASE (MinIO console: http://127.0.0.1:9001)"
