@@ -226,6 +226,11 @@ async function consoleSteps(page, base) {
     assert.equal(downloaded, api);
     assert.equal(downloaded.trim().split("\n").length, 301);
     assert.equal(downloaded.split("\n")[0], "id,name,grp,score");
+    const [parquet] = await Promise.all([page.waitForEvent("download"), page.click("#download-parquet")]);
+    const bytes = readFileSync(await parquet.path());
+    assert.equal(bytes.subarray(0, 4).toString(), "PAR1");
+    assert.equal(bytes.subarray(bytes.length - 4).toString(), "PAR1");
+    assert.equal(parquet.suggestedFilename(), "result.parquet");
   });
 }
 
@@ -306,7 +311,7 @@ async function signInSteps(browser, lake) {
 }
 
 async function performance(browser, lake) {
-  const server = await serve(makeWideCatalog(WORK, lake.evil));
+  const server = await serve(makeWideCatalog(WORK, lake.evil), "--timeout", "3s");
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   try {
     await step("measure: first paint of a 1,000-table catalog", async () => {
@@ -322,6 +327,18 @@ async function performance(browser, lake) {
       assert.equal((await page.$$("#catalog-table tbody tr")).length, 1000);
       console.log(`PERF catalog of 1,000 tables: first paint with rows ${runs.map((ms) => ms.toFixed(0)).join(", ")} ms (3 loads)`);
       await shot(page, "catalog-1000");
+    });
+    await step("Cancel aborts a running query", async () => {
+      await page.goto(server.base + "/#/sql");
+      await page.fill("#sql-input", "SELECT sum(i * i) FROM range(20000000000) t(i)");
+      await page.click("#run");
+      await page.waitForFunction(() => !document.querySelector("#cancel").disabled);
+      await page.waitForTimeout(300);
+      await page.click("#cancel");
+      await page.waitForFunction(() => document.querySelector("#sql-stats")?.textContent === "Cancelled.", null,
+        { timeout: 2000 });
+      assert.equal(await page.$eval("#run", (button) => button.disabled), false);
+      assert.equal(await page.$eval("#cancel", (button) => button.disabled), true);
     });
     await step("measure: render a 10,000-row result", async () => {
       await page.goto(server.base + "/#/sql");
