@@ -97,6 +97,13 @@ std::string OneLineMessage(const std::string& message) {
 Status FromDuckDBError(const duckdb::ErrorData& error) {
   std::string message = OneLineMessage(error.Message());
   if (error.Type() == duckdb::ExceptionType::INTERRUPT) return Status::Cancelled(message);
+  // An object-store failure raised through ObjectStoreFileSystem (the store's retries spent:
+  // MinIO down, a network error) stays an IOError, so callers retry instead of giving up on a
+  // "bad input" (the ingestor treats Invalid as permanent).
+  if (error.Type() == duckdb::ExceptionType::IO &&
+      message.find(std::string(StatusCodeName(StatusCode::kIOError)) + ": ") != std::string::npos) {
+    return Status::IOError(message);
+  }
   return Status::Invalid(message);
 }
 

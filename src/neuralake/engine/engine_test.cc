@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "neuralake/engine/glob.h"
+#include "neuralake/storage/faulty_object_store.h"
 #include "neuralake/storage/object_store_factory.h"
 #include "neuralake/storage/test_environment.h"
 
@@ -480,6 +481,42 @@ TEST(EngineRestrictedTest, NoRelativeDirectoryIsReadable) {
   std::string allowed = setting->rows.at(0).at(0).value_or("");
   EXPECT_EQ(allowed.find(".tmp"), std::string::npos) << allowed;
   fs::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace neuralake::engine
+
+namespace neuralake::engine {
+namespace {
+
+// A store failure (retries spent) surfaces as IOError, so callers retry it; a bad query stays
+// Invalid.
+TEST(EngineErrorTest, StoreFailuresAreIOErrorsNotInvalid) {
+  std::atomic<bool> failing{false};
+  EngineOptions options;
+  options.store_opener = [&failing](const storage::Location& location)
+      -> Result<std::shared_ptr<storage::ObjectStore>> {
+    NL_ASSIGN_OR_RETURN(auto store, storage::OpenObjectStore(location, {}));
+    return std::shared_ptr<storage::ObjectStore>(std::make_shared<storage::FaultyObjectStore>(
+        std::move(store), [&failing](storage::StoreOperation operation, std::string_view) {
+          if (failing && operation == storage::StoreOperation::kGetRange) {
+            return Status::IOError("connection refused (after 7 attempts)");
+          }
+          return Status::OK();
+        }));
+  };
+  auto engine = Engine::Make(options);
+  ASSERT_TRUE(engine.ok()) << engine.status().ToString();
+  std::string file = "memory://" + testing::UniqueName("io-error") + "/t.parquet";
+  ASSERT_TRUE((*engine)->Execute("COPY (SELECT range AS id FROM range(10)) TO '" + file +
+                                 "' (FORMAT parquet)").ok());
+  failing = true;
+  auto read = (*engine)->Query("SELECT count(*) FROM read_parquet('" + file + "')");
+  ASSERT_FALSE(read.ok());
+  EXPECT_EQ(read.status().code(), StatusCode::kIOError) << read.status().ToString();
+  auto bad = (*engine)->Query("SELECT nope FROM range(1)");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().code(), StatusCode::kInvalid);
 }
 
 }  // namespace

@@ -295,6 +295,8 @@ Result<std::string> OutputColumnSql(const OutputColumn& column, const ParquetWri
 }
 
 std::string CopyOptions(const ParquetWriteSpec& spec) {
+  if (spec.format == WriteFormat::kCsv) return "FORMAT csv, HEADER true";
+  if (spec.format == WriteFormat::kJson) return "FORMAT json";
   std::string options = "FORMAT parquet";
   if (!spec.compression.empty()) options += ", COMPRESSION " + spec.compression;
   if (spec.compression_level) {
@@ -344,6 +346,9 @@ Status CheckSpec(const ParquetWriteSpec& spec) {
   if (spec.target.empty()) return Status::Invalid("a write needs a target");
   if (!spec.single_file && spec.file_prefix.empty()) {
     return Status::Invalid("a write into a directory needs a file name prefix");
+  }
+  if (spec.format != WriteFormat::kParquet && !spec.single_file) {
+    return Status::Invalid("CSV and JSON writes need a single-file target");
   }
   if (spec.single_file && !spec.partition_by.empty()) {
     return Status::Invalid("a partitioned write needs a directory target");
@@ -505,6 +510,17 @@ Result<std::vector<WrittenFile>> WriteParquet(Engine& engine, const WriteSource&
   NL_ASSIGN_OR_RETURN(auto relation, SourceRelation::Open(engine, source));
   std::string sql = "COPY (SELECT " + select + " FROM " + relation->sql() + " AS __nl_source) TO " +
                     L(spec.target) + " (" + CopyOptions(spec) + ")";
+  if (spec.format != WriteFormat::kParquet) {
+    Status written = engine.Execute(sql);
+    if (!written.ok()) {
+      RemoveWriteFiles(engine, spec);
+      return written.WithContext("writing " + spec.target);
+    }
+    WrittenFile file;
+    file.uri = spec.target;
+    file.num_rows = -1;  // not reported for text formats
+    return std::vector<WrittenFile>{file};
+  }
   auto files = engine.CopyWithStats(sql);
   if (!files.ok()) {
     RemoveWriteFiles(engine, spec);

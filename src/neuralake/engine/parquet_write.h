@@ -137,7 +137,12 @@ struct PartitionTextEncoding {
   char escape = '%';
 };
 
+// Parquet (the lake's format), or CSV (with a header) / JSON lines for exports such as the TPC-H
+// generator's text outputs.
+enum class WriteFormat { kParquet, kCsv, kJson };
+
 struct ParquetWriteSpec {
+  WriteFormat format = WriteFormat::kParquet;  // kCsv/kJson: single_file only, no statistics
   std::vector<OutputColumn> columns;  // empty: the source's columns as they are
   // A directory URI or local path (created when local) receiving files named
   // `<file_prefix><uuid>.parquet` (below `name=value/` directories when partitioned), or with

@@ -216,6 +216,33 @@ TEST_F(ParquetWriteTest, SingleFileWithCompression) {
             "ZSTD");
 }
 
+TEST_F(ParquetWriteTest, CsvAndJsonSingleFiles) {
+  ColumnBatch batch = TwoColumnBatch(3);
+  fs::create_directories(dir_);
+  ParquetWriteSpec csv;
+  csv.format = WriteFormat::kCsv;
+  csv.single_file = true;
+  csv.target = (dir_ / "t.csv").string();
+  auto files = WriteParquet(*engine_, WriteSource::FromBatches({&batch}), csv);
+  ASSERT_TRUE(files.ok()) << files.status().ToString();
+  ASSERT_EQ(files->size(), 1u);
+  std::ifstream in(csv.target);
+  std::string header;
+  std::getline(in, header);
+  EXPECT_EQ(header, "id,city");
+  ParquetWriteSpec json = csv;
+  json.format = WriteFormat::kJson;
+  json.target = (dir_ / "t.json").string();
+  ASSERT_TRUE(WriteParquet(*engine_, WriteSource::FromBatches({&batch}), json).ok());
+  EXPECT_EQ(Scalar("SELECT count(*) FROM read_json(" + Engine::QuoteLiteral(json.target) + ")"),
+            "3");
+  // Text formats are written to one file only.
+  ParquetWriteSpec directory = csv;
+  directory.single_file = false;
+  directory.target = (dir_ / "csvdir").string();
+  EXPECT_FALSE(WriteParquet(*engine_, WriteSource::FromBatches({&batch}), directory).ok());
+}
+
 TEST_F(ParquetWriteTest, UnscaledDecimalsAndCodes) {
   ParquetWriteSpec spec;
   spec.target = (dir_ / "t.parquet").string();
