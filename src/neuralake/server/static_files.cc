@@ -17,7 +17,8 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr std::string_view kSecurityPolicy =
-    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' "
+    "data:; "
     "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
 bool EndsWith(std::string_view text, std::string_view suffix) {
@@ -41,8 +42,8 @@ std::optional<std::string> SafeJoin(const std::string& root, std::string_view pa
   bool any = false;
   while (start <= path.size()) {
     size_t slash = path.find('/', start);
-    std::string_view segment =
-        path.substr(start, slash == std::string_view::npos ? std::string_view::npos : slash - start);
+    std::string_view segment = path.substr(
+        start, slash == std::string_view::npos ? std::string_view::npos : slash - start);
     if (segment == "." || segment == "..") return std::nullopt;
     if (!segment.empty()) {
       joined += "/";
@@ -58,11 +59,16 @@ std::optional<std::string> SafeJoin(const std::string& root, std::string_view pa
 
 std::string_view StaticContentType(std::string_view file_name) {
   static const std::pair<std::string_view, std::string_view> kTypes[] = {
-      {".html", "text/html; charset=utf-8"},  {".js", "text/javascript; charset=utf-8"},
-      {".css", "text/css; charset=utf-8"},    {".json", "application/json"},
-      {".svg", "image/svg+xml"},              {".png", "image/png"},
-      {".ico", "image/x-icon"},               {".txt", "text/plain; charset=utf-8"},
-      {".map", "application/json"},           {".woff2", "font/woff2"},
+      {".html", "text/html; charset=utf-8"},
+      {".js", "text/javascript; charset=utf-8"},
+      {".css", "text/css; charset=utf-8"},
+      {".json", "application/json"},
+      {".svg", "image/svg+xml"},
+      {".png", "image/png"},
+      {".ico", "image/x-icon"},
+      {".txt", "text/plain; charset=utf-8"},
+      {".map", "application/json"},
+      {".woff2", "font/woff2"},
   };
   for (const auto& [extension, type] : kTypes) {
     if (EndsWith(file_name, extension)) return type;
@@ -81,8 +87,8 @@ bool ServeStaticFile(const std::string& root, const HttpRequest& request, Respon
   fs::path real_root = fs::weakly_canonical(root, error);
   fs::path real_file = fs::weakly_canonical(file, error);
   if (error) return false;
-  auto [root_end, file_it] = std::mismatch(real_root.begin(), real_root.end(), real_file.begin(),
-                                           real_file.end());
+  auto [root_end, file_it] =
+      std::mismatch(real_root.begin(), real_root.end(), real_file.begin(), real_file.end());
   if (root_end != real_root.end()) return false;
   auto size = fs::file_size(file, error);
   if (error) return false;

@@ -22,7 +22,8 @@ class RecordingWriter : public ResponseWriter {
     headers_ = headers;
     return true;
   }
-  bool BeginStream(int, std::string_view, const std::vector<std::pair<std::string, std::string>>&) override {
+  bool BeginStream(int, std::string_view,
+                   const std::vector<std::pair<std::string, std::string>>&) override {
     return false;
   }
   bool Write(std::string_view) override { return false; }
@@ -47,8 +48,9 @@ class RecordingWriter : public ResponseWriter {
 class StaticFilesTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    root_ = fs::temp_directory_path() / ("nl-static-" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) +
-                                         "-" + std::to_string(reinterpret_cast<uintptr_t>(this)));
+    root_ = fs::temp_directory_path() /
+            ("nl-static-" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) +
+             "-" + std::to_string(reinterpret_cast<uintptr_t>(this)));
     fs::create_directories(root_ / "ui" / "assets");
     Write(root_ / "ui" / "index.html", "<!doctype html><title>x</title>");
     Write(root_ / "ui" / "assets" / "app.js", "console.log(1)");
