@@ -291,6 +291,13 @@ async function signInSteps(browser, lake) {
       assert.match(await page.textContent("#signin-reason"), /needs an API key/);
       await shot(page, "signin");
     });
+    await step("closing the prompt leaves a Sign in button, not a stack trace", async () => {
+      await page.keyboard.press("Escape");
+      await page.waitForSelector("#signin-again");
+      assert.match(await page.textContent("#page-error"), /^401 Unauthorized: /);
+      await page.click("#signin-again");
+      await page.waitForSelector("#signin[open]");
+    });
     await step("an invalid key keeps the prompt open and says so", async () => {
       await page.fill("#signin-key", "wrong-key");
       await page.click("#signin button[type=submit]");

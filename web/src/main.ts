@@ -46,6 +46,11 @@ async function render(): Promise<void> {
     main.append(h("h1", {}, api?.status === 401 ? "Sign in required" : "Something went wrong"),
       h("p", { class: "error-text", id: "page-error" },
         api ? `${api.status} ${api.code}: ${api.message}` : String((error as Error).message ?? error)));
+    if (api?.status === 401) {
+      const again = h("button", { type: "button", id: "signin-again", class: "primary" }, "Sign in");
+      again.addEventListener("click", () => openSignIn(api.message));
+      main.append(again);
+    }
   }
 }
 
