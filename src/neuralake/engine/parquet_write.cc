@@ -196,6 +196,8 @@ Status CheckNotEmpty(Engine& engine, const std::string& path) {
 
 // The source as SQL usable after FROM. Batches are loaded into a temp table named uniquely for
 // this object's lifetime (dropped by the destructor).
+Result<std::string> OutputColumnSql(const OutputColumn& column, const ParquetWriteSpec& spec);
+
 class SourceRelation {
  public:
   static Result<std::unique_ptr<SourceRelation>> Open(Engine& engine, const WriteSource& source) {
@@ -216,6 +218,14 @@ class SourceRelation {
       case WriteSource::Kind::kQuery:
         relation->sql_ = "(" + source.query + ")";
         break;
+    }
+    if (!source.converted.empty()) {
+      std::string select;
+      for (const auto& column : source.converted) {
+        NL_ASSIGN_OR_RETURN(std::string item, OutputColumnSql(column, ParquetWriteSpec{}));
+        select += (select.empty() ? "" : ", ") + item;
+      }
+      relation->sql_ = "(SELECT " + select + " FROM " + relation->sql_ + " AS __nl_source)";
     }
     return relation;
   }
@@ -453,6 +463,12 @@ WriteSource WriteSource::FromQuery(std::string select_sql) {
 
 Result<std::vector<ColumnInfo>> DescribeSource(Engine& engine, const WriteSource& source) {
   std::vector<ColumnInfo> columns;
+  if (!source.converted.empty()) {
+    for (const auto& column : source.converted) {
+      columns.push_back({column.name, ColumnTypeSql(column.type)});
+    }
+    return columns;
+  }
   if (source.kind == WriteSource::Kind::kBatches) {
     if (source.batches.empty()) return Status::Invalid("a batch source needs at least one batch");
     for (const auto& column : source.batches.front()->columns) {

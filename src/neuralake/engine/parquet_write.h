@@ -69,40 +69,6 @@ struct SourceColumnType {
   std::string type_name;  // how error messages name the type ("integer", "struct<a: long>")
 };
 
-// Where the rows of a write come from.
-struct WriteSource {
-  enum class Kind { kBatches, kFiles, kQuery };
-  Kind kind = Kind::kQuery;
-
-  std::vector<const ColumnBatch*> batches;  // kBatches (same columns; borrowed)
-
-  std::string path;  // kFiles: a local path or URI, globs allowed
-  FileFormat format = FileFormat::kParquet;
-  char csv_delimiter = ',';  // CSV: a header line; "" is the empty string, an empty field NULL
-  // kFiles, CSV and JSON: columns read with a known type. CSV: the columns named here (others as
-  // detected). JSON: exactly the columns named here (each record read field by field).
-  std::vector<SourceColumnType> column_types;
-
-  std::string query;  // kQuery: one SELECT (the user's own text)
-
-  static WriteSource FromBatches(std::vector<const ColumnBatch*> batches);
-  static WriteSource FromFiles(std::string path, FileFormat format, char csv_delimiter = ',');
-  static WriteSource FromQuery(std::string select_sql);
-};
-
-// The source's columns as the engine sees them (name, engine type name).
-Result<std::vector<ColumnInfo>> DescribeSource(Engine& engine, const WriteSource& source);
-
-// File sources: an empty or whitespace-only file is Invalid naming the file (it has no
-// header/columns; a reader would make one up). OK for other sources and for files that cannot be
-// read (reading them reports that).
-Status CheckSourceNotEmpty(Engine& engine, const WriteSource& source);
-
-// How many rows of `source` do not satisfy `predicate` (SQL over the source's columns, the user's
-// own text; NULL counts as not satisfied). Invalid when the predicate does not bind.
-Result<int64_t> CountRowsNotSatisfying(Engine& engine, const WriteSource& source,
-                                       std::string_view predicate);
-
 // One column of the written files.
 struct OutputColumn {
   enum class Conversion {
@@ -127,6 +93,45 @@ struct OutputColumn {
     return column;
   }
 };
+
+// Where the rows of a write come from.
+struct WriteSource {
+  enum class Kind { kBatches, kFiles, kQuery };
+  Kind kind = Kind::kQuery;
+
+  std::vector<const ColumnBatch*> batches;  // kBatches (same columns; borrowed)
+
+  std::string path;  // kFiles: a local path or URI, globs allowed
+  FileFormat format = FileFormat::kParquet;
+  char csv_delimiter = ',';  // CSV: a header line; "" is the empty string, an empty field NULL
+  // kFiles, CSV and JSON: columns read with a known type. CSV: the columns named here (others as
+  // detected). JSON: exactly the columns named here (each record read field by field).
+  std::vector<SourceColumnType> column_types;
+
+  std::string query;  // kQuery: one SELECT (the user's own text)
+
+  // Any kind: the source's columns replaced by these conversions before anything else reads it
+  // (e.g. generated batches holding codes and unscaled decimals become the table's text and
+  // DECIMAL columns). Empty: the columns as they are.
+  std::vector<OutputColumn> converted;
+
+  static WriteSource FromBatches(std::vector<const ColumnBatch*> batches);
+  static WriteSource FromFiles(std::string path, FileFormat format, char csv_delimiter = ',');
+  static WriteSource FromQuery(std::string select_sql);
+};
+
+// The source's columns as the engine sees them (name, engine type name).
+Result<std::vector<ColumnInfo>> DescribeSource(Engine& engine, const WriteSource& source);
+
+// File sources: an empty or whitespace-only file is Invalid naming the file (it has no
+// header/columns; a reader would make one up). OK for other sources and for files that cannot be
+// read (reading them reports that).
+Status CheckSourceNotEmpty(Engine& engine, const WriteSource& source);
+
+// How many rows of `source` do not satisfy `predicate` (SQL over the source's columns, the user's
+// own text; NULL counts as not satisfied). Invalid when the predicate does not bind.
+Result<int64_t> CountRowsNotSatisfying(Engine& engine, const WriteSource& source,
+                                       std::string_view predicate);
 
 // The text of a partition value (kPartitionText): strings as they are, timestamps as
 // "YYYY-MM-DDTHH:MM:SS.ffffffZ" (UTC), timestamps without zone as "YYYY-MM-DD HH:MM:SS.ffffff",

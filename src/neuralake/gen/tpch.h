@@ -17,7 +17,7 @@
 //
 // Money columns (DECIMAL(15,2)) travel in ColumnBatch as BIGINT cents and low-cardinality text
 // columns as INTEGER codes (TpchColumn::codes); both are converted on the way to storage
-// (TpchSelectSql), which keeps DuckDB's ingestion of a chunk cheap. Dates are DATE (days since
+// (TpchConversions), which keeps DuckDB's ingestion of a chunk cheap. Dates are DATE (days since
 // 1970-01-01).
 //
 // Thread safety: a TpchGenerator is immutable after Make; share it across threads.
@@ -30,6 +30,7 @@
 #include <string_view>
 #include <vector>
 
+#include "neuralake/engine/parquet_write.h"
 #include "neuralake/common/result.h"
 #include "neuralake/engine/column_batch.h"
 #include "neuralake/gen/generator.h"
@@ -53,7 +54,7 @@ struct TpchColumn {
   std::string_view name;
   TpchType type;
   // Text columns with a small fixed vocabulary (l_shipmode, p_type, ...) travel in generated
-  // batches as INTEGER indexes into this list; TpchSelectSql turns them back into text. Null for
+  // batches as INTEGER indexes into this list; TpchConversions turns them back into text. Null for
   // every other column.
   const std::vector<std::string>* codes = nullptr;
 };
@@ -61,9 +62,9 @@ struct TpchColumn {
 // The columns of a table in specification order.
 const std::vector<TpchColumn>& TpchSchema(TpchTable table);
 
-// SELECT over `relation` (a table loaded from a generated ColumnBatch) that gives the columns
-// their specification types: cents to DECIMAL(15,2), codes to their text.
-std::string TpchSelectSql(TpchTable table, std::string_view relation);
+// The engine conversions that give a generated ColumnBatch's columns their specification types:
+// cents to DECIMAL(15,2), codes to their text, the rest cast to their own type.
+std::vector<engine::OutputColumn> TpchConversions(TpchTable table);
 
 // Days since 1970-01-01 of a proleptic Gregorian date, and back ("1995-06-17").
 int64_t DaysFromCivil(int year, int month, int day);

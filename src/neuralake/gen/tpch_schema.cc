@@ -189,34 +189,40 @@ const std::vector<TpchColumn>& TpchSchema(TpchTable table) {
   return kRegion;
 }
 
-std::string TpchSelectSql(TpchTable table, std::string_view relation) {
-  std::string sql = "SELECT ";
-  bool first = true;
+std::vector<engine::OutputColumn> TpchConversions(TpchTable table) {
+  using engine::ColumnType;
+  using engine::OutputColumn;
+  std::vector<OutputColumn> columns;
   for (const TpchColumn& column : TpchSchema(table)) {
-    if (!first) sql += ", ";
-    first = false;
     std::string name(column.name);
     if (column.codes != nullptr) {
-      // A constant list indexed by the code (DuckDB lists are 1-based).
-      sql += "[";
-      for (size_t i = 0; i < column.codes->size(); ++i) {
-        if (i > 0) sql += ", ";
-        sql += "'" + (*column.codes)[i] + "'";  // no quotes in any code
-      }
-      sql += "][" + name + " + 1] AS " + name;
+      OutputColumn text = OutputColumn::Of(name, name, ColumnType::Of(ColumnType::Id::kString),
+                                           OutputColumn::Conversion::kCode);
+      text.codes = *column.codes;
+      columns.push_back(std::move(text));
       continue;
     }
     switch (column.type) {
       case TpchType::kDecimal:
-        // Exact: DECIMAL(18,0) * 0.01 is DECIMAL(18,2) arithmetic, no floating point.
-        sql += "CAST(CAST(" + name + " AS DECIMAL(18,0)) * 0.01 AS DECIMAL(15,2)) AS " + name;
+        // Exact: the cents are scaled by the engine in decimal arithmetic, no floating point.
+        columns.push_back(OutputColumn::Of(name, name, ColumnType::Decimal(15, 2),
+                                           OutputColumn::Conversion::kUnscaledDecimal));
         break;
-      default: sql += name; break;
+      case TpchType::kInteger:
+        columns.push_back(OutputColumn::Of(name, name, ColumnType::Of(ColumnType::Id::kInt32)));
+        break;
+      case TpchType::kBigint:
+        columns.push_back(OutputColumn::Of(name, name, ColumnType::Of(ColumnType::Id::kInt64)));
+        break;
+      case TpchType::kDate:
+        columns.push_back(OutputColumn::Of(name, name, ColumnType::Of(ColumnType::Id::kDate)));
+        break;
+      case TpchType::kVarchar:
+        columns.push_back(OutputColumn::Of(name, name, ColumnType::Of(ColumnType::Id::kString)));
+        break;
     }
   }
-  sql += " FROM ";
-  sql += relation;
-  return sql;
+  return columns;
 }
 
 int64_t DaysFromCivil(int year, int month, int day) {
