@@ -108,7 +108,7 @@ struct Run {
   const TpchOptions* options = nullptr;
   engine::Engine* engine = nullptr;
   storage::ObjectStore* store = nullptr;  // rooted at the output prefix
-  std::string root;                       // how COPY names the output prefix
+  std::string root;                       // the output prefix as the engine names it
   std::set<TpchTable> wanted;
   std::vector<Task> tasks;
   std::atomic<int64_t> next_task{0};
@@ -409,7 +409,7 @@ Result<TpchSummary> GenerateTpch(const TpchOptions& options) {
                     : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   threads = static_cast<int>(std::min<int64_t>(threads, std::max<size_t>(1, run.tasks.size())));
 
-  // One engine; DuckDB runs each COPY on the calling worker thread (threads = 1), so `threads`
+  // One engine; DuckDB runs each write on the calling worker thread (threads = 1), so `threads`
   // workers use `threads` cores.
   engine::EngineOptions engine_options;
   engine_options.storage = options.storage;
