@@ -1,7 +1,7 @@
 """The FastAPI + uvicorn baseline for `neuralake serve` (bench/api/api_bench.sh).
 
 Serves GET /api/v1/tables/demo/events?event_id=N[&_size=N][&_format=ndjson] and /api/v1/health over
-the same Delta table on MinIO, with Polars (scan_delta) or DataFusion (the delta-rs table provider)
+the same Delta table on MinIO, with Polars (scan_delta) or DataFusion (over the pyarrow dataset of the active files)
 as the engine: NEURALAKE_PEER_ENGINE=polars|datafusion, NEURALAKE_PEER_TABLE=s3://... . Run as
   uvicorn api_peer:app --workers 2 --port P
 The table is opened once per worker and never refreshed (the peer is favoured: it never lists the
@@ -49,10 +49,10 @@ else:
 
     CONTEXT = datafusion.SessionContext()
     DELTA = DeltaTable(TABLE, storage_options=STORAGE)
-    try:
-        CONTEXT.register_table("events", DELTA)
-    except Exception:  # older bindings: through a pyarrow dataset
-        CONTEXT.register_dataset("events", DELTA.to_pyarrow_dataset())
+    # delta-rs's DataFusion table provider cannot reach MinIO through this SessionContext (it finds
+    # no object store for s3://), so the table is registered as the pyarrow dataset of its active
+    # files (delta-rs lists them; DataFusion scans them with pyarrow's S3 filesystem).
+    CONTEXT.register_dataset("events", DELTA.to_pyarrow_dataset())
 
     def query(event_id, size):
         sql = "SELECT * FROM events"

@@ -230,7 +230,18 @@ void AddHeaders(Message& message, std::string_view content_type, const Headers& 
 // Writes from a worker thread, each write waited for (back-pressure).
 class BlockingWriter : public ResponseWriter {
  public:
-  explicit BlockingWriter(Session& session) : session_(session) {}
+  // `release` runs once, just before the last write of the response is issued (or when the
+  // handler returns without one): the request stops counting against the worker queue before the
+  // client can send its next request on the same connection.
+  BlockingWriter(Session& session, std::function<void()> release)
+      : session_(session), release_(std::move(release)) {}
+
+  void Release() {
+    if (release_) {
+      release_();
+      release_ = nullptr;
+    }
+  }
 
   bool Send(int status, std::string_view content_type, std::string body,
             const Headers& headers) override {
@@ -244,6 +255,7 @@ class BlockingWriter : public ResponseWriter {
     response->body() = std::move(body);
     response->prepare_payload();
     bytes_ += static_cast<int64_t>(response->body().size());
+    Release();
     ok_ = session_.RunOnStrand([&](std::promise<bool>& done) {
       session_.stream().expires_after(
           std::chrono::milliseconds(session_.options().write_timeout_ms));
@@ -288,6 +300,7 @@ class BlockingWriter : public ResponseWriter {
   bool End() override {
     if (!ok_ || !serializer_ || finished_) return false;
     finished_ = true;
+    Release();
     ok_ = session_.RunOnStrand([&](std::promise<bool>& done) {
       session_.stream().expires_after(
           std::chrono::milliseconds(session_.options().write_timeout_ms));
@@ -305,6 +318,7 @@ class BlockingWriter : public ResponseWriter {
 
  private:
   Session& session_;
+  std::function<void()> release_;
   bool started_ = false;
   bool finished_ = false;
   bool ok_ = true;
@@ -446,7 +460,7 @@ void Session::Dispatch(http::request<http::string_body> message) {
                       false, {{"Retry-After", "1"}});
   }
   asio::post(server_.workers_, [self = shared_from_this(), request, done] {
-    BlockingWriter writer(*self);
+    BlockingWriter writer(*self, [self] { --self->server_.queued_; });
     try {
       self->server_.handler_(*request, writer);
     } catch (const std::exception& error) {
@@ -459,7 +473,7 @@ void Session::Dispatch(http::request<http::string_body> message) {
     } else if (!writer.reusable()) {
       writer.End();
     }
-    --self->server_.queued_;
+    writer.Release();
     done(writer.status(), writer.bytes_sent());
     self->AfterHandler(writer.reusable());
   });
