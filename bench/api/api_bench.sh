@@ -47,15 +47,16 @@ start_peer polars 18601
 start_peer datafusion 18602
 
 echo "== point lookups: GET /api/v1/tables/demo/events?event_id=<random of $ROWS> (${SECS}s each, wrk)"
-printf '%-22s %5s %10s %9s %9s %8s\n' server conns qps p50_ms p99_ms errors
+printf '%-22s %5s %10s %9s %9s  %s\n' server conns qps p50_ms p99_ms "responses by status"
 for target in "neuralake $NL_URL" "fastapi+polars http://127.0.0.1:18601" "fastapi+datafusion http://127.0.0.1:18602"; do
   set -- $target
   # Warm-up (first requests load the snapshot / open files).
   curl -sf "$2/api/v1/tables/demo/events?event_id=1" >/dev/null
   for conns in 1 16 64; do
-    line=$(MAX_ID=$ROWS wrk -t1 -c"$conns" -d"${SECS}s" --timeout 30s -s bench/api/lookup.lua "$2" | grep FIGURES)
-    eval "$(echo "$line" | sed 's/FIGURES //')"
-    printf '%-22s %5d %10s %9s %9s %8s\n' "$1" "$conns" "$qps" "$p50_ms" "$p99_ms" "$errors"
+    out=$(MAX_ID=$ROWS wrk -t1 -c"$conns" -d"${SECS}s" --timeout 30s -s bench/api/soak.lua "$2")
+    eval "$(echo "$out" | grep FIGURES | sed 's/FIGURES //')"
+    printf '%-22s %5d %10s %9s %9s  %s\n' "$1" "$conns" "$qps" "$p50_ms" "$p99_ms" \
+      "$(echo "$out" | grep STATUS | sed 's/STATUS //') socket_errors=$socket_errors"
   done
 done
 
@@ -75,7 +76,7 @@ for format in ndjson csv parquet; do
   curl -s "$NL_URL/api/v1/tables/demo/events?_format=$format" -o "$WORK/out.$format" &
   curl_pid=$!
   while kill -0 "$curl_pid" 2>/dev/null; do
-    now=$(rss_kb "$NL_PID"); [ "$now" -gt "$peak" ] && peak=$now; sleep 0.2
+    now=$(rss_kb "$NL_PID"); if [ "$now" -gt "$peak" ]; then peak=$now; fi; sleep 0.2
   done
   wait "$curl_pid"
   end=$(date +%s.%N)
@@ -102,7 +103,7 @@ before=$(rss_kb "$NL_PID"); peak=$before
 streams=$!
 MAX_ID=$ROWS wrk -t1 -c64 -d"$((SECS * 3))s" --timeout 30s -s bench/api/soak.lua "$NL_URL" >"$WORK/soak.txt" &
 soak=$!
-while kill -0 "$soak" 2>/dev/null; do now=$(rss_kb "$NL_PID"); [ "$now" -gt "$peak" ] && peak=$now; sleep 0.5; done
+while kill -0 "$soak" 2>/dev/null; do now=$(rss_kb "$NL_PID"); if [ "$now" -gt "$peak" ]; then peak=$now; fi; sleep 0.5; done
 wait "$streams"
 grep -E "FIGURES|STATUS" "$WORK/soak.txt"
 echo "streams by HTTP status: $(cat "$WORK"/streams-*.txt | sort | uniq -c | tr '\n' ' ')"

@@ -479,7 +479,7 @@ void Api::Context::Rows(const catalog::TableDefinition& table) {
   int64_t page = paged ? (sized ? query->size : api_.options_.default_page_size) : 0;
   int64_t pinned = (*lake)->version;
   BuiltQuery built = BuildTableSql(table.QualifiedName(), pinned, *query, columns,
-                                   paged ? page + 1 : (max_size == INT64_MAX ? INT64_MAX : max_size));
+                                   paged ? page + 1 : INT64_MAX, paged);
   sql::QueryRequest request;
   request.params = std::move(built.params);
   Answer(built.sql, std::move(request), *format, query->shape, page, pinned, query->offset);

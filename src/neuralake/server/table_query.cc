@@ -344,7 +344,8 @@ Result<TableQuery> ParseTableQuery(const std::vector<std::pair<std::string, std:
 }
 
 BuiltQuery BuildTableSql(const std::string& table, int64_t version, const TableQuery& query,
-                         const std::vector<engine::ColumnInfo>& columns, int64_t limit) {
+                         const std::vector<engine::ColumnInfo>& columns, int64_t limit,
+                         bool paged) {
   BuiltQuery out;
   auto bind = [&](const std::string& text, const std::string& type) {
     std::string why;
@@ -403,6 +404,8 @@ BuiltQuery BuildTableSql(const std::string& table, int64_t version, const TableQ
     used.insert(column);
   }
   for (const auto& column : columns) {
+    // Only pages need the total order; a stream of every row keeps the scan's order (no sort).
+    if (!paged) break;
     if (used.count(column.name)) continue;
     order += (order.empty() ? "" : ", ") + Quote(column.name) + " ASC NULLS FIRST";
   }

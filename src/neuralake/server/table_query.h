@@ -66,9 +66,11 @@ Result<TableQuery> ParseTableQuery(const std::vector<std::pair<std::string, std:
                                    int64_t max_size, RequestError* error);
 
 // The SELECT for one page (size + 1 rows, to know whether another page follows) of `table`
-// (qualified catalog name) at `version`.
+// (qualified catalog name) at `version`. Pages are in a total order (the _sort columns, then every
+// other column); an unpaged stream is sorted only by the _sort columns, if any.
 BuiltQuery BuildTableSql(const std::string& table, int64_t version, const TableQuery& query,
-                         const std::vector<engine::ColumnInfo>& columns, int64_t limit);
+                         const std::vector<engine::ColumnInfo>& columns, int64_t limit,
+                         bool paged = true);
 
 // "<version>.<offset>" and back (nullopt when malformed).
 std::string NextToken(int64_t version, int64_t offset);
