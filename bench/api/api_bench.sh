@@ -30,7 +30,7 @@ databases:
       events: {type: delta, uri: "$TABLE"}
 YAML
 
-"$NL" serve --catalog "$WORK/catalog.yaml" --port 0 --quiet >"$WORK/serve.out" 2>"$WORK/serve.err" &
+"$NL" serve --catalog "$WORK/catalog.yaml" --port 0 --quiet --timeout 10m >"$WORK/serve.out" 2>"$WORK/serve.err" &
 NL_PID=$!; PIDS+=("$NL_PID")
 for _ in $(seq 1 100); do grep -q listening "$WORK/serve.out" 2>/dev/null && break; sleep 0.1; done
 NL_URL=$(grep -o 'http://[0-9.:]*' "$WORK/serve.out")

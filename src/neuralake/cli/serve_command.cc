@@ -35,7 +35,7 @@ struct ServeFlags {
   int64_t max_rows = 1'000'000;
   std::string timeout = "30s";
   int max_concurrent = 0;
-  int max_queued = 64;
+  int max_queued = 256;
   std::string refresh = "1s";
   std::string memory_limit;
   std::string ui_dir;  // "": the built UI beside the binary or in the source tree; "none": no UI
@@ -138,7 +138,7 @@ void AddServeCommand(CLI::App& app, CommandContext& context) {
   serve->add_option("--max-concurrent-queries", flags->max_concurrent,
                     "query workers (default: 2 x cores)");
   serve->add_option("--max-queued", flags->max_queued,
-                    "requests waiting for a worker before 503 (default 64)");
+                    "requests waiting for a worker before 503 (default 256)");
   serve->add_option("--refresh", flags->refresh,
                     "how stale a cached table snapshot may be (default 1s; 0 lists the log on every request)");
   serve->add_option("--memory-limit", flags->memory_limit, "DuckDB memory limit, e.g. 4GB");

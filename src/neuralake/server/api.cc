@@ -33,8 +33,8 @@ std::string ErrorJson(std::string_view code, std::string_view message) {
 void SendError(ResponseWriter& writer, int status, std::string_view code, std::string_view message,
                const Headers& headers = {}) {
   if (writer.started()) {
-    // Mid-stream: the status is gone; end the stream so the client sees a truncated body.
-    writer.End();
+    // Mid-stream: the status is gone; abort so the client sees an incomplete body, not a short one.
+    writer.Abort();
     return;
   }
   writer.Send(status, kJson, ErrorJson(code, message), headers);
@@ -612,7 +612,7 @@ void Api::Context::Answer(const std::string& sql, sql::QueryRequest query, const
   });
   if (!outcome.ok()) {
     if (writer_.started()) {
-      writer_.End();  // a cut stream: the client sees the chunked body end early
+      writer_.Abort();  // a cut stream (timeout, error): the chunked body never completes
       return;
     }
     return SendStatus(writer_, outcome.status());

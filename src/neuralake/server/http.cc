@@ -310,6 +310,18 @@ class BlockingWriter : public ResponseWriter {
     return ok_;
   }
 
+  void Abort() override {
+    if (finished_) return;
+    finished_ = true;
+    ok_ = false;
+    Release();
+    session_.RunOnStrand([&](std::promise<bool>& done) {
+      beast::error_code ignored;
+      session_.stream().socket().shutdown(tcp::socket::shutdown_both, ignored);
+      done.set_value(true);
+    });
+  }
+
   bool started() const override { return started_; }
   int status() const override { return status_; }
   int64_t bytes_sent() const override { return bytes_; }
@@ -344,6 +356,7 @@ class InlineWriter : public ResponseWriter {
   bool BeginStream(int, std::string_view, const Headers&) override { return false; }
   bool Write(std::string_view) override { return false; }
   bool End() override { return false; }
+  void Abort() override {}
   bool started() const override { return started_; }
   int status() const override { return status_; }
   int64_t bytes_sent() const override { return static_cast<int64_t>(body_.size()); }

@@ -54,6 +54,9 @@ class ResponseWriter {
                            const std::vector<std::pair<std::string, std::string>>& headers = {}) = 0;
   virtual bool Write(std::string_view chunk) = 0;
   virtual bool End() = 0;
+  // Gives up on a started stream: the connection is closed without the final chunk, so the client
+  // sees an incomplete body (an error), never a silently shortened one.
+  virtual void Abort() = 0;
   virtual bool started() const = 0;
   virtual int status() const = 0;
   virtual int64_t bytes_sent() const = 0;
@@ -66,7 +69,7 @@ struct HttpServerOptions {
   int port = 8080;                     // 0: any free port
   int io_threads = 1;
   int workers = 4;                     // concurrent handler runs
-  int max_queued = 64;                 // waiting for a worker beyond this: 503
+  int max_queued = 256;                // waiting for a worker beyond this: 503
   int64_t max_body_bytes = 1 << 20;
   // Whole request (head and body), counted from when the server starts waiting for it, so an idle
   // keep-alive connection is closed after this long too.

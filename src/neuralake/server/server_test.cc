@@ -364,6 +364,30 @@ TEST_F(ApiTest, SaturationIsA503WithRetryAfter) {
   slow.join();
 }
 
+TEST_F(ApiTest, AStreamCutByTheTimeoutNeverLooksComplete) {
+  ApiOptions options;
+  options.query.timeout_ms = 700;
+  Start(options);
+  std::string body = "{\"sql\": \"SELECT range AS i, md5(range::VARCHAR) AS h FROM range(2000000000)\", "
+                     "\"format\": \"ndjson\"}";
+  std::string response = Exchange(server_->port(),
+                                  "POST /api/v1/sql HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                                  "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body);
+  EXPECT_EQ(StatusOf(response), 200);
+  EXPECT_NE(response.find("Transfer-Encoding: chunked"), std::string::npos);
+  EXPECT_GT(response.size(), 100'000u);  // rows were streamed before the timeout
+  // No terminating chunk: a client sees an incomplete body.
+  EXPECT_NE(response.substr(response.size() - 5), "0\r\n\r\n");
+  // A stream that finishes ends properly.
+  body = "{\"sql\": \"SELECT range AS i, md5(range::VARCHAR) AS h FROM range(300000)\", "
+         "\"format\": \"ndjson\"}";
+  std::string complete = Exchange(server_->port(),
+                                  "POST /api/v1/sql HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                                  "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body);
+  EXPECT_EQ(StatusOf(complete), 200);
+  EXPECT_EQ(complete.substr(complete.size() - 5), "0\r\n\r\n");
+}
+
 TEST(TableQueryTest, SqlHasNoRequestText) {
   std::vector<engine::ColumnInfo> columns = {{"id", "BIGINT"}, {"name", "VARCHAR"}, {"tags", "INTEGER[]"}};
   RequestError error;

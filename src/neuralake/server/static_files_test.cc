@@ -28,6 +28,7 @@ class RecordingWriter : public ResponseWriter {
   }
   bool Write(std::string_view) override { return false; }
   bool End() override { return false; }
+  void Abort() override {}
   bool started() const override { return status_ != 0; }
   int status() const override { return status_; }
   int64_t bytes_sent() const override { return static_cast<int64_t>(body_.size()); }
