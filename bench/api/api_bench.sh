@@ -33,7 +33,7 @@ YAML
 "$NL" serve --catalog "$WORK/catalog.yaml" --port 0 --quiet --timeout 10m >"$WORK/serve.out" 2>"$WORK/serve.err" &
 NL_PID=$!; PIDS+=("$NL_PID")
 for _ in $(seq 1 100); do grep -q listening "$WORK/serve.out" 2>/dev/null && break; sleep 0.1; done
-NL_URL=$(grep -o 'http://[0-9.:]*' "$WORK/serve.out")
+NL_URL=$(grep -o 'http://[0-9.:]*' "$WORK/serve.out" | head -1)
 
 start_peer() {  # engine port
   NEURALAKE_PEER_ENGINE=$1 NEURALAKE_PEER_TABLE=$TABLE PYTHONPATH=$PWD/bench/peers \
