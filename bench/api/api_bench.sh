@@ -95,7 +95,8 @@ before=$(rss_kb "$NL_PID"); peak=$before
   end=$((SECONDS + SECS * 3))
   for client in 1 2 3 4; do
     ( while [ $SECONDS -lt $end ]; do
-        curl -s -o /dev/null -w '%{http_code}\n' "$NL_URL/api/v1/tables/demo/events?_format=ndjson&_size=1000000"
+        curl -s -o /dev/null -w '%{http_code}\n' -X POST "$NL_URL/api/v1/sql" \
+          -d '{"sql": "SELECT * FROM demo.events LIMIT 1000000", "format": "ndjson"}'
       done >"$WORK/streams-$client.txt" ) &
   done
   wait

@@ -37,7 +37,9 @@ struct ServeFlags {
   int max_concurrent = 0;
   int max_queued = 256;
   std::string refresh = "1s";
-  std::string memory_limit;
+  // Bounded by default: sorts of large pages and Parquet exports spill to disk instead of growing
+  // the server without limit (DuckDB's own default is 80% of RAM).
+  std::string memory_limit = "2GB";
   std::string ui_dir;  // "": the built UI beside the binary or in the source tree; "none": no UI
   bool quiet = false;
 };
@@ -141,7 +143,8 @@ void AddServeCommand(CLI::App& app, CommandContext& context) {
                     "requests waiting for a worker before 503 (default 256)");
   serve->add_option("--refresh", flags->refresh,
                     "how stale a cached table snapshot may be (default 1s; 0 lists the log on every request)");
-  serve->add_option("--memory-limit", flags->memory_limit, "DuckDB memory limit, e.g. 4GB");
+  serve->add_option("--memory-limit", flags->memory_limit,
+                    "DuckDB memory limit (default 2GB; larger sorts and exports spill to disk)");
   serve->add_option("--ui-dir", flags->ui_dir,
                     "built web UI to serve at / (default: share/neuralake/ui beside the binary, else "
                     "web/dist; 'none': no UI)");

@@ -714,6 +714,8 @@ Result<QueryOutcome> Engine::ExportQuery(std::string_view sql, const QueryOption
     config.SetOptionByName("autoinstall_known_extensions", duckdb::Value::BOOLEAN(false));
     config.SetOptionByName("autoload_known_extensions", duckdb::Value::BOOLEAN(false));
     config.SetOptionByName("temp_directory", duckdb::Value(PrivateTempDirectory()));
+    // The rows wait in an in-memory table until COPY writes them: bounded, the rest spills.
+    config.SetOptionByName("memory_limit", duckdb::Value("1GB"));
     duckdb::DuckDB sink_db(nullptr, &config);
     sink_db.instance->GetFileSystem().RegisterSubSystem(
         duckdb::make_uniq<ObjectStoreFileSystem>(impl_->opener));
