@@ -7,7 +7,7 @@ BUILD_TYPE ?= RelWithDebInfo
 CTEST_JOBS ?= 2
 CMAKE_FLAGS ?=
 
-.PHONY: all setup build test test-asan unit-test demo services-up services-down services-status bench bench-sql bench-ingest clean asan
+.PHONY: all setup build test test-asan unit-test demo services-up services-down services-status bench bench-sql bench-ingest bench-api clean asan
 
 all: build
 
@@ -52,6 +52,10 @@ bench: setup build services-up
 # Kafka ingestion throughput (~200 B and ~1 KB messages), Python peer, produce->queryable latency
 bench-ingest: setup build services-up
 	scripts/bench-ingest.sh
+
+# The query API vs FastAPI+uvicorn peers (Polars, DataFusion) on a 10M-row table: make bench-api
+bench-api: setup build services-up
+	bench/api/api_bench.sh
 
 # TPC-H over Delta vs DuckDB/Polars on the same data: make bench-sql SF=1 (or SF=10)
 bench-sql: setup build services-up
