@@ -231,17 +231,11 @@ class Target {
       delta::Transaction transaction(&table_->log(), current);
       transaction.SetOperation(operation, {{"outputMode", "Append"}});
       if (kept > 0) {
-        NL_ASSIGN_OR_RETURN(engine::Engine * engine, table_->GetEngine());
         ColumnBatch rows = kept == static_cast<int64_t>(positions.size()) ? ColumnBatch()
                                                                           : FilterRows(batch, keep);
         const ColumnBatch& source = rows.columns.empty() ? batch : rows;
-        std::string staging =
-            "neuralake_ingest_" + std::to_string(reinterpret_cast<uintptr_t>(this));
-        NL_RETURN_NOT_OK(engine->LoadBatches(staging, {&source}));
-        auto adds = delta::WriteFiles(*table_, *current,
-                                      delta::DataSource::FromQuery("SELECT * FROM " + staging),
+        auto adds = delta::WriteFiles(*table_, *current, delta::DataSource::FromBatches({&source}),
                                       int64_t{1} << 62);
-        (void)engine->DropTable(staging);
         if (!adds.ok()) return adds.status();
         for (auto& add : *adds) transaction.AddAction(std::move(add));
       }

@@ -8,7 +8,6 @@
 namespace neuralake::service {
 namespace {
 
-constexpr const char* kBatchRelation = "neuralake_writer_batch";
 constexpr int64_t kMinimumRetryPauseMs = 500;
 
 }  // namespace
@@ -38,12 +37,9 @@ WriterService::WriterService(delta::DeltaTable& table, WriterOptions options,
       app_id_("writer:" + options_.app) {}
 
 Result<delta::WriteResult> WriterService::WriteBatch(int64_t batch, bool* table_exists) {
-  NL_ASSIGN_OR_RETURN(engine::Engine * engine, table_.GetEngine());
   engine::ColumnBatch rows = dataset_.Generate(options_.seed, batch * options_.rows_per_commit,
                                                options_.rows_per_commit);
-  NL_RETURN_NOT_OK(engine->LoadBatches(kBatchRelation, {&rows}));
-  delta::DataSource source =
-      delta::DataSource::FromQuery(std::string("SELECT * FROM ") + kBatchRelation);
+  delta::DataSource source = delta::DataSource::FromBatches({&rows});
   source.description = "neuralake writer";
   delta::WriteOptions write;
   write.app_id = app_id_;
