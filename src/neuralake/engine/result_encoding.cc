@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "duckdb/common/types/value.hpp"
+#include "neuralake/common/time.h"
 
 namespace neuralake::engine {
 
@@ -132,17 +133,10 @@ void AppendDigits(int64_t value, int width, std::string& out) {
 // Days since 1970-01-01 as an ISO-8601 date (proleptic Gregorian; astronomical years, 4 digits,
 // a sign outside 0000-9999).
 void AppendCivilDate(int64_t days, std::string& out) {
-  days += 719468;
-  int64_t era = FloorDiv(days, 146097);
-  int64_t day_of_era = days - era * 146097;
-  int64_t year_of_era =
-      (day_of_era - day_of_era / 1460 + day_of_era / 36524 - day_of_era / 146096) / 365;
-  int64_t year = year_of_era + era * 400;
-  int64_t day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-  int64_t month_index = (5 * day_of_year + 2) / 153;
-  int64_t day = day_of_year - (153 * month_index + 2) / 5 + 1;
-  int64_t month = month_index < 10 ? month_index + 3 : month_index - 9;
-  if (month <= 2) ++year;
+  CivilDate date = CivilFromDays(days);
+  int64_t year = date.year;
+  int64_t month = date.month;
+  int64_t day = date.day;
   if (year < 0) {
     out += '-';
     AppendDigits(-year, 4, out);

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "neuralake/common/time.h"
 #include "neuralake/gen/tpch.h"
 #include "neuralake/gen/tpch_text.h"
 
@@ -226,13 +227,7 @@ std::vector<engine::OutputColumn> TpchConversions(TpchTable table) {
 }
 
 int64_t DaysFromCivil(int year, int month, int day) {
-  // Howard Hinnant's days_from_civil algorithm, written out.
-  int64_t y = year - (month <= 2 ? 1 : 0);
-  int64_t era = (y >= 0 ? y : y - 399) / 400;
-  int64_t year_of_era = y - era * 400;
-  int64_t day_of_year = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1;
-  int64_t day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-  return era * 146097 + day_of_era - 719468;
+  return neuralake::DaysFromCivil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
 }
 
 std::string FormatDate(int64_t days) {

@@ -47,30 +47,21 @@ std::string Metrics::Render() const {
   std::snprintf(line, sizeof(line), "neuralake_http_request_duration_seconds_count %lld\n",
                 static_cast<long long>(requests_.load()));
   out += line;
-  out += "# HELP neuralake_http_errors_total Responses with a 4xx or 5xx status.\n";
-  out += "# TYPE neuralake_http_errors_total counter\n";
-  std::snprintf(line, sizeof(line), "neuralake_http_errors_total %lld\n",
-                static_cast<long long>(by_class_[4].load() + by_class_[5].load()));
-  out += line;
-  out += "# HELP neuralake_http_response_bytes_total Response body bytes sent.\n";
-  out += "# TYPE neuralake_http_response_bytes_total counter\n";
-  std::snprintf(line, sizeof(line), "neuralake_http_response_bytes_total %lld\n",
-                static_cast<long long>(bytes_.load()));
-  out += line;
-  out += "# HELP neuralake_rows_returned_total Result rows sent.\n";
-  out += "# TYPE neuralake_rows_returned_total counter\n";
-  std::snprintf(line, sizeof(line), "neuralake_rows_returned_total %lld\n",
-                static_cast<long long>(rows_.load()));
-  out += line;
+  auto single = [&out](const char* name, const char* type, const char* help, int64_t value) {
+    out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n" +
+           name + " " + std::to_string(value) + "\n";
+  };
+  single("neuralake_http_errors_total", "counter", "Responses with a 4xx or 5xx status.",
+         by_class_[4].load() + by_class_[5].load());
+  single("neuralake_http_response_bytes_total", "counter", "Response body bytes sent.",
+         bytes_.load());
+  single("neuralake_rows_returned_total", "counter", "Result rows sent.", rows_.load());
   if (queue_depth) {
-    out += "# HELP neuralake_queue_depth Requests waiting for or running on a query worker.\n";
-    out += "# TYPE neuralake_queue_depth gauge\n";
-    out += "neuralake_queue_depth " + std::to_string(queue_depth()) + "\n";
+    single("neuralake_queue_depth", "gauge",
+           "Requests waiting for or running on a query worker.", queue_depth());
   }
   if (connections) {
-    out += "# HELP neuralake_open_connections Open client connections.\n";
-    out += "# TYPE neuralake_open_connections gauge\n";
-    out += "neuralake_open_connections " + std::to_string(connections()) + "\n";
+    single("neuralake_open_connections", "gauge", "Open client connections.", connections());
   }
   if (extra) out += extra();
   return out;
