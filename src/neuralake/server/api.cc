@@ -374,11 +374,8 @@ void Api::Context::Schema(const catalog::TableDefinition& table) {
   std::optional<int64_t> version;
   for (const auto& [name, value] : request_.query) {
     if (name == "_version") {
-      try {
-        version = std::stoll(value);
-      } catch (...) {
-        return SendError(writer_, 400, "BadRequest", "_version must be an integer");
-      }
+      version = ParseInteger(value);
+      if (!version) return SendError(writer_, 400, "BadRequest", "_version must be an integer");
     }
   }
   auto description = Service().Describe(table.QualifiedName(), {version, std::nullopt});
@@ -404,11 +401,7 @@ void Api::Context::History(const catalog::TableDefinition& table) {
   int64_t limit = 100;
   for (const auto& [name, value] : request_.query) {
     if (name == "_size") {
-      try {
-        limit = std::stoll(value);
-      } catch (...) {
-        limit = -1;
-      }
+      limit = ParseInteger(value).value_or(-1);
       if (limit < 1) return SendError(writer_, 400, "BadRequest", "_size must be an integer >= 1");
     }
   }
@@ -449,11 +442,8 @@ void Api::Context::Rows(const catalog::TableDefinition& table) {
       auto token = name == "_next" ? ParseNextToken(value) : std::nullopt;
       if (token) version = token->first;
       if (name == "_version") {
-        try {
-          version = std::stoll(value);
-        } catch (...) {
-          return SendError(writer_, 400, "BadRequest", "_version must be an integer");
-        }
+        version = ParseInteger(value);
+        if (!version) return SendError(writer_, 400, "BadRequest", "_version must be an integer");
       }
     } else if (name == "_timestamp") {
       timestamp = value;

@@ -182,13 +182,12 @@ Status UnknownColumn(RequestError* error, const std::string& name,
 
 Result<int64_t> ParseCount(const std::string& name, const std::string& text, int64_t min,
                            RequestError* error) {
-  int64_t value = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || end != text.data() + text.size() || value < min) {
+  std::optional<int64_t> value = ParseInteger(text);
+  if (!value || *value < min) {
     return Fail(error, 400, "BadRequest",
                 name + " must be an integer >= " + std::to_string(min) + ", got '" + text + "'");
   }
-  return value;
+  return *value;
 }
 
 Status ParseFilter(const std::string& name, const std::string& value,
@@ -251,6 +250,13 @@ Status ParseFilter(const std::string& name, const std::string& value,
 }
 
 }  // namespace
+
+std::optional<int64_t> ParseInteger(std::string_view text) {
+  int64_t value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return value;
+}
 
 const std::vector<std::string>& FilterOperators() {
   static const std::vector<std::string> names = [] {

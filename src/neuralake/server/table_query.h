@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -71,6 +72,9 @@ Result<TableQuery> ParseTableQuery(const std::vector<std::pair<std::string, std:
 BuiltQuery BuildTableSql(const std::string& table, int64_t version, const TableQuery& query,
                          const std::vector<engine::ColumnInfo>& columns, int64_t limit,
                          bool paged = true);
+
+// The whole of `text` as a decimal integer (no sign prefix other than '-', no trailing text).
+std::optional<int64_t> ParseInteger(std::string_view text);
 
 // "<version>.<offset>" and back (nullopt when malformed).
 std::string NextToken(int64_t version, int64_t offset);
