@@ -37,10 +37,11 @@ function(neuralake_test target)
   target_link_libraries(${target} PRIVATE ${ARG_DEPS} GTest::gtest GTest::gmock GTest::gtest_main)
   target_compile_definitions(${target} PRIVATE
     NEURALAKE_SOURCE_DIR="${PROJECT_SOURCE_DIR}" NEURALAKE_BINARY_DIR="${PROJECT_BINARY_DIR}")
-  # Cases that need a running server (MinIO) are named for it: *S3*, *Minio*, or a `/s3`
+  # Cases that need a running server (MinIO, PostgreSQL) are named for it: *S3*, *Minio*,
+  # *Postgres*, or a `/s3`
   # parameter. They carry the `services` label, so `make unit-test` (-LE services) runs everything
   # else with every service stopped.
-  set(services_cases "*S3*:*Minio*:*/s3")
+  set(services_cases "*S3*:*Minio*:*Postgres*:*/s3")
   gtest_discover_tests(${target} DISCOVERY_MODE PRE_TEST DISCOVERY_TIMEOUT 60
                        TEST_FILTER "-${services_cases}"
                        PROPERTIES TIMEOUT 900)

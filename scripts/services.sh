@@ -222,6 +222,13 @@ up_postgres() {
       "select 1 from pg_database where datname='neuralake'" | grep -q 1; then
     psql -q -h 127.0.0.1 -p "$PG_PORT" -U postgres -c "create database neuralake" >/dev/null
   fi
+  # One role must log in with a password (the postgres source's wrong-password test): its line
+  # goes before the trust lines. The role and its password are the test's.
+  local hba=$data/pg_hba.conf
+  if ! as_pg grep -q '^host all nl_secret ' "$hba"; then
+    as_pg sed -i '1i host all nl_secret 127.0.0.1/32 scram-sha-256' "$hba"
+    psql -q -h 127.0.0.1 -p "$PG_PORT" -U postgres -tAc "select pg_reload_conf()" >/dev/null
+  fi
   say "services: postgres up  127.0.0.1:$PG_PORT (database 'neuralake', user postgres)  log $(log_file postgres)"
 }
 
