@@ -244,10 +244,9 @@ class ParquetProvider final : public catalog::TableProvider {
                              file.partitions.begin(), file.partitions.end(),
                              [](const auto& a, const auto& b) { return a.first == b.first; });
       if (!same) {
-        return Status::Invalid("files " + first.uri + " and " + file.uri +
-                               " have different partition directories (" +
-                               PartitionNames(first.partitions) + " vs " +
-                               PartitionNames(file.partitions) + ")");
+        return Status::Invalid(
+            "files " + first.uri + " and " + file.uri + " have different partition directories (" +
+            PartitionNames(first.partitions) + " vs " + PartitionNames(file.partitions) + ")");
       }
     }
     if (files.empty()) return files;
@@ -273,8 +272,8 @@ class ParquetProvider final : public catalog::TableProvider {
     });
     if (newest->uri == schema_uri_) return schema_columns_;
     if (!context_.parquet_schema) {
-      return Status::Invalid("no declared schema, and no Parquet schema reader to read the one of " +
-                             newest->uri);
+      return Status::Invalid(
+          "no declared schema, and no Parquet schema reader to read the one of " + newest->uri);
     }
     auto columns = context_.parquet_schema(newest->uri);
     if (!columns.ok()) return columns.status().WithContext("reading the schema of " + newest->uri);
@@ -358,8 +357,8 @@ class ParquetProvider final : public catalog::TableProvider {
   std::mutex mutex_;
   std::shared_ptr<const engine::LakeSnapshot> plan_;  // the latest plan, of `listing_`
   std::vector<storage::ObjectInfo> listing_;
-  std::chrono::steady_clock::time_point checked_;     // when the location was last listed
-  std::string schema_uri_;                            // the file `schema_columns_` came from
+  std::chrono::steady_clock::time_point checked_;  // when the location was last listed
+  std::string schema_uri_;                         // the file `schema_columns_` came from
   engine::TypedColumns schema_columns_;
 };
 

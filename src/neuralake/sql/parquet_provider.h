@@ -1,7 +1,7 @@
 // The Parquet table provider: catalog tables of kind `parquet`, a prefix or a glob of plain
 // Parquet files on any store (local paths, s3://, memory://), read as a lake scan plan.
 //
-//   {type: parquet, uri: "s3://lake/ref/zones/"}                       every *.parquet below, recursively
+//   {type: parquet, uri: "s3://lake/ref/zones/"}                  every *.parquet below it
 //   {type: parquet, uri: "s3://lake/ref/zones/year=*/month=*/*.parquet"} the keys the glob matches
 //
 // Listing. A prefix lists every object below it and keeps the `.parquet` ones; a glob lists below

@@ -30,10 +30,9 @@ std::function<Result<engine::TypedColumns>(const std::string&)> SchemaReader(
   return [engine, calls](const std::string& uri) -> Result<engine::TypedColumns> {
     if (calls) ++*calls;
     // hive_partitioning = false: the file's own columns, not DuckDB's reading of the path.
-    NL_ASSIGN_OR_RETURN(auto table,
-                        engine->Query("DESCRIBE SELECT * FROM read_parquet(" +
-                                      engine::Engine::QuoteLiteral(uri) +
-                                      ", hive_partitioning = false)"));
+    NL_ASSIGN_OR_RETURN(auto table, engine->Query("DESCRIBE SELECT * FROM read_parquet(" +
+                                                  engine::Engine::QuoteLiteral(uri) +
+                                                  ", hive_partitioning = false)"));
     int name = table.ColumnIndex("column_name");
     int type = table.ColumnIndex("column_type");
     if (name < 0 || type < 0) return Status::Internal("DESCRIBE without name/type columns");
@@ -59,8 +58,8 @@ using Columns = std::vector<std::pair<std::string, std::string>>;
 class ParquetProviderTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    root_ = fs::temp_directory_path() / ("nl_parquet_provider_" + std::to_string(::getpid()) +
-                                         "_" + std::to_string(std::random_device{}()));
+    root_ = fs::temp_directory_path() / ("nl_parquet_provider_" + std::to_string(::getpid()) + "_" +
+                                         std::to_string(std::random_device{}()));
     fs::create_directories(root_);
     auto engine = engine::Engine::Make({});
     ASSERT_TRUE(engine.ok()) << engine.status().ToString();
@@ -78,9 +77,9 @@ class ParquetProviderTest : public ::testing::Test {
   void WriteQuery(const std::string& relative, const std::string& select) {
     fs::path path = root_ / relative;
     fs::create_directories(path.parent_path());
-    Status written = engine_->Execute("COPY (" + select + ") TO " +
-                                      engine::Engine::QuoteLiteral(path.string()) +
-                                      " (FORMAT parquet)");
+    Status written =
+        engine_->Execute("COPY (" + select + ") TO " + engine::Engine::QuoteLiteral(path.string()) +
+                         " (FORMAT parquet)");
     ASSERT_TRUE(written.ok()) << written.ToString();
   }
 
@@ -150,7 +149,7 @@ TEST_F(ParquetProviderTest, PrefixListsParquetFilesRecursivelyAndSkipsHiddenOnes
   EXPECT_EQ(plan->version, -1);
   EXPECT_EQ(ColumnsOf(*plan), (Columns{{"id", "BIGINT"}, {"name", "VARCHAR"}}));
   ASSERT_EQ(Uris(*plan), (std::vector<std::string>{(root_ / "more/part-1.parquet").string(),
-                                                    (root_ / "part-0.parquet").string()}));
+                                                   (root_ / "part-0.parquet").string()}));
   for (const auto& file : plan->files) {
     EXPECT_EQ(file.size_bytes, static_cast<int64_t>(fs::file_size(file.uri)));
     EXPECT_GT(file.modification_time_ms, 0);
@@ -180,7 +179,7 @@ TEST_F(ParquetProviderTest, GlobKeepsOnlyMatchingKeysAndPartitionsBelowItsFixedP
   ASSERT_NE(provider, nullptr);
   auto plan = Plan(*provider);
   EXPECT_EQ(Uris(*plan), (std::vector<std::string>{(root_ / "year=2024/part-0.parquet").string(),
-                                                    (root_ / "year=2024/part-1.parquet").string()}));
+                                                   (root_ / "year=2024/part-1.parquet").string()}));
   EXPECT_EQ(ColumnsOf(*plan),
             (Columns{{"id", "BIGINT"}, {"name", "VARCHAR"}, {"year", "BIGINT (partition)"}}));
   ASSERT_EQ(plan->files.size(), 2u);
@@ -227,7 +226,8 @@ TEST_F(ParquetProviderTest, DeclaredPartitionTypesAndOrderWin) {
   WriteParquet("year=2023/month=12/part-0.parquet");
 
   // Partition types declared, data columns read from a file.
-  auto partitions_only = Provider(Definition(root_.string(), {{"month", "VARCHAR", true}}), Context());
+  auto partitions_only =
+      Provider(Definition(root_.string(), {{"month", "VARCHAR", true}}), Context());
   ASSERT_NE(partitions_only, nullptr);
   EXPECT_EQ(ColumnsOf(*Plan(*partitions_only)), (Columns{{"id", "BIGINT"},
                                                          {"name", "VARCHAR"},
@@ -253,9 +253,9 @@ TEST_F(ParquetProviderTest, DeclaredPartitionTypesAndOrderWin) {
   // Declared data columns only: the partition columns follow, inferred, in path order.
   auto data_only = Provider(Definition(root_.string(), {{"id", "BIGINT", false}}), Context());
   ASSERT_NE(data_only, nullptr);
-  EXPECT_EQ(ColumnsOf(*Plan(*data_only)), (Columns{{"id", "BIGINT"},
-                                                   {"year", "BIGINT (partition)"},
-                                                   {"month", "BIGINT (partition)"}}));
+  EXPECT_EQ(
+      ColumnsOf(*Plan(*data_only)),
+      (Columns{{"id", "BIGINT"}, {"year", "BIGINT (partition)"}, {"month", "BIGINT (partition)"}}));
 
   // A declared partition column the paths do not have.
   auto missing = MakeParquetProvider(
@@ -308,13 +308,13 @@ TEST_F(ParquetProviderTest, EmptyPrefixWithDeclaredSchemaIsAnEmptyTable) {
   ASSERT_NE(provider, nullptr);
   auto plan = Plan(*provider);
   EXPECT_TRUE(plan->files.empty());
-  EXPECT_EQ(ColumnsOf(*plan), (Columns{{"zone_id", "INTEGER"},
-                                       {"name", "VARCHAR"},
-                                       {"region", "VARCHAR (partition)"}}));
+  EXPECT_EQ(
+      ColumnsOf(*plan),
+      (Columns{{"zone_id", "INTEGER"}, {"name", "VARCHAR"}, {"region", "VARCHAR (partition)"}}));
 
   // A location that does not exist at all lists as empty too.
-  auto absent = Provider(Definition((root_ / "absent/").string(), {{"zone_id", "INTEGER"}}),
-                         Context());
+  auto absent =
+      Provider(Definition((root_ / "absent/").string(), {{"zone_id", "INTEGER"}}), Context());
   ASSERT_NE(absent, nullptr);
   EXPECT_TRUE(Plan(*absent)->files.empty());
 }
@@ -328,10 +328,11 @@ TEST_F(ParquetProviderTest, EmptyPrefixWithoutSchemaIsInvalidNamingTheTable) {
   auto plan = provider->Plan({});
   ASSERT_FALSE(plan.ok());
   EXPECT_EQ(plan.status().code(), StatusCode::kInvalid);
-  EXPECT_EQ(plan.status().message().rfind("table demo.zones (" + uri + "): no parquet files under " +
-                                              uri + " and no declared schema",
-                                          0),
-            0u)
+  EXPECT_EQ(
+      plan.status().message().rfind("table demo.zones (" + uri + "): no parquet files under " +
+                                        uri + " and no declared schema",
+                                    0),
+      0u)
       << plan.status().ToString();
 }
 
@@ -415,8 +416,8 @@ TEST_F(ParquetProviderTest, MemoryPrefixWithDeclaredSchema) {
   auto provider = Provider(Definition(uri + "/", {{"zone_id", "INTEGER"}}), Context());
   ASSERT_NE(provider, nullptr);
   auto plan = Plan(*provider);
-  EXPECT_EQ(Uris(*plan), (std::vector<std::string>{uri + "/region=eu/a.parquet",
-                                                    uri + "/region=us/b.parquet"}));
+  EXPECT_EQ(Uris(*plan),
+            (std::vector<std::string>{uri + "/region=eu/a.parquet", uri + "/region=us/b.parquet"}));
   EXPECT_EQ(plan->files[1].size_bytes, 15);
   EXPECT_EQ(ColumnsOf(*plan), (Columns{{"zone_id", "INTEGER"}, {"region", "VARCHAR (partition)"}}));
   auto locations = provider->Locations();
@@ -428,10 +429,9 @@ TEST_F(ParquetProviderTest, FactoryRefusesBadDefinitions) {
   EXPECT_FALSE(MakeParquetProvider(Definition(""), Context()).ok());
   EXPECT_FALSE(MakeParquetProvider(Definition("gs://bucket/zones/"), Context()).ok());
   EXPECT_FALSE(MakeParquetProvider(Definition("*.parquet"), Context()).ok());
-  EXPECT_FALSE(
-      MakeParquetProvider(Definition(root_.string(), {{"id", "BIGINT"}, {"id", "INTEGER"}}),
-                          Context())
-          .ok());
+  EXPECT_FALSE(MakeParquetProvider(
+                   Definition(root_.string(), {{"id", "BIGINT"}, {"id", "INTEGER"}}), Context())
+                   .ok());
   auto definition = Definition(root_.string());
   definition.storage["colour"] = "blue";
   auto refused = MakeParquetProvider(definition, Context());
@@ -480,7 +480,7 @@ TEST_F(ParquetProviderTest, S3PrefixWithPartitionsAndTableStorage) {
   ASSERT_NE(provider, nullptr);
   auto plan = Plan(*provider);
   EXPECT_EQ(Uris(*plan), (std::vector<std::string>{uri + "/year=2024/month=1/part-0.parquet",
-                                                    uri + "/year=2024/month=2/part-0.parquet"}));
+                                                   uri + "/year=2024/month=2/part-0.parquet"}));
   EXPECT_EQ(ColumnsOf(*plan), (Columns{{"id", "BIGINT"},
                                        {"name", "VARCHAR"},
                                        {"year", "BIGINT (partition)"},
