@@ -257,6 +257,14 @@ TEST_F(ParquetProviderTest, DeclaredPartitionTypesAndOrderWin) {
       ColumnsOf(*Plan(*data_only)),
       (Columns{{"id", "BIGINT"}, {"year", "BIGINT (partition)"}, {"month", "BIGINT (partition)"}}));
 
+  // A declared data column named like a partition directory is that partition column.
+  auto renamed =
+      Provider(Definition(root_.string(), {{"id", "BIGINT"}, {"year", "INTEGER"}}), Context());
+  ASSERT_NE(renamed, nullptr);
+  EXPECT_EQ(ColumnsOf(*Plan(*renamed)), (Columns{{"id", "BIGINT"},
+                                                 {"year", "INTEGER (partition)"},
+                                                 {"month", "BIGINT (partition)"}}));
+
   // A declared partition column the paths do not have.
   auto missing = MakeParquetProvider(
       Definition(root_.string(), {{"id", "BIGINT", false}, {"region", "VARCHAR", true}}),
@@ -296,6 +304,52 @@ TEST_F(ParquetProviderTest, HiveDefaultPartitionIsNull) {
   ASSERT_EQ(plan->files.size(), 2u);
   EXPECT_EQ(plan->files[0].partition_values.at("year"), "2024");
   EXPECT_EQ(plan->files[1].partition_values.at("year"), std::nullopt);
+}
+
+// The plan read through the engine's lake_scan (what SQL over the table does): partition values
+// typed and NULL, a file column replaced by its directory, partition pruning; checked against
+// DuckDB's own Hive reading of the same files.
+TEST_F(ParquetProviderTest, PlanReadsThroughLakeScanLikeDuckDBsHiveReader) {
+  WriteParquet("year=2024/month=01/part-0.parquet", 0, 3);
+  WriteParquet("year=2024/month=02/part-0.parquet", 10, 5);
+  WriteParquet("year=__HIVE_DEFAULT_PARTITION__/month=03/part-0.parquet", 100, 2);
+  WriteQuery("year=2023/month=12/part-0.parquet",
+             "SELECT 7::BIGINT AS id, 'seven' AS name, 1999 AS year");
+
+  auto provider = Provider(Definition(root_.string()), Context());
+  ASSERT_NE(provider, nullptr);
+  auto plan = Plan(*provider);
+  engine::RegisteredScanPlan registered(plan);
+  const std::string grouped =
+      "SELECT year, month, count(*), sum(id) FROM %s GROUP BY ALL ORDER BY ALL";
+  auto query = [&](const std::string& relation) {
+    std::string sql = grouped;
+    sql.replace(sql.find("%s"), 2, relation);
+    auto table = engine_->Query(sql);
+    EXPECT_TRUE(table.ok()) << table.status().ToString();
+    return table.ok() ? table->rows : std::vector<std::vector<std::optional<std::string>>>{};
+  };
+  auto got = query(registered.Relation());
+  using Row = std::vector<std::optional<std::string>>;
+  EXPECT_EQ(got, (std::vector<Row>{{"2023", "12", "1", "7"},
+                                   {"2024", "1", "3", "3"},
+                                   {"2024", "2", "5", "60"},
+                                   {std::nullopt, "3", "2", "201"}}));
+  // DuckDB's reader agrees once its types match ours.
+  auto reference = query(
+      "(SELECT id, name, TRY_CAST(year AS BIGINT) AS year, "
+      "CAST(month AS BIGINT) AS month FROM "
+      "read_parquet(" +
+      engine::Engine::QuoteLiteral(root_.string() + "/**/*.parquet") +
+      ", hive_partitioning = true, union_by_name = true))");
+  EXPECT_EQ(got, reference);
+
+  auto pruned = engine_->RunQuery(
+      "SELECT count(*) FROM " + registered.Relation() + " WHERE year = 2024 AND month = 2", {});
+  ASSERT_TRUE(pruned.ok()) << pruned.status().ToString();
+  EXPECT_EQ(pruned->table.rows[0][0], "5");
+  ASSERT_EQ(pruned->scans.size(), 1u);
+  EXPECT_EQ(pruned->scans[0].files_pruned_by_partition, 3);
 }
 
 TEST_F(ParquetProviderTest, EmptyPrefixWithDeclaredSchemaIsAnEmptyTable) {
@@ -403,6 +457,30 @@ TEST_F(ParquetProviderTest, RefreshIntervalReusesTheListingUntilItPasses) {
   std::this_thread::sleep_for(std::chrono::milliseconds(350));
   EXPECT_EQ(Plan(*provider)->files.size(), 2u);
   EXPECT_EQ(context.counters->refreshes.load(), 1);
+}
+
+TEST_F(ParquetProviderTest, ConcurrentPlansShareOneListing) {
+  for (int i = 0; i < 4; ++i) WriteParquet("part-" + std::to_string(i) + ".parquet", i * 10);
+  auto context = Context(60'000);
+  auto provider = Provider(Definition(root_.string()), context);
+  ASSERT_NE(provider, nullptr);
+  std::vector<std::thread> threads;
+  std::vector<std::shared_ptr<const engine::LakeSnapshot>> plans(8);
+  for (size_t i = 0; i < plans.size(); ++i) {
+    threads.emplace_back([&, i] {
+      auto plan = provider->Plan({});
+      if (plan.ok()) plans[i] = *plan;
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  for (const auto& plan : plans) {
+    ASSERT_NE(plan, nullptr);
+    EXPECT_EQ(plan, plans[0]);
+    EXPECT_EQ(plan->files.size(), 4u);
+  }
+  EXPECT_EQ(context.counters->full_loads.load(), 1);
+  EXPECT_EQ(context.counters->fresh.load(), 7);
+  EXPECT_EQ(*schema_reads_, 1);
 }
 
 TEST_F(ParquetProviderTest, MemoryPrefixWithDeclaredSchema) {
