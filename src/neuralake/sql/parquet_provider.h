@@ -20,10 +20,10 @@
 // Schema. The declared data columns (TableDefinition::schema entries without `partition`) when
 // there are any; else the columns of the newest file, read through ProviderContext::parquet_schema
 // (re-read only when the newest file changes; the reader must return the file's own columns, e.g.
-// DuckDB's read_parquet with hive_partitioning = false). An empty location with declared columns is an empty
-// table (a plan without files); without them it is Invalid. Columns: the declared order when data
-// columns are declared (undeclared partition columns follow in path order); else the file's
-// columns followed by the partition columns in path order.
+// DuckDB's read_parquet with hive_partitioning = false). An empty location with declared columns
+// is an empty table (a plan without files); without them it is Invalid. Columns: the declared
+// order when data columns are declared (undeclared partition columns follow in path order); else
+// the file's columns followed by the partition columns in path order.
 //
 // Plans. Only the latest state exists (time travel: catalog::NotVersioned). The listing is cached
 // and refreshed like the Delta provider's latest snapshot: reused without listing while younger
