@@ -44,14 +44,63 @@ Database& Database::AddTable(TableDefinition definition) {
   return *this;
 }
 
+namespace {
+
+TableDefinition Definition(std::string name, TableKind kind, std::string description) {
+  TableDefinition definition;
+  definition.name = std::move(name);
+  definition.kind = kind;
+  definition.metadata.description = std::move(description);
+  return definition;
+}
+
+}  // namespace
+
 Database& Database::AddDeltaTable(std::string name, std::string uri, std::string description) {
-  return AddTable(TableDefinition{name_, std::move(name), TableKind::kDelta, std::move(uri),
-                                  std::move(description), {}});
+  TableDefinition definition = Definition(std::move(name), TableKind::kDelta, std::move(description));
+  definition.uri = std::move(uri);
+  return AddTable(std::move(definition));
 }
 
 Database& Database::AddParquetTable(std::string name, std::string uri, std::string description) {
-  return AddTable(TableDefinition{name_, std::move(name), TableKind::kParquet, std::move(uri),
-                                  std::move(description), {}});
+  TableDefinition definition =
+      Definition(std::move(name), TableKind::kParquet, std::move(description));
+  definition.uri = std::move(uri);
+  return AddTable(std::move(definition));
+}
+
+Database& Database::AddPostgresTable(std::string name, std::string dsn, std::string table,
+                                     std::string description) {
+  TableDefinition definition =
+      Definition(std::move(name), TableKind::kPostgres, std::move(description));
+  definition.options["dsn"] = std::move(dsn);
+  definition.options["table"] = std::move(table);
+  return AddTable(std::move(definition));
+}
+
+Database& Database::AddPostgresQuery(std::string name, std::string dsn, std::string query,
+                                     std::string description) {
+  TableDefinition definition =
+      Definition(std::move(name), TableKind::kPostgres, std::move(description));
+  definition.options["dsn"] = std::move(dsn);
+  definition.options["query"] = std::move(query);
+  return AddTable(std::move(definition));
+}
+
+Database& Database::AddView(std::string name, std::string sql, std::string description) {
+  TableDefinition definition = Definition(std::move(name), TableKind::kView, std::move(description));
+  definition.options["sql"] = std::move(sql);
+  return AddTable(std::move(definition));
+}
+
+Database& Database::AddFunctionTable(std::string name, std::shared_ptr<const TableFunction> function,
+                                     std::map<std::string, std::string> args,
+                                     std::string description) {
+  TableDefinition definition =
+      Definition(std::move(name), TableKind::kFunction, std::move(description));
+  definition.function = std::move(function);
+  definition.args = std::move(args);
+  return AddTable(std::move(definition));
 }
 
 const TableDefinition* Database::Find(std::string_view table) const {
@@ -124,6 +173,209 @@ std::string Where(std::string_view origin, const YAML::Node& node) {
   return std::string(origin) + " line " + std::to_string(node.Mark().line + 1);
 }
 
+// Every key a table may have, for "unknown key" messages.
+constexpr const char* kTableKeys =
+    "type, uri, description, owner, tags, unique_columns, dedupe, example_filters, latency_info, "
+    "freshness, data_input, deprecated, storage, schema, partitions, dsn, table, query, "
+    "password_env, sql, function, args, options";
+
+std::string Scalar(const YAML::Node& node) { return node.IsNull() ? "" : node.as<std::string>(); }
+
+std::vector<std::string> StringList(const YAML::Node& node, const std::string& where) {
+  std::vector<std::string> out;
+  if (node.IsScalar()) {
+    out.push_back(node.as<std::string>());
+    return out;
+  }
+  if (!node.IsSequence()) throw YAML::Exception(node.Mark(), where + " must be a list");
+  for (const auto& item : node) out.push_back(item.as<std::string>());
+  return out;
+}
+
+std::map<std::string, std::string> StringMap(const YAML::Node& node, const std::string& where) {
+  std::map<std::string, std::string> out;
+  if (node.IsNull()) return out;
+  if (!node.IsMap()) throw YAML::Exception(node.Mark(), where + " must be a mapping");
+  for (const auto& entry : node) out[entry.first.as<std::string>()] = Scalar(entry.second);
+  return out;
+}
+
+// {col: TYPE, ...} or [{name: col, type: TYPE}, ...], in document order.
+std::vector<DeclaredColumn> Columns(const YAML::Node& node, bool partition, const std::string& where) {
+  std::vector<DeclaredColumn> out;
+  if (node.IsMap()) {
+    for (const auto& entry : node) {
+      out.push_back({entry.first.as<std::string>(), entry.second.as<std::string>(), partition});
+    }
+  } else if (node.IsSequence()) {
+    for (const auto& item : node) {
+      if (!item.IsMap() || !item["name"] || !item["type"]) {
+        throw YAML::Exception(item.Mark(), where + " entries need 'name' and 'type'");
+      }
+      out.push_back({item["name"].as<std::string>(), item["type"].as<std::string>(), partition});
+    }
+  } else {
+    throw YAML::Exception(node.Mark(), where + " must map column names to types");
+  }
+  return out;
+}
+
+// [[[col, op, value], ...], ...]: a list of AND lists; a filter is [column, op, value] or
+// {column, op, value}; value may be a list (in, includes any, ...).
+std::vector<std::vector<ExampleFilter>> ExampleFilters(const YAML::Node& node) {
+  std::vector<std::vector<ExampleFilter>> out;
+  if (!node.IsSequence()) throw YAML::Exception(node.Mark(), "example_filters must be a list");
+  for (const auto& conjunction : node) {
+    if (!conjunction.IsSequence()) {
+      throw YAML::Exception(conjunction.Mark(), "each example filter list must be a list of filters");
+    }
+    std::vector<ExampleFilter> filters;
+    for (const auto& item : conjunction) {
+      ExampleFilter filter;
+      YAML::Node value;
+      if (item.IsSequence() && (item.size() == 2 || item.size() == 3)) {
+        filter.column = item[0].as<std::string>();
+        filter.op = item[1].as<std::string>();
+        if (item.size() == 3) value = item[2];
+      } else if (item.IsMap() && item["column"] && item["op"]) {
+        filter.column = item["column"].as<std::string>();
+        filter.op = item["op"].as<std::string>();
+        if (item["value"]) value = item["value"];
+      } else {
+        throw YAML::Exception(item.Mark(), "a filter is [column, op, value] or {column, op, value}");
+      }
+      if (value && value.IsSequence()) {
+        for (const auto& v : value) filter.values.push_back(v.as<std::string>());
+      } else if (value && !value.IsNull()) {
+        filter.values.push_back(value.as<std::string>());
+      }
+      filters.push_back(std::move(filter));
+    }
+    out.push_back(std::move(filters));
+  }
+  return out;
+}
+
+// "90", "90s", "5m", "2h", "1d" -> seconds.
+int64_t Seconds(const std::string& text, const YAML::Node& node) {
+  size_t digits = 0;
+  while (digits < text.size() && std::isdigit(static_cast<unsigned char>(text[digits]))) ++digits;
+  std::string unit = text.substr(digits);
+  int64_t scale = unit.empty() || unit == "s" ? 1 : unit == "m" ? 60 : unit == "h" ? 3600
+                  : unit == "d" ? 86400 : 0;
+  if (digits == 0 || digits > 12 || scale == 0) {
+    throw YAML::Exception(node.Mark(), "freshness must be a duration such as 90s, 5m, 2h or 1d, got '" +
+                                           text + "'");
+  }
+  return std::stoll(text.substr(0, digits)) * scale;
+}
+
+// True when a libpq connection string carries a password (keyword or URI user:pass@).
+bool DsnHasPassword(const std::string& dsn) {
+  std::string lower;
+  for (char c : dsn) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (lower.find("password") != std::string::npos) return true;
+  size_t scheme = lower.find("://");
+  if (scheme == std::string::npos) return false;
+  size_t at = lower.find('@', scheme);
+  size_t colon = lower.find(':', scheme + 3);
+  return at != std::string::npos && colon != std::string::npos && colon < at;
+}
+
+void LoadKey(TableDefinition& definition, const std::string& key, const YAML::Node& value,
+             bool* has_type) {
+  TableMetadata& meta = definition.metadata;
+  if (key == "type") {
+    auto kind = ParseTableKind(value.as<std::string>());
+    if (!kind.ok()) throw YAML::Exception(value.Mark(), kind.status().message());
+    definition.kind = *kind;
+    *has_type = true;
+  } else if (key == "uri") {
+    definition.uri = value.as<std::string>();
+  } else if (key == "description") {
+    meta.description = Scalar(value);
+  } else if (key == "owner") {
+    meta.owner = Scalar(value);
+  } else if (key == "tags") {
+    meta.tags = StringList(value, "tags");
+  } else if (key == "unique_columns") {
+    meta.unique_columns = StringList(value, "unique_columns");
+  } else if (key == "dedupe") {
+    if (!value.IsMap() || !value["order_by"] ||
+        (value["keep"] && value["keep"].as<std::string>() != "last")) {
+      throw YAML::Exception(value.Mark(), "dedupe is {keep: last, order_by: <column>}");
+    }
+    meta.dedupe_order_by = value["order_by"].as<std::string>();
+  } else if (key == "example_filters") {
+    meta.example_filters = ExampleFilters(value);
+  } else if (key == "latency_info") {
+    meta.latency_info = Scalar(value);
+  } else if (key == "freshness") {
+    meta.freshness_seconds = Seconds(value.as<std::string>(), value);
+  } else if (key == "data_input") {
+    meta.data_input = Scalar(value);
+  } else if (key == "deprecated") {
+    Deprecation deprecation;
+    if (value.IsMap()) {
+      if (value["message"]) deprecation.message = value["message"].as<std::string>();
+      if (value["use"]) deprecation.use = value["use"].as<std::string>();
+    } else if (value.IsScalar()) {
+      deprecation.message = value.as<std::string>();
+    }
+    if (!value.IsScalar() || value.as<std::string>() != "false") meta.deprecated = deprecation;
+  } else if (key == "storage") {
+    definition.storage = StringMap(value, "storage");
+    for (const auto& [name, text] : definition.storage) {
+      if (name == "access_key" || name == "secret_key" || name == "session_token") {
+        throw YAML::Exception(value.Mark(), "storage." + name + " must not be written in a catalog; "
+                                            "name an environment variable with " + name + "_env");
+      }
+    }
+  } else if (key == "schema") {
+    for (auto& column : Columns(value, false, "schema")) definition.schema.push_back(column);
+  } else if (key == "partitions") {
+    for (auto& column : Columns(value, true, "partitions")) definition.schema.push_back(column);
+  } else if (key == "dsn") {
+    std::string dsn = value.as<std::string>();
+    if (DsnHasPassword(dsn)) {
+      throw YAML::Exception(value.Mark(), "dsn must not hold a password (use password_env, "
+                                          "PGPASSWORD or a .pgpass file)");
+    }
+    definition.options["dsn"] = dsn;
+  } else if (key == "password" ) {
+    throw YAML::Exception(value.Mark(), "a password must not be written in a catalog (use "
+                                        "password_env, PGPASSWORD or a .pgpass file)");
+  } else if (key == "table" || key == "query" || key == "password_env" || key == "sql" ||
+             key == "function") {
+    definition.options[key] = value.as<std::string>();
+  } else if (key == "args") {
+    definition.args = StringMap(value, "args");
+  } else if (key == "options") {
+    for (auto& [name, text] : StringMap(value, "options")) definition.options[name] = text;
+  } else {
+    throw YAML::Exception(value.Mark(), "unknown key '" + key + "' (known: " + kTableKeys + ")");
+  }
+}
+
+// What each kind needs; "" when the definition is complete.
+std::string Missing(const TableDefinition& definition) {
+  auto has = [&](const char* option) { return definition.options.count(option) != 0; };
+  switch (definition.kind) {
+    case TableKind::kDelta:
+    case TableKind::kParquet:
+      return definition.uri.empty() ? "has no 'uri'" : "";
+    case TableKind::kPostgres:
+      if (!has("dsn")) return "has no 'dsn'";
+      if (has("table") == has("query")) return "needs exactly one of 'table' and 'query'";
+      return "";
+    case TableKind::kView:
+      return has("sql") ? "" : "has no 'sql'";
+    case TableKind::kFunction:
+      return has("function") || definition.function ? "" : "has no 'function'";
+  }
+  return "";
+}
+
 Status LoadTable(catalog::Database& database, const std::string& name, const YAML::Node& node,
                  std::string_view origin) {
   if (!IsValidIdentifier(name)) {
@@ -137,30 +389,21 @@ Status LoadTable(catalog::Database& database, const std::string& name, const YAM
   bool has_type = false;
   for (const auto& entry : node) {
     std::string key = entry.first.as<std::string>();
-    if (key == "type") {
-      auto kind = ParseTableKind(entry.second.as<std::string>());
-      if (!kind.ok()) return kind.status().WithContext(Where(origin, entry.first));
-      definition.kind = *kind;
-      has_type = true;
-    } else if (key == "uri") {
-      definition.uri = entry.second.as<std::string>();
-    } else if (key == "description") {
-      definition.description = entry.second.as<std::string>();
-    } else if (key == "options") {
-      for (const auto& option : entry.second) {
-        definition.options[option.first.as<std::string>()] = option.second.as<std::string>();
-      }
-    } else {
-      return Status::Invalid(Where(origin, entry.first) + ": unknown key '" + key +
-                             "' in table '" + name + "' (known: type, uri, description, options)");
+    try {
+      LoadKey(definition, key, entry.second, &has_type);
+    } catch (const YAML::Exception& error) {
+      const YAML::Mark& mark = error.mark.is_null() ? entry.first.Mark() : error.mark;
+      return Status::Invalid(std::string(origin) + " line " + std::to_string(mark.line + 1) +
+                             ": table '" + name + "': " + error.msg);
     }
   }
   if (!has_type) {
     return Status::Invalid(Where(origin, node) + ": table '" + name + "' has no 'type'");
   }
-  if (definition.uri.empty() &&
-      (definition.kind == TableKind::kDelta || definition.kind == TableKind::kParquet)) {
-    return Status::Invalid(Where(origin, node) + ": table '" + name + "' has no 'uri'");
+  std::string missing = Missing(definition);
+  if (!missing.empty()) {
+    return Status::Invalid(Where(origin, node) + ": " + std::string(TableKindName(definition.kind)) +
+                           " table '" + name + "' " + missing);
   }
   database.AddTable(std::move(definition));
   return Status::OK();

@@ -1,25 +1,30 @@
 // Table providers: how a catalog table becomes something the engine can read.
 //
 // A TableDefinition says what a table is (kind, uri, options); a TableProvider, made for one
-// definition by the factory registered for its kind, knows how to read it:
+// definition by the factory registered for its kind, knows how to read it. A provider reads its
+// table in one of three ways (Binding()):
+//
+//   kLake    files: Plan(at) is the scan plan lake_scan executes (an engine::LakeSnapshot:
+//            columns and data files with partition values and statistics) at the latest state, a
+//            version or a timestamp (Delta, Parquet);
+//   kSource  rows from elsewhere: Source() is an engine::SourceTable the engine pulls batches from
+//            with projection and filters pushed down (PostgreSQL, function tables);
+//   kView    SQL over other catalog tables: ViewSql().
 //
 //   Describe(at)  columns with types, partition columns, the version (for versioned kinds) and the
 //                 figures it knows (files, rows, bytes);
-//   Plan(at)      the scan plan lake_scan executes (an engine::LakeSnapshot: columns and data
-//                 files with partition values and statistics) at the latest state, a version or
-//                 a timestamp;
-//   Scan(...)     typed, streamed reads with a projection, typed filters and a limit (by default
-//                 engine::ScanBatches over Plan(at); a kind that can push work to its source, such
-//                 as PostgreSQL, overrides it);
 //   Locations()   the directories/URIs the restricted engine must be allowed to read.
 //
-// A ProviderRegistry maps TableKind -> factory. The query layer (sql::QueryService) resolves every
-// catalog name through one registry, so a new kind (Parquet, PostgreSQL, view, function) is a new
-// provider registered for its kind, never a change to resolution. A kind without a factory reads
-// as Unsupported naming the table and kind.
+// Every kind is scanned the same way (sql::QueryService::Scan: one parameterized SELECT over the
+// table's relation, engine::ScanRelation), so typed filters mean the same thing for every kind.
 //
-// Thread safety: a provider is shared by all queries of a service; Describe, Plan and Scan may be
-// called from many threads at once (providers lock their own caches). A registry is built on one
+// A ProviderRegistry maps TableKind -> factory. The query layer (sql::QueryService) resolves every
+// catalog name through one registry, so a new kind is a new provider registered for its kind,
+// never a change to resolution. A kind without a factory reads as Unsupported naming the table
+// and kind.
+//
+// Thread safety: a provider is shared by all queries of a service; its methods may be called
+// from many threads at once (providers lock their own caches). A registry is built on one
 // thread, then shared read-only.
 #pragma once
 
@@ -36,6 +41,7 @@
 #include "neuralake/common/result.h"
 #include "neuralake/engine/lake_scan.h"
 #include "neuralake/engine/scan.h"
+#include "neuralake/engine/source.h"
 #include "neuralake/storage/storage_options.h"
 
 namespace neuralake::catalog {
@@ -79,37 +85,59 @@ struct SnapshotCacheCounters {
   std::atomic<int64_t> fresh{0};       // cached snapshot younger than the refresh interval
 };
 
-// What every provider of a service shares: storage settings, the freshness policy and counters.
+// What every provider of a service shares: storage settings, the freshness policy, counters, and
+// the engine services some kinds need (set by the service; may be unset in tests that do not
+// need them).
 struct ProviderContext {
   storage::StorageOptions storage;
   // A cached latest state is used without checking the source for this long (0: check on every
   // read, so every commit is visible to the next query).
   int64_t refresh_interval_ms = 0;
   std::shared_ptr<SnapshotCacheCounters> counters = std::make_shared<SnapshotCacheCounters>();
+  // The columns of one Parquet file (a URI the service may read).
+  std::function<Result<engine::TypedColumns>(const std::string& uri)> parquet_schema;
+  // The columns of a SELECT over catalog tables, without running it.
+  std::function<Result<engine::TypedColumns>(const std::string& sql)> describe_query;
 };
 
 class TableProvider {
  public:
+  enum class BindingKind { kLake, kSource, kView };
+
   virtual ~TableProvider() = default;
 
   virtual const TableDefinition& definition() const = 0;
+  virtual BindingKind Binding() const { return BindingKind::kLake; }
 
-  // The plan lake_scan executes for the table at `at`. Errors name the table.
-  virtual Result<std::shared_ptr<const engine::LakeSnapshot>> Plan(const TableAt& at) = 0;
+  // kLake: the plan lake_scan executes for the table at `at`. Errors name the table. Default:
+  // Unsupported (the table has no files).
+  virtual Result<std::shared_ptr<const engine::LakeSnapshot>> Plan(const TableAt& at);
 
-  // Columns, partitions, version and figures at `at`. Default: DescribePlan(Plan(at)).
+  // kSource: the rows' source. Default: Unsupported.
+  virtual Result<std::shared_ptr<const engine::SourceTable>> Source();
+
+  // kView: the SELECT the name stands for. Default: Unsupported.
+  virtual Result<std::string> ViewSql();
+
+  // Columns, partitions, version and figures at `at`. Default: DescribePlan(Plan(at)) for kLake,
+  // the source's columns for kSource; views are described by the service (describe_query).
   virtual Result<TableDescription> Describe(const TableAt& at);
-
-  // Rows of the table at `at` under `request` (projection, typed filters, limit), streamed to
-  // `sink` on `engine`. Default: engine::ScanBatches over Plan(at).
-  virtual Result<engine::ScanOutcome> Scan(engine::Engine& engine, const TableAt& at,
-                                           const engine::ScanRequest& request,
-                                           const engine::BatchSink& sink);
 
   // Locations the engine must be able to read (a restricted engine allows only these). Called once
   // when a service starts; may be empty (a provider that hands the engine no files).
-  virtual Result<std::vector<std::string>> Locations() = 0;
+  virtual Result<std::vector<std::string>> Locations() { return std::vector<std::string>{}; }
 };
+
+// The storage settings for `definition`'s location: `base` with the table's `storage` overrides
+// (endpoint, region, path_style = true/false, access_key_env / secret_key_env /
+// session_token_env naming environment variables). Invalid naming the table for an unknown key,
+// a malformed value or an unset variable.
+Result<storage::StorageOptions> TableStorage(const TableDefinition& definition,
+                                             const storage::StorageOptions& base);
+
+// Invalid "table db.t is a <kind> table; it has no versions" for a time-travel read of a kind
+// without versions.
+Status NotVersioned(const TableDefinition& definition);
 
 // Unsupported: "table db.t is a <kind> table; no provider reads <kind> tables yet".
 Status NoProviderFor(const TableDefinition& definition);

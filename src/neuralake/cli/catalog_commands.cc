@@ -21,7 +21,7 @@ Status ListTables(const std::string& catalog_path, std::ostream& out) {
   for (const auto* database : catalog.Databases()) {
     for (const auto* table : database->Tables()) {
       out << table->QualifiedName() << "\t" << catalog::TableKindName(table->kind) << "\t"
-          << table->uri << (table->description.empty() ? "" : "\t# " + table->description)
+          << table->uri << (table->description().empty() ? "" : "\t# " + table->description())
           << "\n";
       ++count;
     }
@@ -36,7 +36,7 @@ Status DescribeTable(const std::string& catalog_path, const std::string& name, s
   out << "table:       " << table->QualifiedName() << "\n"
       << "type:        " << catalog::TableKindName(table->kind) << "\n"
       << "uri:         " << table->uri << "\n";
-  if (!table->description.empty()) out << "description: " << table->description << "\n";
+  if (!table->description().empty()) out << "description: " << table->description() << "\n";
   for (const auto& [key, value] : table->options) out << "option:      " << key << "=" << value << "\n";
   return Status::OK();
 }

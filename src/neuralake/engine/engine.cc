@@ -17,6 +17,7 @@
 #include "duckdb/parser/statement/explain_statement.hpp"
 #include "neuralake/engine/engine_impl.h"
 #include "neuralake/engine/lake_scan_duckdb.h"
+#include "neuralake/engine/source_scan.h"
 #include "neuralake/engine/object_store_file_system.h"
 #include "neuralake/engine/result_encoding.h"
 #include "neuralake/storage/object_store_factory.h"
@@ -254,6 +255,7 @@ Result<std::unique_ptr<Engine>> Engine::Make(const EngineOptions& options) {
         duckdb::make_uniq<ObjectStoreFileSystem>(opener));
     // Always: scan plans run directly (RegisteredScanPlan) need lake_scan without a catalog.
     RegisterLakeScan(*db, options.lake.value_or(LakeScanOptions{}));
+    RegisterSourceScan(*db, options.lake ? options.lake->source_resolver : SourceResolver{});
     RegisterJsonFunctions(*db);
     if (options.cache_remote_files) {
       // Parsed Parquet footers are kept too (same reason: lake data files never change in place),

@@ -118,6 +118,7 @@ struct QueryOutcome {
   bool truncated = false;
   std::vector<ScanReport> scans;  // lake scans the statement bound, with their pruning figures
   double seconds = 0;
+  std::vector<std::string> warnings;  // set by the query layer (deprecated tables the query read)
 };
 
 // Statistics of one Parquet file written by COPY ... (FORMAT parquet, RETURN_STATS).
@@ -191,6 +192,12 @@ class Engine {
   explicit Engine(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
+
+// The tables one SELECT names, as written: (schema, table) with schema empty for bare names
+// (FROM clauses, joins, subqueries anywhere, CTE bodies; CTE names themselves are left out),
+// plus the first argument of lake_scan/delta_at/source_scan calls. Invalid when `sql` is not one
+// SELECT (DuckDB's parser message).
+Result<std::vector<std::pair<std::string, std::string>>> TableNamesInQuery(std::string_view sql);
 
 // ---- rendering rows as text (the one renderer for CLI output and exports) ----
 

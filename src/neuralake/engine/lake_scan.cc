@@ -40,6 +40,7 @@
 #include "duckdb/storage/statistics/numeric_stats.hpp"
 #include "duckdb/storage/statistics/string_stats.hpp"
 #include "neuralake/engine/lake_scan_duckdb.h"
+#include "neuralake/engine/source_scan.h"
 
 namespace neuralake::engine {
 
@@ -636,6 +637,44 @@ struct ReplacementData : public duckdb::ReplacementScanData {
   std::shared_ptr<Shared> shared;
 };
 
+// How many views one query may expand: a view cycle (which the query layer refuses when a service
+// starts) would otherwise recurse until the stack runs out.
+constexpr int kMaxViewExpansions = 256;
+
+struct ViewExpansions : public duckdb::ClientContextState {
+  duckdb::idx_t query = duckdb::DConstants::INVALID_INDEX;
+  int count = 0;
+};
+
+// A view's SELECT bound in place of its name (as `alias`).
+duckdb::unique_ptr<duckdb::TableRef> ViewRef(duckdb::ClientContext& context, const CatalogRef& view,
+                                             const std::string& alias) {
+  auto expansions = context.registered_state->GetOrCreate<ViewExpansions>("neuralake_views");
+  duckdb::idx_t query = context.transaction.GetActiveQuery();
+  if (expansions->query != query) {
+    expansions->query = query;
+    expansions->count = 0;
+  }
+  if (++expansions->count > kMaxViewExpansions) {
+    throw duckdb::BinderException("view %s: more than %d view expansions in one query (a cycle?)",
+                                  view.qualified, kMaxViewExpansions);
+  }
+  duckdb::Parser parser(context.GetParserOptions());
+  try {
+    parser.ParseQuery(view.view_sql);
+  } catch (const std::exception& exception) {
+    throw duckdb::BinderException("view %s: %s", view.qualified,
+                                  duckdb::ErrorData(exception).RawMessage());
+  }
+  if (parser.statements.size() != 1 ||
+      parser.statements[0]->type != duckdb::StatementType::SELECT_STATEMENT) {
+    throw duckdb::BinderException("view %s must be one SELECT", view.qualified);
+  }
+  auto statement = duckdb::unique_ptr_cast<duckdb::SQLStatement, duckdb::SelectStatement>(
+      std::move(parser.statements[0]));
+  return duckdb::make_uniq<duckdb::SubqueryRef>(std::move(statement), alias);
+}
+
 duckdb::unique_ptr<duckdb::TableRef> ReplaceCatalogTable(
     duckdb::ClientContext& context, duckdb::ReplacementScanInput& input,
     duckdb::optional_ptr<duckdb::ReplacementScanData> data) {
@@ -644,12 +683,15 @@ duckdb::unique_ptr<duckdb::TableRef> ReplaceCatalogTable(
   // "demo.events" parses as schema demo, table events; "lake.demo.events" adds a catalog.
   std::string schema = input.schema_name;
   if (!input.catalog_name.empty() && schema.empty()) schema = input.catalog_name;
-  auto qualified = shared->options.lookup(schema, input.table_name);
-  if (!qualified) return nullptr;
+  auto found = shared->options.lookup(schema, input.table_name);
+  if (!found) return nullptr;
+  if (found->kind == CatalogRef::Kind::kView) return ViewRef(context, *found, input.table_name);
   auto ref = duckdb::make_uniq<duckdb::TableFunctionRef>();
   duckdb::vector<duckdb::unique_ptr<duckdb::ParsedExpression>> children;
-  children.push_back(duckdb::make_uniq<duckdb::ConstantExpression>(duckdb::Value(*qualified)));
-  ref->function = duckdb::make_uniq<duckdb::FunctionExpression>(kFunctionName, std::move(children));
+  children.push_back(duckdb::make_uniq<duckdb::ConstantExpression>(duckdb::Value(found->qualified)));
+  const char* function =
+      found->kind == CatalogRef::Kind::kSource ? kSourceFunctionName : kFunctionName;
+  ref->function = duckdb::make_uniq<duckdb::FunctionExpression>(function, std::move(children));
   ref->alias = input.table_name;
   return std::move(ref);
 }

@@ -29,6 +29,8 @@
 
 namespace neuralake::engine {
 
+struct SourceTable;  // source.h
+
 struct LakeColumn {
   std::string name;           // logical name (what SQL sees)
   std::string type;           // DuckDB type as SQL text: "BIGINT", "DECIMAL(15,2)", ...
@@ -73,10 +75,19 @@ struct LakeScanRequest {
 using LakeResolver =
     std::function<Result<std::shared_ptr<const LakeSnapshot>>(const LakeScanRequest& request)>;
 
-// Names the replacement scan may resolve: returns the qualified name for (schema, table) as written
-// in SQL (schema may be empty), or nullopt when the name is not a catalog table.
+// What a catalog name in SQL reads: a lake table (lake_scan over its files), a source table
+// (source_scan, source.h) or a view (its SQL, bound in place of the name).
+struct CatalogRef {
+  enum class Kind { kLake, kSource, kView };
+  std::string qualified;  // "demo.events"
+  Kind kind = Kind::kLake;
+  std::string view_sql;   // kView: one SELECT over catalog names
+};
+
+// Names the replacement scan may resolve: what (schema, table) as written in SQL (schema may be
+// empty) reads, or nullopt when the name is not a catalog table.
 using LakeNameLookup =
-    std::function<std::optional<std::string>(const std::string& schema, const std::string& table)>;
+    std::function<std::optional<CatalogRef>(const std::string& schema, const std::string& table)>;
 
 struct ScanReport {
   std::string table;
@@ -120,6 +131,9 @@ class RegisteredScanPlan {
 struct LakeScanOptions {
   LakeResolver resolver;
   LakeNameLookup lookup;
+  // Source tables (source.h) for `source_scan(...)` and names the lookup resolves as kSource.
+  std::function<Result<std::shared_ptr<const SourceTable>>(const std::string& table)>
+      source_resolver;
   bool prune_files = true;           // false: read every active file (for tests and comparisons)
 };
 

@@ -1,5 +1,7 @@
 #include "neuralake/engine/scan.h"
 
+#include <algorithm>
+
 #include "duckdb.hpp"
 #include "neuralake/engine/engine_impl.h"
 #include "neuralake/engine/lake_scan_duckdb.h"
@@ -208,67 +210,20 @@ void AppendRows(Column& out, duckdb::Vector& vector, idx_t size, const std::vect
   }
 }
 
-const char* OperatorSql(ScanFilter::Op op) {
-  switch (op) {
-    case ScanFilter::Op::kEqual: return " = ";
-    case ScanFilter::Op::kNotEqual: return " <> ";
-    case ScanFilter::Op::kLess: return " < ";
-    case ScanFilter::Op::kLessOrEqual: return " <= ";
-    case ScanFilter::Op::kGreater: return " > ";
-    case ScanFilter::Op::kGreaterOrEqual: return " >= ";
-    case ScanFilter::Op::kIsNull: return " IS NULL";
-    case ScanFilter::Op::kIsNotNull: return " IS NOT NULL";
-  }
-  return "";
-}
-
-const LakeColumn* FindColumn(const LakeSnapshot& plan, const std::string& name) {
-  for (const auto& column : plan.columns) {
-    if (column.name == name) return &column;
-  }
-  return nullptr;
-}
-
-// Throws DuckDB's error for a type it cannot parse (callers run under Guarded).
-bool IsNestedType(const std::string& type) {
-  return duckdb::TransformStringToLogicalType(type).IsNested();
-}
-
 // The SELECT of `request` over `relation`, its filter values in `params` ($1, $2, ...).
-// Throws DuckDB errors (runs under Guarded).
-Result<std::string> ScanSelect(const LakeSnapshot& plan, const std::string& relation,
+Result<std::string> ScanSelect(const std::string& relation, const TypedColumns& columns,
                                const ScanRequest& request, std::vector<QueryParam>& params) {
   std::string projection;
   for (const std::string& name : request.columns) {
-    if (FindColumn(plan, name) == nullptr) {
-      return Status::Invalid("unknown column '" + name + "' in the scan of " + plan.table);
-    }
+    bool known = std::any_of(columns.begin(), columns.end(),
+                             [&](const auto& column) { return column.first == name; });
+    if (!known) return Status::Invalid("unknown column '" + name + "' in the scan of " + relation);
     projection += (projection.empty() ? "" : ", ") + Engine::QuoteIdentifier(name);
   }
-  std::string where;
-  for (const ScanFilter& filter : request.filters) {
-    const LakeColumn* column = FindColumn(plan, filter.column);
-    if (column == nullptr) {
-      return Status::Invalid("unknown column '" + filter.column + "' in a filter of the scan of " +
-                             plan.table);
-    }
-    std::string condition = Engine::QuoteIdentifier(column->name) + OperatorSql(filter.op);
-    if (filter.op != ScanFilter::Op::kIsNull && filter.op != ScanFilter::Op::kIsNotNull) {
-      if (std::holds_alternative<std::monostate>(filter.value)) {
-        return Status::Invalid("the filter on column '" + filter.column +
-                               "' compares with NULL (use kIsNull / kIsNotNull)");
-      }
-      if (IsNestedType(column->type)) {
-        return Status::Invalid("the filter on column '" + filter.column +
-                               "' compares a nested value; only NULL tests apply to it");
-      }
-      params.push_back(filter.value);
-      condition += "CAST($" + std::to_string(params.size()) + " AS " + column->type + ")";
-    }
-    where += (where.empty() ? " WHERE " : " AND ") + condition;
-  }
+  NL_ASSIGN_OR_RETURN(std::string where,
+                      FiltersSql(request.filters, request.any_of, columns, params));
   std::string sql = "SELECT " + (projection.empty() ? std::string("*") : projection) + " FROM " +
-                    relation + where;
+                    relation + (where.empty() ? "" : " WHERE " + where);
   if (request.limit >= 0) sql += " LIMIT " + std::to_string(request.limit);
   return sql;
 }
@@ -278,13 +233,31 @@ Result<std::string> ScanSelect(const LakeSnapshot& plan, const std::string& rela
 Result<ScanOutcome> ScanBatches(Engine& engine, std::shared_ptr<const LakeSnapshot> plan,
                                 const ScanRequest& request, const BatchSink& sink) {
   if (!plan) return Status::Invalid("no scan plan");
+  NL_ASSIGN_OR_RETURN(TypedColumns columns, PlanColumns(*plan));
+  auto replace_all = [](std::string text, const std::string& from, const std::string& to) {
+    for (size_t at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size())) {
+      text.replace(at, from.size(), to);
+    }
+    return text;
+  };
   RegisteredScanPlan registered(plan);
+  auto outcome = ScanRelation(engine, registered.Relation(), columns, request, sink);
+  if (!outcome.ok()) {
+    // Name the table, not the registered plan's internal relation.
+    return Status(outcome.status().code(),
+                  replace_all(outcome.status().message(), registered.Relation(), plan->table));
+  }
+  return outcome;
+}
+
+Result<ScanOutcome> ScanRelation(Engine& engine, const std::string& relation,
+                                 const TypedColumns& columns, const ScanRequest& request,
+                                 const BatchSink& sink) {
   ScanOutcome outcome;
   Status sink_status;
   Status status = Guarded([&]() -> Status {
     std::vector<QueryParam> params;
-    NL_ASSIGN_OR_RETURN(std::string sql,
-                        ScanSelect(*plan, registered.Relation(), request, params));
+    NL_ASSIGN_OR_RETURN(std::string sql, ScanSelect(relation, columns, request, params));
     duckdb::Connection connection(*Engine::Impl::Of(engine).db);
     TakeScanReports(*connection.context);
     duckdb::vector<duckdb::Value> values;
@@ -323,6 +296,36 @@ Result<ScanOutcome> ScanBatches(Engine& engine, std::shared_ptr<const LakeSnapsh
   if (!sink_status.ok()) return sink_status;
   if (!status.ok()) return status;
   return outcome;
+}
+
+Result<ColumnType> ParseColumnType(const std::string& sql_type) {
+  Result<ColumnType> parsed = Status::Invalid("");
+  Status status = Guarded([&]() -> Status {
+    parsed = ColumnTypeOf("", duckdb::TransformStringToLogicalType(sql_type));
+    return Status::OK();
+  });
+  if (!status.ok()) return Status::Invalid("cannot parse type '" + sql_type + "': " + status.message());
+  if (!parsed.ok()) {
+    return Status::Unsupported("type " + sql_type + " is not one typed scans carry");
+  }
+  return parsed;
+}
+
+Result<TypedColumns> PlanColumns(const LakeSnapshot& plan) {
+  TypedColumns columns;
+  for (const auto& column : plan.columns) {
+    auto type = ParseColumnType(column.type);
+    if (type.ok()) {
+      columns.emplace_back(column.name, std::move(*type));
+    } else if (type.status().code() == StatusCode::kUnsupported) {
+      // A type typed scans do not carry (TIME, UUID, ...) fails only when the scan returns it;
+      // filters compare it with its text.
+      columns.emplace_back(column.name, ColumnType::Of(ColumnType::Id::kString));
+    } else {
+      return type.status().WithContext(plan.table + ": column " + column.name);
+    }
+  }
+  return columns;
 }
 
 }  // namespace neuralake::engine

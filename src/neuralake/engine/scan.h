@@ -30,6 +30,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "neuralake/common/result.h"
@@ -62,20 +63,64 @@ struct RecordBatch {
   int ColumnIndex(std::string_view name) const;
 };
 
-// One condition on a column: the column compared with `value` cast to the column's type (a
+// One condition on a column (the Filter API's filter; datarepo's 14 operators plus startswith and
+// endswith): the column compared with `value` (or each of `values`) cast to the column's type (a
 // string value reads as that type's text: '2026-01-01', '12.50'), or a NULL test. A NULL column
-// value satisfies no comparison. Comparisons take top-level scalar columns only.
+// value satisfies no comparison (also not kNotEqual / kNotIn).
+//
+//   kEqual kNotEqual kLess kLessOrEqual kGreater kGreaterOrEqual   scalar columns, `value`
+//   kIn kNotIn                                                     scalar columns, `values`
+//   kContains kStartsWith kEndsWith                                string columns, `value`
+//   kIncludes                                                      list columns, `value` (an element)
+//   kIncludesAny kIncludesAll                                      list columns, `values`
+//   kIsNull kIsNotNull                                             any column, no value
 struct ScanFilter {
   enum class Op { kEqual, kNotEqual, kLess, kLessOrEqual, kGreater, kGreaterOrEqual, kIsNull,
-                  kIsNotNull };
+                  kIsNotNull, kIn, kNotIn, kContains, kStartsWith, kEndsWith, kIncludes,
+                  kIncludesAny, kIncludesAll };
   std::string column;
   Op op = Op::kEqual;
-  QueryParam value;  // unused by kIsNull / kIsNotNull; must not be NULL otherwise
+  QueryParam value;                // the one-value operators; must not be NULL
+  std::vector<QueryParam> values;  // kIn, kNotIn, kIncludesAny, kIncludesAll; none NULL
+
+  // Convenience: ScanFilter::Make("country", "=", "DE"), Make("id", "in", {1, 2}) (see ParseFilterOp).
+  static Result<ScanFilter> Make(std::string column, std::string_view op,
+                                 std::vector<QueryParam> values = {});
 };
+
+// The operator spelled `name`: datarepo's "=", "!=", "<", "<=", ">", ">=", "in", "not in",
+// "contains", "includes", "includes any", "includes all", "is null", "is not null", the HTTP API's
+// eq ne lt lte gt gte in notin contains startswith endswith includes includes_any includes_all
+// isnull notnull, and "starts with" / "ends with". Invalid names the known spellings.
+Result<ScanFilter::Op> ParseFilterOp(std::string_view name);
+// datarepo's spelling ("=", "not in", "includes any", "starts with", ...).
+std::string_view FilterOpName(ScanFilter::Op op);
+// The HTTP API's spelling ("eq", "notin", "includes_any", ...).
+std::string_view FilterOpApiName(ScanFilter::Op op);
+bool FilterOpTakesList(ScanFilter::Op op);   // kIn kNotIn kIncludesAny kIncludesAll
+bool FilterOpTakesValue(ScanFilter::Op op);  // every operator but the NULL tests
+
+// Columns by name and type, in order.
+using TypedColumns = std::vector<std::pair<std::string, ColumnType>>;
+
+// A filter checked against its column's type: Invalid naming the column, the operator and the type
+// when the operator does not apply (contains on a number, includes on a scalar, < on a struct) or
+// a value is missing or NULL.
+Status CheckFilter(const ScanFilter& filter, const ColumnType& type);
+
+// Filters in DuckDB SQL over columns of the given types: `column op CAST($n AS type)` with every
+// value appended to `params` (bound, never pasted). `any_of` is an OR of AND lists (DNF). Returns
+// "" when there is nothing to test. Invalid as CheckFilter, or naming an unknown column.
+Result<std::string> FiltersSql(const std::vector<ScanFilter>& filters,
+                               const std::vector<std::vector<ScanFilter>>& any_of,
+                               const TypedColumns& columns, std::vector<QueryParam>& params);
 
 struct ScanRequest {
   std::vector<std::string> columns;  // the projection, in this order; empty: every column
   std::vector<ScanFilter> filters;   // all must hold
+  // An OR of AND lists (datarepo's DNF): a row passes when every filter of some list holds. Empty:
+  // no condition. With `filters` too, both must hold.
+  std::vector<std::vector<ScanFilter>> any_of;
   int64_t limit = -1;                // < 0: every row
 };
 
@@ -93,5 +138,20 @@ using BatchSink = std::function<Status(const RecordBatch& batch)>;
 // the engine's errors (as Engine::RunQuery reports them) otherwise.
 Result<ScanOutcome> ScanBatches(Engine& engine, std::shared_ptr<const LakeSnapshot> plan,
                                 const ScanRequest& request, const BatchSink& sink);
+
+// As ScanBatches, over any relation the engine's SQL can name ("demo.events", a source table, a
+// view, "lake_scan('demo.events', version => 3)") whose columns are `columns`: the request is
+// checked against them and compiled to one parameterized SELECT. Used for every table kind by the
+// query layer's Scan.
+Result<ScanOutcome> ScanRelation(Engine& engine, const std::string& relation,
+                                 const TypedColumns& columns, const ScanRequest& request,
+                                 const BatchSink& sink);
+
+// The typed columns of a plan (Unsupported for a type outside ColumnType).
+Result<TypedColumns> PlanColumns(const LakeSnapshot& plan);
+
+// A column type from the engine's SQL text of it ("DECIMAL(10,2)", "VARCHAR[]"); Unsupported for
+// types outside ColumnType (TIME, INTERVAL, UUID, ...).
+Result<ColumnType> ParseColumnType(const std::string& sql_type);
 
 }  // namespace neuralake::engine

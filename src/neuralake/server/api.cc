@@ -328,7 +328,7 @@ void Api::Context::Catalog() {
     for (const auto* table : database->Tables()) {
       out += std::string(first_table ? "" : ", ") + "{\"name\": " + engine::JsonString(table->name) +
              ", \"kind\": " + engine::JsonString(catalog::TableKindName(table->kind)) +
-             ", \"description\": " + engine::JsonString(table->description) +
+             ", \"description\": " + engine::JsonString(table->description()) +
              ", \"uri\": " + engine::JsonString(table->uri);
       first_table = false;
       auto description = service.Describe(table->QualifiedName());

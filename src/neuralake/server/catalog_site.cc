@@ -47,7 +47,7 @@ nlohmann::json Snippets(const catalog::TableDefinition& table) {
 nlohmann::json TableJson(const sql::QueryService& service, const catalog::TableDefinition& table) {
   nlohmann::json out = {{"name", table.name},
                         {"kind", catalog::TableKindName(table.kind)},
-                        {"description", table.description},
+                        {"description", table.description()},
                         {"uri", table.uri},
                         {"snippets", Snippets(table)}};
   auto lake = service.Resolve({table.QualifiedName(), std::nullopt, std::nullopt});

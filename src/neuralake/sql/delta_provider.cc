@@ -1,5 +1,8 @@
 #include "neuralake/sql/delta_provider.h"
 
+#include "neuralake/sql/parquet_provider.h"
+#include "neuralake/sql/view_provider.h"
+
 #include <chrono>
 #include <map>
 #include <mutex>
@@ -115,6 +118,10 @@ Result<std::unique_ptr<catalog::TableProvider>> MakeDeltaProvider(
 catalog::ProviderRegistry BuiltinProviders() {
   catalog::ProviderRegistry registry;
   registry.Register(catalog::TableKind::kDelta, MakeDeltaProvider);
+  registry.Register(catalog::TableKind::kParquet, MakeParquetProvider);
+  registry.Register(catalog::TableKind::kView, MakeViewProvider);
+  RegisterBuiltinFunctions();
+  registry.Register(catalog::TableKind::kFunction, MakeFunctionProvider);
   return registry;
 }
 

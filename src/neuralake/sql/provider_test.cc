@@ -173,8 +173,10 @@ TEST_F(TableProviderTest, KindsWithoutAProviderAreUnsupportedNamingTableAndKind)
   ASSERT_FALSE(described.ok());
   EXPECT_EQ(described.status().code(), StatusCode::kUnsupported);
 
-  // The built-in registry has no function provider: the same table is Unsupported there.
-  auto builtin = Service(std::nullopt);
+  // A registry with no function provider: the same table is Unsupported there.
+  catalog::ProviderRegistry delta_only;
+  delta_only.Register(catalog::TableKind::kDelta, MakeDeltaProvider);
+  auto builtin = Service(delta_only);
   ASSERT_NE(builtin, nullptr);
   auto generated = builtin->Resolve({"demo.generated", std::nullopt, std::nullopt});
   ASSERT_FALSE(generated.ok());

@@ -6,18 +6,23 @@
 //   NL_ASSIGN_OR_RETURN(auto outcome, service->Query("SELECT count(*) FROM demo.events"));
 //
 // Names resolve through the catalog only: `demo.events` (or `events` when one database holds a
-// table of that name) becomes a lake scan of the table's current snapshot; `delta_at('demo.events',
-// 12)` / `lake_scan('demo.events', timestamp => '...')` read older versions. The surface is safe
-// for untrusted SQL: one SELECT per query, DuckDB's external access off except the catalog's
-// table locations, configuration locked, a timeout, a row limit and a memory limit.
+// table of that name) becomes a read of that table through its provider (catalog/provider.h):
+// a lake scan of its files (Delta, Parquet), a source scan with projection and filters pushed down
+// (PostgreSQL, function tables), or the view's SELECT bound in place (views). `delta_at('demo.events',
+// 12)` / `lake_scan('demo.events', timestamp => '...')` read older versions of Delta tables. The
+// surface is safe for untrusted SQL: one SELECT per query, DuckDB's external access off except the
+// catalog's table locations, configuration locked, a timeout, a row limit and a memory limit.
 //
-// Every catalog name resolves through a table provider (catalog/provider.h) made by the
-// registry's factory for the table's kind: Delta today (delta_provider.h: snapshots cached per
-// table; each query checks the log for commits newer than the cached version, one LIST, and
-// replays only those; time-travel snapshots cached by version). A kind without a provider reads
-// as Unsupported naming the table and kind.
+// Catalog metadata applies to every read: a table with unique columns and a dedupe order reads as
+// the newest row per key; a deprecated table reads as usual and every query that touches it
+// carries a warning naming the replacement (QueryOutcome::warnings). Views may name views; a cycle
+// is refused when the service starts.
 //
-// Thread safety: Query may be called from many threads.
+// Typed reads (the Filter API): Scan(table, spec) is a lazy Relation over any kind; filters are
+// (column, operator, typed value) with datarepo's 14 operators, an AND list or an OR of AND lists,
+// bound as parameters. The HTTP API's `col__op=` parameters are the same filters.
+//
+// Thread safety: every method may be called from many threads.
 #pragma once
 
 #include <cstdint>
@@ -65,6 +70,40 @@ struct CacheStats {
   int64_t fresh = 0;            // cached snapshot younger than refresh_interval_ms (no LIST)
 };
 
+// What a typed read selects: columns (empty: all), filters (AND) and any_of (an OR of AND lists),
+// a limit, and which state of the table (time travel reads Delta tables only).
+struct ScanSpec {
+  std::vector<std::string> columns;
+  std::vector<engine::ScanFilter> filters;
+  std::vector<std::vector<engine::ScanFilter>> any_of;
+  catalog::TableAt at;
+  int64_t limit = -1;
+};
+
+class QueryService;
+
+// A lazy typed read of one table: nothing runs until Stream, Collect or Count.
+class Relation {
+ public:
+  Relation(const QueryService* service, std::string table, ScanSpec spec)
+      : service_(service), table_(std::move(table)), spec_(std::move(spec)) {}
+
+  const std::string& table() const { return table_; }
+  const ScanSpec& spec() const { return spec_; }
+
+  // The rows, batch by batch (constant memory).
+  Result<engine::ScanOutcome> Stream(const engine::BatchSink& sink) const;
+  // Every batch, kept.
+  Result<std::vector<engine::RecordBatch>> Collect() const;
+  // How many rows the read returns.
+  Result<int64_t> Count() const;
+
+ private:
+  const QueryService* service_;
+  std::string table_;
+  ScanSpec spec_;
+};
+
 // One query's own settings: bound parameters, cell encoding and limits that can only tighten
 // the service's (0 = the service's own).
 struct QueryRequest {
@@ -109,16 +148,33 @@ class QueryService {
   Result<catalog::TableDescription> Describe(std::string_view table,
                                              const catalog::TableAt& at = {}) const;
 
-  // Typed, streamed rows of one table at `at` with a projection, typed filters and a limit
-  // (TableProvider::Scan on this service's engine).
+  // Typed, streamed rows of one table at `at` with a projection, typed filters and a limit: one
+  // parameterized SELECT over the table's relation (engine::ScanRelation), for every kind.
   Result<engine::ScanOutcome> Scan(std::string_view table, const catalog::TableAt& at,
                                    const engine::ScanRequest& request,
                                    const engine::BatchSink& sink) const;
+  // The same as a lazy Relation.
+  Relation Scan(std::string_view table, ScanSpec spec) const;
+
+  // The SQL relation that reads `table` at `at` ("demo"."events", lake_scan('demo.events',
+  // version => 3)) and its typed columns. NotFound / Invalid (time travel on an unversioned kind).
+  Result<std::pair<std::string, engine::TypedColumns>> RelationOf(std::string_view table,
+                                                                  const catalog::TableAt& at) const;
+
+  // Warnings for the deprecated tables `sql` reads, directly or through views: "table demo.old is
+  // deprecated: <message>; use demo.new".
+  std::vector<std::string> Deprecations(std::string_view sql) const;
 
  private:
   QueryService(catalog::Catalog catalog, QueryServiceOptions options);
   engine::QueryOptions OptionsFor(const QueryRequest& request) const;
   Result<catalog::TableProvider*> ProviderFor(std::string_view table) const;
+  std::optional<engine::CatalogRef> Lookup(const std::string& schema, const std::string& table) const;
+  Status CheckViewCycles() const;
+  void AddDeprecations(std::string_view sql, std::vector<std::string>& out,
+                       std::vector<std::string>& seen) const;
+  Result<engine::QueryOutcome> WithWarnings(std::string_view sql,
+                                            Result<engine::QueryOutcome> outcome) const;
 
   catalog::Catalog catalog_;
   QueryServiceOptions options_;
@@ -128,6 +184,9 @@ class QueryService {
   // only read (providers lock their own state).
   std::map<std::string, std::unique_ptr<catalog::TableProvider>, std::less<>> providers_;
   std::unique_ptr<engine::Engine> engine_;
+  // An unrestricted private engine for metadata reads (Parquet footers of catalog tables).
+  std::unique_ptr<engine::Engine> metadata_engine_;
+  mutable std::mutex metadata_mutex_;
 };
 
 }  // namespace neuralake::sql
