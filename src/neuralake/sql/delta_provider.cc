@@ -1,6 +1,7 @@
 #include "neuralake/sql/delta_provider.h"
 
 #include "neuralake/sql/parquet_provider.h"
+#include "neuralake/sql/postgres_provider.h"
 #include "neuralake/sql/view_provider.h"
 
 #include <chrono>
@@ -119,6 +120,7 @@ catalog::ProviderRegistry BuiltinProviders() {
   catalog::ProviderRegistry registry;
   registry.Register(catalog::TableKind::kDelta, MakeDeltaProvider);
   registry.Register(catalog::TableKind::kParquet, MakeParquetProvider);
+  registry.Register(catalog::TableKind::kPostgres, MakePostgresProvider);
   registry.Register(catalog::TableKind::kView, MakeViewProvider);
   RegisterBuiltinFunctions();
   registry.Register(catalog::TableKind::kFunction, MakeFunctionProvider);
