@@ -1,13 +1,17 @@
-#include "neuralake/sql/postgres_decode.h"
+#include "neuralake/sql/postgres_columns.h"
 
+#include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <limits>
 #include <optional>
+#include <variant>
 
 namespace neuralake::sql::postgres {
 namespace {
 
 using Id = engine::ColumnType::Id;
+using Op = engine::ScanFilter::Op;
 
 // Built-in type OIDs (pg_type.dat; stable across releases).
 constexpr uint32_t kBoolOid = 16, kByteaOid = 17, kCharOid = 18, kNameOid = 19, kInt8Oid = 20,
@@ -279,6 +283,38 @@ void DropAllValid(engine::Column* column) {
   column->valid.clear();
 }
 
+std::optional<std::string> ParamText(const engine::QueryParam& value) {
+  if (std::holds_alternative<bool>(value)) return std::get<bool>(value) ? "true" : "false";
+  if (std::holds_alternative<int64_t>(value)) return std::to_string(std::get<int64_t>(value));
+  if (std::holds_alternative<double>(value)) {
+    double number = std::get<double>(value);
+    if (std::isnan(number)) return "NaN";
+    if (std::isinf(number)) return number > 0 ? "Infinity" : "-Infinity";
+    char buffer[32];
+    std::snprintf(buffer, sizeof(buffer), "%.17g", number);
+    return buffer;
+  }
+  if (std::holds_alternative<std::string>(value)) {
+    const auto& text = std::get<std::string>(value);
+    if (text.find('\0') != std::string::npos) return std::nullopt;  // not a text parameter
+    return text;
+  }
+  return std::nullopt;
+}
+
+// Binds `values` cast to `cast`: "$1::int4, $2::int4"; nullopt if one cannot be bound.
+std::optional<std::string> BindAll(const std::vector<engine::QueryParam>& values,
+                                   const std::string& cast, std::vector<std::string>& params) {
+  std::string list;
+  for (const auto& value : values) {
+    auto text = ParamText(value);
+    if (!text) return std::nullopt;
+    params.push_back(std::move(*text));
+    list += (list.empty() ? "$" : ", $") + std::to_string(params.size()) + "::" + cast;
+  }
+  return list;
+}
+
 }  // namespace
 
 std::string QuoteIdentifier(const std::string& name) {
@@ -360,9 +396,70 @@ Result<PgColumn> MapColumn(const std::string& name, const PgTypeInfo& info) {
   return column;
 }
 
-Status DecodeColumn(const PGresult* result, int field, const PgColumn& column,
-                    engine::Column* out) {
-  int rows = PQntuples(result);
+std::optional<std::string> FilterSql(const engine::ScanFilter& filter, const PgColumn& column,
+                                     std::vector<std::string>& params) {
+  size_t mark = params.size();
+  auto bind = [&](const std::vector<engine::QueryParam>& values, const std::string& cast) {
+    auto list = BindAll(values, cast, params);
+    if (!list) params.resize(mark);
+    return list;
+  };
+  std::string quoted = QuoteIdentifier(column.name);
+  std::optional<std::string> list;
+  std::string op;
+  switch (filter.op) {
+    case Op::kIsNull: return quoted + " IS NULL";
+    case Op::kIsNotNull: return quoted + " IS NOT NULL";
+    case Op::kEqual:
+    case Op::kIn:
+      if (column.eq_expr.empty()) return std::nullopt;
+      if (filter.op == Op::kEqual) {
+        if (!(list = bind({filter.value}, column.eq_cast))) return std::nullopt;
+        return column.eq_expr + " = " + *list;
+      }
+      if (!(list = bind(filter.values, column.eq_cast))) return std::nullopt;
+      return column.eq_expr + " IN (" + *list + ")";
+    case Op::kNotIn:
+      if (column.cmp_expr.empty() || !(list = bind(filter.values, column.cmp_cast))) {
+        return std::nullopt;
+      }
+      return column.cmp_expr + " NOT IN (" + *list + ")";
+    case Op::kNotEqual: op = " <> "; break;
+    case Op::kLess: op = " < "; break;
+    case Op::kLessOrEqual: op = " <= "; break;
+    case Op::kGreater: op = " > "; break;
+    case Op::kGreaterOrEqual: op = " >= "; break;
+    case Op::kContains:
+    case Op::kStartsWith:
+    case Op::kEndsWith: {
+      if (column.cmp_expr.empty() || !(list = bind({filter.value}, "text"))) return std::nullopt;
+      if (filter.op == Op::kContains) return "strpos(" + column.cmp_expr + ", " + *list + ") > 0";
+      if (filter.op == Op::kStartsWith) return "starts_with(" + column.cmp_expr + ", " + *list + ")";
+      return "right(" + column.cmp_expr + ", char_length(" + *list + ")) = " + *list;
+    }
+    case Op::kIncludes:
+      if (column.element_cast.empty() || !(list = bind({filter.value}, column.element_cast))) {
+        return std::nullopt;
+      }
+      return *list + " = ANY(" + column.select_expr + ")";
+    case Op::kIncludesAny:
+    case Op::kIncludesAll:
+      if (column.element_cast.empty() || !(list = bind(filter.values, column.element_cast))) {
+        return std::nullopt;
+      }
+      return column.select_expr + (filter.op == Op::kIncludesAny ? " && " : " @> ") + "ARRAY[" +
+             *list + "]";
+  }
+  // The ordering comparisons and <>.
+  if (column.cmp_expr.empty() || !(list = bind({filter.value}, column.cmp_cast))) {
+    return std::nullopt;
+  }
+  bool collate = column.text_order && filter.op != Op::kNotEqual;
+  return (collate ? "(" + column.cmp_expr + ") COLLATE \"C\"" : column.cmp_expr) + op + *list;
+}
+
+Status DecodeColumn(const Cells& cells, int field, const PgColumn& column, engine::Column* out) {
+  int rows = cells.rows();
   *out = engine::Column{};
   out->name = column.name;
   out->type = column.type;
@@ -376,11 +473,11 @@ Status DecodeColumn(const PGresult* result, int field, const PgColumn& column,
     elements.name = "element";
     elements.type = column.type.children[0];
     for (int row = 0; row < rows; ++row) {
-      if (PQgetisnull(result, row, field)) {
+      Cell cell = cells.Get(row, field);
+      if (!cell.data) {
         out->valid[static_cast<size_t>(row)] = 0;
       } else {
-        NL_RETURN_NOT_OK(AppendArray(column, PQgetvalue(result, row, field),
-                                     PQgetlength(result, row, field), &elements));
+        NL_RETURN_NOT_OK(AppendArray(column, cell.data, cell.length, &elements));
       }
       out->offsets.push_back(elements.length);
     }
@@ -390,13 +487,13 @@ Status DecodeColumn(const PGresult* result, int field, const PgColumn& column,
   }
   Reserve(column.wire, static_cast<size_t>(rows), out);
   for (int row = 0; row < rows; ++row) {
-    if (PQgetisnull(result, row, field)) {
+    Cell cell = cells.Get(row, field);
+    if (!cell.data) {
       out->valid[static_cast<size_t>(row)] = 0;
       AppendNull(column.wire, out);
       continue;
     }
-    Status status = AppendScalar(column.wire, column.type, PQgetvalue(result, row, field),
-                                 PQgetlength(result, row, field), out);
+    Status status = AppendScalar(column.wire, column.type, cell.data, cell.length, out);
     if (!status.ok()) return status.WithContext("column '" + column.name + "'");
   }
   DropAllValid(out);

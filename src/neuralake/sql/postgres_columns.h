@@ -1,5 +1,6 @@
-// PostgreSQL columns as neuralake columns: the type mapping (docs/postgres.md) and the decoding of
-// libpq's binary result format into engine::Column values (engine/scan.h's layout).
+// PostgreSQL columns as neuralake columns: the type mapping (docs/postgres.md), filters on a
+// column in PostgreSQL's SQL, and the decoding of binary values (a FETCH's PGresult or COPY
+// binary rows) into engine::Column values (engine/scan.h's layout).
 //
 // A PgColumn is one column of a PostgreSQL table or query as the postgres source reads it: its
 // mapped ColumnType, the expression that selects it (types without a binary decoder here are
@@ -13,6 +14,7 @@
 #include <libpq-fe.h>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -68,8 +70,45 @@ std::string QuoteIdentifier(const std::string& name);
 // "column 'x' has PostgreSQL type ...") for a type without a mapping.
 Result<PgColumn> MapColumn(const std::string& name, const PgTypeInfo& info);
 
-// Decodes field `field` of every row of `result` (binary format) into `out` (replacing it).
-// Invalid for a value that does not decode (a multi-dimensional array, a numeric too wide).
-Status DecodeColumn(const PGresult* result, int field, const PgColumn& column, engine::Column* out);
+// One filter on `column` in PostgreSQL's SQL, its values appended to `params` as text ($n with an
+// explicit cast); nullopt when it is not pushed (the engine tests every filter anyway). Pushed
+// conditions keep every row the engine would keep. The filter must pass engine::CheckFilter.
+std::optional<std::string> FilterSql(const engine::ScanFilter& filter, const PgColumn& column,
+                                     std::vector<std::string>& params);
+
+// One binary value; data == nullptr for NULL.
+struct Cell {
+  const char* data = nullptr;
+  int length = 0;
+};
+
+// The binary cells of a batch of rows: a PGresult in binary format (a FETCH), or row-major cells
+// parsed from COPY ... (FORMAT binary) rows.
+class Cells {
+ public:
+  explicit Cells(const PGresult* result) : result_(result), rows_(PQntuples(result)) {}
+  Cells(const std::vector<Cell>* cells, int rows, int fields)
+      : cells_(cells), rows_(rows), fields_(fields) {}
+
+  int rows() const { return rows_; }
+  Cell Get(int row, int field) const {
+    if (result_) {
+      if (PQgetisnull(result_, row, field)) return {};
+      return {PQgetvalue(result_, row, field), PQgetlength(result_, row, field)};
+    }
+    return (*cells_)[static_cast<size_t>(row) * static_cast<size_t>(fields_) +
+                     static_cast<size_t>(field)];
+  }
+
+ private:
+  const PGresult* result_ = nullptr;
+  const std::vector<Cell>* cells_ = nullptr;
+  int rows_ = 0;
+  int fields_ = 0;
+};
+
+// Decodes field `field` of every row of `cells` into `out` (replacing it). Invalid for a value
+// that does not decode (a multi-dimensional array, a numeric too wide).
+Status DecodeColumn(const Cells& cells, int field, const PgColumn& column, engine::Column* out);
 
 }  // namespace neuralake::sql::postgres

@@ -7,12 +7,13 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <optional>
 #include <set>
 #include <variant>
 #include <vector>
 
-#include "neuralake/sql/postgres_decode.h"
+#include "neuralake/sql/postgres_columns.h"
 
 namespace neuralake::sql {
 namespace {
@@ -154,102 +155,6 @@ std::string SqlState(const Status& status) {
 
 // ---- filters -------------------------------------------------------------------------------
 
-std::optional<std::string> ParamText(const engine::QueryParam& value) {
-  if (std::holds_alternative<bool>(value)) return std::get<bool>(value) ? "true" : "false";
-  if (std::holds_alternative<int64_t>(value)) return std::to_string(std::get<int64_t>(value));
-  if (std::holds_alternative<double>(value)) {
-    double number = std::get<double>(value);
-    if (std::isnan(number)) return "NaN";
-    if (std::isinf(number)) return number > 0 ? "Infinity" : "-Infinity";
-    char buffer[32];
-    std::snprintf(buffer, sizeof(buffer), "%.17g", number);
-    return buffer;
-  }
-  if (std::holds_alternative<std::string>(value)) {
-    const auto& text = std::get<std::string>(value);
-    if (text.find('\0') != std::string::npos) return std::nullopt;  // not a text parameter
-    return text;
-  }
-  return std::nullopt;
-}
-
-// Binds `values` cast to `cast`: "$1::int4, $2::int4"; nullopt if one cannot be bound.
-std::optional<std::string> BindAll(const std::vector<engine::QueryParam>& values,
-                                   const std::string& cast, std::vector<std::string>& params) {
-  std::string list;
-  for (const auto& value : values) {
-    auto text = ParamText(value);
-    if (!text) return std::nullopt;
-    params.push_back(std::move(*text));
-    list += (list.empty() ? "$" : ", $") + std::to_string(params.size()) + "::" + cast;
-  }
-  return list;
-}
-
-// One filter in PostgreSQL's SQL, its values appended to `params`; nullopt when it is not pushed
-// (the engine tests it anyway). Only conditions that keep every row the engine would keep.
-std::optional<std::string> FilterSql(const engine::ScanFilter& filter, const PgColumn& column,
-                                     std::vector<std::string>& params) {
-  size_t mark = params.size();
-  auto bind = [&](const std::vector<engine::QueryParam>& values, const std::string& cast) {
-    auto list = BindAll(values, cast, params);
-    if (!list) params.resize(mark);
-    return list;
-  };
-  std::string quoted = QuoteIdentifier(column.name);
-  std::optional<std::string> list;
-  std::string op;
-  switch (filter.op) {
-    case Op::kIsNull: return quoted + " IS NULL";
-    case Op::kIsNotNull: return quoted + " IS NOT NULL";
-    case Op::kEqual:
-    case Op::kIn:
-      if (column.eq_expr.empty()) return std::nullopt;
-      if (filter.op == Op::kEqual) {
-        if (!(list = bind({filter.value}, column.eq_cast))) return std::nullopt;
-        return column.eq_expr + " = " + *list;
-      }
-      if (!(list = bind(filter.values, column.eq_cast))) return std::nullopt;
-      return column.eq_expr + " IN (" + *list + ")";
-    case Op::kNotIn:
-      if (column.cmp_expr.empty() || !(list = bind(filter.values, column.cmp_cast))) {
-        return std::nullopt;
-      }
-      return column.cmp_expr + " NOT IN (" + *list + ")";
-    case Op::kNotEqual: op = " <> "; break;
-    case Op::kLess: op = " < "; break;
-    case Op::kLessOrEqual: op = " <= "; break;
-    case Op::kGreater: op = " > "; break;
-    case Op::kGreaterOrEqual: op = " >= "; break;
-    case Op::kContains:
-    case Op::kStartsWith:
-    case Op::kEndsWith: {
-      if (column.cmp_expr.empty() || !(list = bind({filter.value}, "text"))) return std::nullopt;
-      if (filter.op == Op::kContains) return "strpos(" + column.cmp_expr + ", " + *list + ") > 0";
-      if (filter.op == Op::kStartsWith) return "starts_with(" + column.cmp_expr + ", " + *list + ")";
-      return "right(" + column.cmp_expr + ", char_length(" + *list + ")) = " + *list;
-    }
-    case Op::kIncludes:
-      if (column.element_cast.empty() || !(list = bind({filter.value}, column.element_cast))) {
-        return std::nullopt;
-      }
-      return *list + " = ANY(" + column.select_expr + ")";
-    case Op::kIncludesAny:
-    case Op::kIncludesAll:
-      if (column.element_cast.empty() || !(list = bind(filter.values, column.element_cast))) {
-        return std::nullopt;
-      }
-      return column.select_expr + (filter.op == Op::kIncludesAny ? " && " : " @> ") + "ARRAY[" +
-             *list + "]";
-  }
-  // The ordering comparisons and <>.
-  if (column.cmp_expr.empty() || !(list = bind({filter.value}, column.cmp_cast))) {
-    return std::nullopt;
-  }
-  bool collate = column.text_order && filter.op != Op::kNotEqual;
-  return (collate ? "(" + column.cmp_expr + ") COLLATE \"C\"" : column.cmp_expr) + op + *list;
-}
-
 Result<const PgColumn*> FindColumn(const Session& session, const std::string& name) {
   for (const PgColumn& column : session.columns()) {
     if (column.name == name) return &column;
@@ -324,8 +229,8 @@ class PostgresStream final : public engine::BatchStream {
     batch->num_rows = rows;
     batch->columns.resize(columns_.size());
     for (size_t i = 0; i < columns_.size(); ++i) {
-      Status decoded = postgres::DecodeColumn(result.get(), static_cast<int>(i), *columns_[i],
-                                              &batch->columns[i]);
+      Status decoded = postgres::DecodeColumn(postgres::Cells(result.get()), static_cast<int>(i),
+                                              *columns_[i], &batch->columns[i]);
       if (!decoded.ok()) {
         connection_.reset();
         return session_->Error(decoded.code(), decoded.message());
@@ -363,6 +268,120 @@ class PostgresStream final : public engine::BatchStream {
   std::vector<const PgColumn*> columns_;
   std::string fetch_sql_;
   bool pending_ = false;  // a FETCH was sent and its result not yet taken
+};
+
+// The rows of `COPY (SELECT ...) TO STDOUT (FORMAT binary)`, for reads that bind no values (COPY
+// takes no parameters): the server streams without waiting for FETCHes. Each CopyData message is
+// one row (the first also carries the file header): a field count, then (length, bytes) per
+// field, length -1 for NULL; a field count of -1 ends the data.
+class CopyStream final : public engine::BatchStream {
+ public:
+  CopyStream(std::shared_ptr<const Session> session, Connection connection,
+             std::vector<const PgColumn*> columns)
+      : session_(std::move(session)), connection_(std::move(connection)),
+        columns_(std::move(columns)) {}
+  ~CopyStream() override { FreeRows(); }
+
+  Result<bool> Next(engine::RecordBatch* batch) override {
+    FreeRows();
+    if (!connection_) return false;
+    int fields = static_cast<int>(columns_.size());
+    int rows = 0;
+    while (rows < session_->options().fetch_rows) {
+      char* buffer = nullptr;
+      int length = PQgetCopyData(connection_.get(), &buffer, 0);
+      if (length == -1) {
+        NL_RETURN_NOT_OK(Finish());
+        break;
+      }
+      if (length < 0) return Fail(session_->StatementError(nullptr, connection_.get(), "copying rows"));
+      buffers_.push_back(buffer);
+      NL_ASSIGN_OR_RETURN(bool row, ParseRow(buffer, length, fields));
+      rows += row ? 1 : 0;
+    }
+    if (rows == 0) return false;
+    postgres::Cells cells(&cells_, rows, fields);
+    batch->num_rows = rows;
+    batch->columns.resize(columns_.size());
+    for (int i = 0; i < fields; ++i) {
+      Status decoded = postgres::DecodeColumn(cells, i, *columns_[static_cast<size_t>(i)],
+                                              &batch->columns[static_cast<size_t>(i)]);
+      if (!decoded.ok()) return Fail(session_->Error(decoded.code(), decoded.message()));
+    }
+    return true;
+  }
+
+ private:
+  static int32_t Be32(const char* p) {
+    auto u = reinterpret_cast<const unsigned char*>(p);
+    return static_cast<int32_t>((uint32_t{u[0]} << 24) | (uint32_t{u[1]} << 16) |
+                                (uint32_t{u[2]} << 8) | u[3]);
+  }
+
+  // Appends one message's cells; false for the end-of-data marker.
+  Result<bool> ParseRow(const char* at, int length, int fields) {
+    const char* end = at + length;
+    auto corrupt = [&] {
+      return Fail(session_->Error(StatusCode::kCorrupt, "malformed COPY binary row"));
+    };
+    if (!header_read_) {
+      static constexpr char kSignature[] = "PGCOPY\n\377\r\n";  // 11 bytes with its NUL
+      if (length < 19 || std::memcmp(at, kSignature, 11) != 0) return corrupt();
+      int32_t extension = Be32(at + 15);
+      if (extension < 0 || length < 19 + extension) return corrupt();
+      at += 19 + extension;
+      header_read_ = true;
+      if (at == end) return false;
+    }
+    if (end - at < 2) return corrupt();
+    auto count = static_cast<int16_t>((static_cast<unsigned char>(at[0]) << 8) |
+                                      static_cast<unsigned char>(at[1]));
+    at += 2;
+    if (count == -1) return false;
+    if (count != fields) return corrupt();
+    for (int i = 0; i < fields; ++i) {
+      if (end - at < 4) return corrupt();
+      int32_t size = Be32(at);
+      at += 4;
+      if (size < 0) {
+        cells_.push_back({});
+        continue;
+      }
+      if (end - at < size) return corrupt();
+      cells_.push_back({at, size});
+      at += size;
+    }
+    return true;
+  }
+
+  // The COPY's closing result; then the connection is closed.
+  Status Finish() {
+    PgResult result(PQgetResult(connection_.get()));
+    while (PGresult* extra = PQgetResult(connection_.get())) PQclear(extra);
+    if (!result || PQresultStatus(result.get()) != PGRES_COMMAND_OK) {
+      return Fail(session_->StatementError(result.get(), connection_.get(), "copying rows"));
+    }
+    connection_.reset();
+    return Status::OK();
+  }
+
+  Status Fail(Status status) {
+    connection_.reset();
+    return status;
+  }
+
+  void FreeRows() {
+    for (char* buffer : buffers_) PQfreemem(buffer);
+    buffers_.clear();
+    cells_.clear();
+  }
+
+  std::shared_ptr<const Session> session_;
+  Connection connection_;  // reset (closed) when the rows are done or on an error
+  std::vector<const PgColumn*> columns_;
+  bool header_read_ = false;
+  std::vector<char*> buffers_;          // the current batch's messages (cells_ point into them)
+  std::vector<postgres::Cell> cells_;   // row-major
 };
 
 Result<std::unique_ptr<engine::BatchStream>> CountRows(std::shared_ptr<const Session> session,
@@ -405,6 +424,16 @@ Result<std::unique_ptr<engine::BatchStream>> Open(std::shared_ptr<const Session>
            session->relation() + tail;
   };
   NL_ASSIGN_OR_RETURN(Connection connection, session->Connect());
+  if (params.empty()) {  // nothing to bind: COPY streams faster than a cursor
+    std::string copy = "COPY (SELECT " + select + " FROM " + session->relation() + where + limit +
+                       ") TO STDOUT (FORMAT binary)";
+    PgResult started(PQexec(connection.get(), copy.c_str()));
+    if (!started || PQresultStatus(started.get()) != PGRES_COPY_OUT) {
+      return session->StatementError(started.get(), connection.get(), "reading rows");
+    }
+    return std::unique_ptr<engine::BatchStream>(
+        std::make_unique<CopyStream>(session, std::move(connection), std::move(columns)));
+  }
   NL_RETURN_NOT_OK(
       Exec(*session, connection.get(), "BEGIN READ ONLY", {}, 0, "starting a read").status());
   auto declared = Exec(*session, connection.get(), declare(where + limit), params, 0,

@@ -2,7 +2,7 @@
 // engine::SourceTable (docs/postgres.md).
 //
 // ConnectPostgresSource connects once, describes the relation's columns (a prepared statement's
-// description; types mapped by postgres_decode.h) and returns a SourceTable whose `open` starts
+// description; types mapped by postgres_columns.h) and returns a SourceTable whose `open` starts
 // one read on its own connection:
 //
 //   BEGIN READ ONLY;
@@ -11,9 +11,11 @@
 //                                        -- while the previous batch is decoded
 //
 // Filter values are bound as text parameters ($1..) with an explicit cast; identifiers are quoted;
-// nothing a caller passes is pasted into SQL. A count-only read is one `SELECT count(*)`. The
-// stream's connection is closed when the cursor is exhausted or the stream is destroyed (which
-// ends the transaction and the cursor on the server).
+// nothing a caller passes is pasted into SQL. A read that binds no value (no filters, or only
+// IS [NOT] NULL tests) is `COPY (SELECT ...) TO STDOUT (FORMAT binary)` instead, which streams
+// faster (COPY takes no parameters). A count-only read is one `SELECT count(*)`. The stream's
+// connection is closed when the rows are done or the stream is destroyed (which ends the
+// transaction, cursor or COPY on the server).
 //
 // Passwords: the dsn may not hold one (Invalid, without echoing it); it comes from the
 // environment variable `password_env` names, or libpq's PGPASSWORD / .pgpass. Every libpq message

@@ -138,6 +138,50 @@ int64_t Micros(int year, unsigned month, unsigned day, int64_t seconds_of_day) {
   return (days.count() * 86400 + seconds_of_day) * 1000000;
 }
 
+void ExpectTypeMatrix(const RecordBatch& batch) {
+  ASSERT_EQ(batch.num_rows, 3);
+  std::string nines38(38, '9');
+  std::map<std::string, std::vector<std::string>> expected = {
+      {"id", {"1", "2", "3"}},
+      {"b", {"1", "0", "NULL"}},
+      {"i2", {"-32768", "32767", "NULL"}},
+      {"i4", {"-2147483648", "2147483647", "NULL"}},
+      {"i8", {"-9223372036854775808", "9223372036854775807", "NULL"}},
+      {"o", {"4294967295", "0", "NULL"}},
+      {"f4", {"1.5", "-0.25", "NULL"}},
+      {"f8", {"-1e+308", "2.5", "NULL"}},
+      {"n", {nines38, "-" + nines38, "NULL"}},
+      {"n2", {"-99999", "1", "NULL"}},
+      {"nfree", {"1.25", "-1.0000000000000001e-05", "NULL"}},
+      {"t", {"''", "'h\xc3\xa9llo'", "NULL"}},
+      {"vc", {"''", "'varchar'", "NULL"}},
+      {"bc", {"'ab  '", "'abcd'", "NULL"}},
+      {"u", {"'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'", "'00000000-0000-0000-0000-000000000000'",
+             "NULL"}},
+      {"j", {"'{\"a\": [1, 2]}'", "'[]'", "NULL"}},
+      {"jb", {"'{\"a\": \"x\", \"b\": 1}'", "'null'", "NULL"}},
+      {"by", {std::string("'\0\xff" "A'", 5), "''", "NULL"}},
+      {"d", {"10956", "10957", "NULL"}},
+      {"ts", {"1", std::to_string(Micros(1900, 1, 1, 0)), "NULL"}},
+      {"tz", {std::to_string(Micros(2026, 3, 1, 10 * 3600)), "-500000", "NULL"}},
+      {"tm", {"'13:45:00'", "'00:00:00'", "NULL"}},
+      {"iv", {"'1 day 02:00:00'", "'-3 mons'", "NULL"}},
+      {"mood", {"'happy'", "'sad'", "NULL"}},
+      {"ia", {"[1,NULL,3]", "[]", "NULL"}},
+      {"ta", {"['x',NULL,'']", "[]", "NULL"}},
+      {"na", {"[150,NULL]", "[]", "NULL"}},
+      {"ua", {"['a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11']", "[]", "NULL"}},
+  };
+  ASSERT_EQ(batch.columns.size(), expected.size());
+  for (const auto& column : batch.columns) {
+    ASSERT_EQ(column.length, 3) << column.name;
+    for (int64_t row = 0; row < 3; ++row) {
+      EXPECT_EQ(Cell(column, row), expected[column.name][static_cast<size_t>(row)])
+          << "column " << column.name << " row " << row;
+    }
+  }
+}
+
 class PostgresSourceTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -218,52 +262,15 @@ TEST_F(PostgresSourceTest, PostgresTypeMatrixValueByValue) {
   EXPECT_EQ(types["ia"], "INTEGER[]");
   EXPECT_EQ(types["na"], "DECIMAL(6,2)[]");
 
-  SourceRequest request;
-  request.scan.filters.push_back(*ScanFilter::Make("id", ">", {int64_t{0}}));
-  auto batches = ReadAll(**source, request);
-  ASSERT_TRUE(batches.ok()) << batches.status().ToString();
-  ASSERT_EQ(batches->size(), 1u);
-  const RecordBatch& batch = (*batches)[0];
-  ASSERT_EQ(batch.num_rows, 3);
-  std::string nines38(38, '9');
-  std::map<std::string, std::vector<std::string>> expected = {
-      {"id", {"1", "2", "3"}},
-      {"b", {"1", "0", "NULL"}},
-      {"i2", {"-32768", "32767", "NULL"}},
-      {"i4", {"-2147483648", "2147483647", "NULL"}},
-      {"i8", {"-9223372036854775808", "9223372036854775807", "NULL"}},
-      {"o", {"4294967295", "0", "NULL"}},
-      {"f4", {"1.5", "-0.25", "NULL"}},
-      {"f8", {"-1e+308", "2.5", "NULL"}},
-      {"n", {nines38, "-" + nines38, "NULL"}},
-      {"n2", {"-99999", "1", "NULL"}},
-      {"nfree", {"1.25", "-1.0000000000000001e-05", "NULL"}},
-      {"t", {"''", "'h\xc3\xa9llo'", "NULL"}},
-      {"vc", {"''", "'varchar'", "NULL"}},
-      {"bc", {"'ab  '", "'abcd'", "NULL"}},
-      {"u", {"'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'", "'00000000-0000-0000-0000-000000000000'",
-             "NULL"}},
-      {"j", {"'{\"a\": [1, 2]}'", "'[]'", "NULL"}},
-      {"jb", {"'{\"a\": \"x\", \"b\": 1}'", "'null'", "NULL"}},
-      {"by", {std::string("'\0\xff" "A'", 5), "''", "NULL"}},
-      {"d", {"10956", "10957", "NULL"}},
-      {"ts", {"1", std::to_string(Micros(1900, 1, 1, 0)), "NULL"}},
-      {"tz", {std::to_string(Micros(2026, 3, 1, 10 * 3600)), "-500000", "NULL"}},
-      {"tm", {"'13:45:00'", "'00:00:00'", "NULL"}},
-      {"iv", {"'1 day 02:00:00'", "'-3 mons'", "NULL"}},
-      {"mood", {"'happy'", "'sad'", "NULL"}},
-      {"ia", {"[1,NULL,3]", "[]", "NULL"}},
-      {"ta", {"['x',NULL,'']", "[]", "NULL"}},
-      {"na", {"[150,NULL]", "[]", "NULL"}},
-      {"ua", {"['a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11']", "[]", "NULL"}},
-  };
-  ASSERT_EQ(batch.columns.size(), expected.size());
-  for (const auto& column : batch.columns) {
-    ASSERT_EQ(column.length, 3) << column.name;
-    for (int64_t row = 0; row < 3; ++row) {
-      EXPECT_EQ(Cell(column, row), expected[column.name][static_cast<size_t>(row)])
-          << "column " << column.name << " row " << row;
-    }
+  // Read twice: with a bound filter (a cursor's FETCHes) and without (COPY binary).
+  SourceRequest filtered;
+  filtered.scan.filters.push_back(*ScanFilter::Make("id", ">", {int64_t{0}}));
+  for (const SourceRequest& request : {filtered, SourceRequest{}}) {
+    SCOPED_TRACE(request.scan.filters.empty() ? "COPY" : "cursor");
+    auto batches = ReadAll(**source, request);
+    ASSERT_TRUE(batches.ok()) << batches.status().ToString();
+    ASSERT_EQ(batches->size(), 1u);
+    ExpectTypeMatrix((*batches)[0]);
   }
 }
 
@@ -483,28 +490,32 @@ TEST_F(PostgresSourceTest, PostgresEarlyStreamDestructionClosesTheConnection) {
                                   {"fetch_rows", "1000"}});
   ASSERT_TRUE(source.ok()) << source.status().ToString();
   ASSERT_TRUE(WaitForBackends(admin_, "nl_pg_leak", 0));  // describing closed its connection
-  {
-    auto stream = (*source)->open(SourceRequest{});
-    ASSERT_TRUE(stream.ok()) << stream.status().ToString();
-    RecordBatch batch;
-    ASSERT_TRUE(*(*stream)->Next(&batch));
-    EXPECT_EQ(batch.num_rows, 1000);
-    EXPECT_EQ(Backends(admin_, "nl_pg_leak"), 1);
-    auto states = admin_.Column(
-        "SELECT state FROM pg_stat_activity WHERE application_name = 'nl_pg_leak'");
-    ASSERT_EQ(states.size(), 1u);
-    EXPECT_TRUE(states[0] == "active" || states[0] == "idle in transaction") << states[0];
-  }  // destroyed after one batch of 100,000 rows
-  EXPECT_TRUE(WaitForBackends(admin_, "nl_pg_leak", 0)) << "the stream's backend is still there";
+  SourceRequest filtered;  // a bound filter: a cursor; none: COPY
+  filtered.scan.filters = {*ScanFilter::Make("id", ">", {int64_t{0}})};
+  for (const SourceRequest& request : {filtered, SourceRequest{}}) {
+    SCOPED_TRACE(request.scan.filters.empty() ? "COPY" : "cursor");
+    {
+      auto stream = (*source)->open(request);
+      ASSERT_TRUE(stream.ok()) << stream.status().ToString();
+      RecordBatch batch;
+      ASSERT_TRUE(*(*stream)->Next(&batch));
+      EXPECT_EQ(batch.num_rows, 1000);
+      auto states = admin_.Column(
+          "SELECT state FROM pg_stat_activity WHERE application_name = 'nl_pg_leak'");
+      ASSERT_EQ(states.size(), 1u);
+      EXPECT_TRUE(states[0] == "active" || states[0] == "idle in transaction") << states[0];
+    }  // destroyed after one batch of 100,000 rows
+    EXPECT_TRUE(WaitForBackends(admin_, "nl_pg_leak", 0)) << "the stream's backend is still there";
 
-  // A stream read to its end closes its connection by itself.
-  auto stream = (*source)->open(SourceRequest{});
-  ASSERT_TRUE(stream.ok());
-  RecordBatch batch;
-  int64_t rows = 0;
-  while (*(*stream)->Next(&batch)) rows += batch.num_rows;
-  EXPECT_EQ(rows, 100000);
-  EXPECT_TRUE(WaitForBackends(admin_, "nl_pg_leak", 0));
+    // A stream read to its end closes its connection by itself.
+    auto stream = (*source)->open(request);
+    ASSERT_TRUE(stream.ok());
+    RecordBatch batch;
+    int64_t rows = 0;
+    while (*(*stream)->Next(&batch)) rows += batch.num_rows;
+    EXPECT_EQ(rows, 100000);
+    EXPECT_TRUE(WaitForBackends(admin_, "nl_pg_leak", 0));
+  }
 }
 
 void ExpectNamesTable(const Status& status, const std::string& table) {
