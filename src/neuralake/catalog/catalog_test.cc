@@ -58,5 +58,99 @@ TEST(CatalogTest, BadYamlNamesTheProblemAndLine) {
   EXPECT_EQ(missing_file.status().code(), StatusCode::kNotFound);
 }
 
+TEST(CatalogTest, YamlCoversEveryKindAndMetadataKey) {
+  auto catalog = Catalog::FromYamlString(R"(
+databases:
+  demo:
+    tables:
+      events:
+        type: delta
+        uri: s3://lake/events
+        description: click stream
+        owner: data-eng
+        tags: [bronze, clicks]
+        unique_columns: [event_id]
+        dedupe: {keep: last, order_by: event_time}
+        example_filters: [[[country, "=", DE], [amount, ">=", 10]], [[event_id, in, [1, 2, 3]]]]
+        latency_info: appended every second by the writer
+        freshness: 5m
+        data_input: Kafka topic clicks
+        deprecated: {message: moved to v2, use: demo.events_v2}
+        storage: {endpoint: "http://127.0.0.1:9000", region: eu-west-1, access_key_env: KEY}
+      zones:
+        type: parquet
+        uri: s3://lake/ref/zones/
+        schema: {zone_id: INTEGER, name: VARCHAR}
+        partitions: [{name: region, type: VARCHAR}]
+      users: {type: postgres, dsn: "host=127.0.0.1 port=5432 dbname=app user=app",
+              table: public.users, password_env: APP_PG_PASSWORD}
+      recent: {type: postgres, dsn: "host=h dbname=d", query: "SELECT * FROM orders"}
+      de: {type: view, sql: "SELECT * FROM demo.events WHERE country = 'DE'"}
+      sample: {type: function, function: generate, args: {schema: events, rows: 1000}}
+)");
+  ASSERT_TRUE(catalog.ok()) << catalog.status().ToString();
+  const TableDefinition* events = *catalog->Resolve("demo.events");
+  const TableMetadata& meta = events->metadata;
+  EXPECT_EQ(meta.description, "click stream");
+  EXPECT_EQ(meta.owner, "data-eng");
+  EXPECT_EQ(meta.tags, (std::vector<std::string>{"bronze", "clicks"}));
+  EXPECT_EQ(meta.unique_columns, (std::vector<std::string>{"event_id"}));
+  EXPECT_EQ(meta.dedupe_order_by, "event_time");
+  ASSERT_EQ(meta.example_filters.size(), 2u);
+  ASSERT_EQ(meta.example_filters[0].size(), 2u);
+  EXPECT_EQ(meta.example_filters[0][1].op, ">=");
+  EXPECT_EQ(meta.example_filters[1][0].values, (std::vector<std::string>{"1", "2", "3"}));
+  EXPECT_EQ(meta.freshness_seconds, 300);
+  EXPECT_EQ(meta.data_input, "Kafka topic clicks");
+  ASSERT_TRUE(meta.deprecated.has_value());
+  EXPECT_EQ(meta.deprecated->use, "demo.events_v2");
+  EXPECT_EQ(events->storage.at("region"), "eu-west-1");
+
+  const TableDefinition* zones = *catalog->Resolve("demo.zones");
+  ASSERT_EQ(zones->schema.size(), 3u);
+  EXPECT_EQ(zones->schema[0].name, "zone_id");
+  EXPECT_FALSE(zones->schema[1].partition);
+  EXPECT_TRUE(zones->schema[2].partition);
+  EXPECT_EQ((*catalog->Resolve("demo.users"))->options.at("password_env"), "APP_PG_PASSWORD");
+  EXPECT_EQ((*catalog->Resolve("demo.recent"))->options.at("query"), "SELECT * FROM orders");
+  EXPECT_EQ((*catalog->Resolve("demo.de"))->kind, TableKind::kView);
+  const TableDefinition* sample = *catalog->Resolve("demo.sample");
+  EXPECT_EQ(sample->options.at("function"), "generate");
+  EXPECT_EQ(sample->args.at("rows"), "1000");
+}
+
+TEST(CatalogTest, SecretsAndIncompleteKindsAreRefusedWithoutEchoingThem) {
+  auto password = Catalog::FromYamlString(
+      "databases: {d: {tables: {u: {type: postgres, table: t, "
+      "dsn: \"host=h user=u password=hunter2\"}}}}");
+  ASSERT_FALSE(password.ok());
+  EXPECT_NE(password.status().message().find("must not hold a password"), std::string::npos);
+  EXPECT_EQ(password.status().message().find("hunter2"), std::string::npos);
+  auto uri_password = Catalog::FromYamlString(
+      "databases: {d: {tables: {u: {type: postgres, table: t, "
+      "dsn: \"postgresql://u:hunter2@h/db\"}}}}");
+  ASSERT_FALSE(uri_password.ok());
+  EXPECT_EQ(uri_password.status().message().find("hunter2"), std::string::npos);
+  auto key = Catalog::FromYamlString(
+      "databases: {d: {tables: {t: {type: delta, uri: x, storage: {secret_key: abc}}}}}");
+  ASSERT_FALSE(key.ok());
+  EXPECT_NE(key.status().message().find("secret_key_env"), std::string::npos);
+
+  auto both = Catalog::FromYamlString(
+      "databases: {d: {tables: {u: {type: postgres, dsn: \"host=h\", table: t, query: q}}}}");
+  EXPECT_NE(both.status().message().find("exactly one of 'table' and 'query'"), std::string::npos);
+  auto no_sql = Catalog::FromYamlString("databases: {d: {tables: {v: {type: view}}}}");
+  EXPECT_NE(no_sql.status().message().find("has no 'sql'"), std::string::npos);
+  auto no_function = Catalog::FromYamlString("databases: {d: {tables: {f: {type: function}}}}");
+  EXPECT_NE(no_function.status().message().find("has no 'function'"), std::string::npos);
+  auto bad_freshness =
+      Catalog::FromYamlString("databases: {d: {tables: {t: {type: delta, uri: x, freshness: soon}}}}");
+  EXPECT_NE(bad_freshness.status().message().find("freshness must be a duration"),
+            std::string::npos);
+  auto bad_dedupe = Catalog::FromYamlString(
+      "databases: {d: {tables: {t: {type: delta, uri: x, dedupe: {keep: first, order_by: ts}}}}}");
+  EXPECT_NE(bad_dedupe.status().message().find("dedupe is {keep: last"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace neuralake::catalog
