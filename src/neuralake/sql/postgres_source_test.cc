@@ -5,6 +5,7 @@
 #include <libpq-fe.h>
 
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -520,6 +521,7 @@ TEST_F(PostgresSourceTest, PostgresEarlyStreamDestructionClosesTheConnection) {
 
 void ExpectNamesTable(const Status& status, const std::string& table) {
   EXPECT_FALSE(status.ok());
+  std::printf("  %s\n", status.ToString().c_str());  // the messages users see, in the test log
   EXPECT_NE(status.message().find("table demo." + table + ":"), std::string::npos)
       << status.ToString();
 }
@@ -618,6 +620,17 @@ TEST_F(PostgresSourceTest, PostgresWrongPasswordNeverShowsThePassword) {
   std::ifstream log(std::string(home ? home : "") + "/.cache/neuralake/logs/postgres.log");
   std::string logged((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
   EXPECT_EQ(logged.find(wrong), std::string::npos) << "the server log holds the password";
+
+  // Scrubbing: a password that also appears in the server's message (here as the user name of a
+  // role that does not exist) is replaced by *** in the error.
+  ::setenv("NL_PG_TEST_PASSWORD", "nl_pg_scrub_me", 1);
+  auto scrubbed = SourceFor("secret", {{"dsn", Dsn("nl_pg_scrub_me")},
+                                       {"table", "nl_pg_test.later"},
+                                       {"password_env", "NL_PG_TEST_PASSWORD"}});
+  ExpectNamesTable(scrubbed.status(), "secret");
+  EXPECT_EQ(scrubbed.status().message().find("nl_pg_scrub_me"), std::string::npos);
+  EXPECT_NE(scrubbed.status().message().find("role \"***\" does not exist"), std::string::npos)
+      << scrubbed.status().ToString();
 
   ::setenv("NL_PG_TEST_PASSWORD", right.c_str(), 1);
   auto accepted = SourceFor("secret", options);
