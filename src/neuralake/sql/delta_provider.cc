@@ -110,7 +110,7 @@ class DeltaProvider final : public catalog::TableProvider {
 Result<std::unique_ptr<catalog::TableProvider>> MakeDeltaProvider(
     const catalog::TableDefinition& definition, const catalog::ProviderContext& context) {
   delta::TableOptions options;
-  options.storage = context.storage;
+  NL_ASSIGN_OR_RETURN(options.storage, catalog::TableStorage(definition, context.storage));
   NL_ASSIGN_OR_RETURN(auto table, delta::DeltaTable::Open(definition.uri, options));
   return std::unique_ptr<catalog::TableProvider>(
       std::make_unique<DeltaProvider>(definition, context, std::move(table)));

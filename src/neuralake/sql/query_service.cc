@@ -5,6 +5,8 @@
 #include <set>
 
 #include "neuralake/sql/delta_provider.h"
+#include "neuralake/storage/location.h"
+#include "neuralake/storage/object_store_factory.h"
 
 namespace neuralake::sql {
 namespace {
@@ -62,7 +64,7 @@ Result<std::unique_ptr<QueryService>> QueryService::Make(catalog::Catalog catalo
       engine::EngineOptions metadata_options;
       metadata_options.storage = self->options_.storage;
       metadata_options.threads = 1;
-      metadata_options.store_opener = self->options_.store_opener;
+      NL_ASSIGN_OR_RETURN(metadata_options.store_opener, self->StoreOpener());
       NL_ASSIGN_OR_RETURN(self->metadata_engine_, engine::Engine::Make(metadata_options));
     }
     NL_ASSIGN_OR_RETURN(auto table, self->metadata_engine_->Query(
@@ -80,7 +82,7 @@ Result<std::unique_ptr<QueryService>> QueryService::Make(catalog::Catalog catalo
   engine_options.storage = options.storage;
   engine_options.threads = options.threads;
   engine_options.memory_limit = options.memory_limit;
-  engine_options.store_opener = options.store_opener;
+  NL_ASSIGN_OR_RETURN(engine_options.store_opener, self->StoreOpener());
   engine_options.restricted = options.restricted;
   engine_options.cache_remote_files = options.cache_remote_files;
   engine::LakeScanOptions lake;
@@ -109,6 +111,30 @@ Result<std::unique_ptr<QueryService>> QueryService::Make(catalog::Catalog catalo
   NL_RETURN_NOT_OK(service->CheckViewCycles());
   NL_ASSIGN_OR_RETURN(service->engine_, engine::Engine::Make(engine_options));
   return service;
+}
+
+Result<decltype(engine::EngineOptions::store_opener)> QueryService::StoreOpener() const {
+  // Tables with their own storage settings: the engine opens their bucket with those.
+  std::map<std::string, storage::StorageOptions> by_root;
+  for (const auto* definition : catalog_.AllTables()) {
+    if (definition->storage.empty() || definition->uri.empty()) continue;
+    auto location = storage::ParseLocation(definition->uri);
+    if (!location.ok()) continue;  // the provider reports a bad uri
+    NL_ASSIGN_OR_RETURN(auto table_options, catalog::TableStorage(*definition, options_.storage));
+    by_root.emplace(location->scheme + "://" + location->bucket, std::move(table_options));
+  }
+  auto fallback = options_.store_opener;
+  if (by_root.empty()) return fallback;
+  storage::StorageOptions defaults = options_.storage;
+  return decltype(engine::EngineOptions::store_opener)(
+      [by_root, fallback, defaults](const storage::Location& root)
+          -> Result<std::shared_ptr<storage::ObjectStore>> {
+        auto it = by_root.find(root.scheme + "://" + root.bucket);
+        if (it == by_root.end() && fallback) return fallback(root);
+        NL_ASSIGN_OR_RETURN(auto store, storage::OpenObjectStore(
+                                            root, it == by_root.end() ? defaults : it->second));
+        return std::shared_ptr<storage::ObjectStore>(std::move(store));
+      });
 }
 
 std::optional<engine::CatalogRef> QueryService::Lookup(const std::string& schema,

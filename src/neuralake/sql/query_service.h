@@ -171,6 +171,8 @@ class QueryService {
   Result<catalog::TableProvider*> ProviderFor(std::string_view table) const;
   std::optional<engine::CatalogRef> Lookup(const std::string& schema, const std::string& table) const;
   Status CheckViewCycles() const;
+  // The engine's store opener: the service's, except buckets of tables with storage overrides.
+  Result<decltype(engine::EngineOptions::store_opener)> StoreOpener() const;
   void AddDeprecations(std::string_view sql, std::vector<std::string>& out,
                        std::vector<std::string>& seen) const;
   Result<engine::QueryOutcome> WithWarnings(std::string_view sql,
