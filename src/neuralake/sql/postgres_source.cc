@@ -2,6 +2,7 @@
 
 #include <libpq-fe.h>
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <cmath>
@@ -205,6 +206,11 @@ Result<std::string> WhereSql(const Session& session, const engine::ScanRequest& 
 
 // ---- the stream ----------------------------------------------------------------------------
 
+// About this many bytes of values per batch: wide rows (long text, arrays, JSON) make smaller
+// batches than fetch_rows.
+constexpr int64_t kBatchBytes = 16 << 20;
+constexpr int64_t kFirstFetch = 1024;  // a cursor's first FETCH, which measures the row width
+
 class PostgresStream final : public engine::BatchStream {
  public:
   PostgresStream(std::shared_ptr<const Session> session, Connection connection,
@@ -212,17 +218,18 @@ class PostgresStream final : public engine::BatchStream {
       : session_(std::move(session)),
         connection_(std::move(connection)),
         columns_(std::move(columns)),
-        fetch_sql_("FETCH FORWARD " + std::to_string(session_->options().fetch_rows) +
-                   " FROM neuralake_cursor") {}
+        fetch_rows_(std::min<int64_t>(kFirstFetch, session_->options().fetch_rows)) {}
 
   Result<bool> Next(engine::RecordBatch* batch) override {
     if (!connection_) return false;
     if (!pending_) NL_RETURN_NOT_OK(SendFetch());
+    int64_t asked = fetch_rows_;
     NL_ASSIGN_OR_RETURN(PgResult result, TakeResult());
     int rows = PQntuples(result.get());
-    if (rows < session_->options().fetch_rows) {
+    if (rows < asked) {
       connection_.reset();  // the cursor is exhausted: end the transaction, free the server
     } else {
+      if (!sized_) SizeFetches(result.get());
       NL_RETURN_NOT_OK(SendFetch());  // the server prepares the next rows while we decode
     }
     if (rows == 0) return false;
@@ -240,8 +247,23 @@ class PostgresStream final : public engine::BatchStream {
   }
 
  private:
+  // After the first (small) full batch: as many rows per FETCH as make kBatchBytes, at most
+  // fetch_rows.
+  void SizeFetches(const PGresult* result) {
+    sized_ = true;
+    int64_t bytes = 0;
+    int rows = PQntuples(result), fields = PQnfields(result);
+    for (int row = 0; row < rows; ++row) {
+      for (int field = 0; field < fields; ++field) bytes += PQgetlength(result, row, field) + 4;
+    }
+    int64_t per_row = std::max<int64_t>(1, bytes / std::max(rows, 1));
+    fetch_rows_ = std::max<int64_t>(256, kBatchBytes / per_row);
+    fetch_rows_ = std::min(fetch_rows_, session_->options().fetch_rows);
+  }
+
   Status SendFetch() {
-    if (!PQsendQueryParams(connection_.get(), fetch_sql_.c_str(), 0, nullptr, nullptr, nullptr,
+    std::string fetch = "FETCH FORWARD " + std::to_string(fetch_rows_) + " FROM neuralake_cursor";
+    if (!PQsendQueryParams(connection_.get(), fetch.c_str(), 0, nullptr, nullptr, nullptr,
                            nullptr, 1)) {
       Status error = session_->StatementError(nullptr, connection_.get(), "fetching rows");
       connection_.reset();
@@ -266,8 +288,9 @@ class PostgresStream final : public engine::BatchStream {
   std::shared_ptr<const Session> session_;
   Connection connection_;  // reset (closed) when the rows are done or on an error
   std::vector<const PgColumn*> columns_;
-  std::string fetch_sql_;
-  bool pending_ = false;  // a FETCH was sent and its result not yet taken
+  int64_t fetch_rows_;     // rows the next FETCH asks for
+  bool sized_ = false;     // fetch_rows_ adapted to the row width
+  bool pending_ = false;   // a FETCH was sent and its result not yet taken
 };
 
 // The rows of `COPY (SELECT ...) TO STDOUT (FORMAT binary)`, for reads that bind no values (COPY
@@ -287,7 +310,8 @@ class CopyStream final : public engine::BatchStream {
     if (!connection_) return false;
     int fields = static_cast<int>(columns_.size());
     int rows = 0;
-    while (rows < session_->options().fetch_rows) {
+    int64_t bytes = 0;
+    while (rows < session_->options().fetch_rows && bytes < kBatchBytes) {
       char* buffer = nullptr;
       int length = PQgetCopyData(connection_.get(), &buffer, 0);
       if (length == -1) {
@@ -296,6 +320,7 @@ class CopyStream final : public engine::BatchStream {
       }
       if (length < 0) return Fail(session_->StatementError(nullptr, connection_.get(), "copying rows"));
       buffers_.push_back(buffer);
+      bytes += length;
       NL_ASSIGN_OR_RETURN(bool row, ParseRow(buffer, length, fields));
       rows += row ? 1 : 0;
     }

@@ -470,6 +470,28 @@ TEST_F(PostgresSourceTest, PostgresCountOnlyLimitAndQueryTables) {
   EXPECT_EQ(unfiltered->size(), 3u);  // 100 + 100 + 50
 }
 
+TEST_F(PostgresSourceTest, PostgresWideRowsMakeSmallerBatches) {
+  auto source = SourceFor("wide", {{"dsn", Dsn()},
+                                   {"query", "SELECT g AS id, repeat('x', 20000) AS wide "
+                                             "FROM generate_series(1, 3000) g"}});
+  ASSERT_TRUE(source.ok()) << source.status().ToString();
+  SourceRequest filtered;  // a cursor; unfiltered: COPY
+  filtered.scan.filters = {*ScanFilter::Make("id", ">", {int64_t{0}})};
+  for (const SourceRequest& request : {filtered, SourceRequest{}}) {
+    SCOPED_TRACE(request.scan.filters.empty() ? "COPY" : "cursor");
+    auto batches = ReadAll(**source, request);
+    ASSERT_TRUE(batches.ok()) << batches.status().ToString();
+    int64_t rows = 0;
+    for (const auto& batch : *batches) {
+      EXPECT_LE(batch.num_rows, 1024);  // ~16 MB of values per batch, not 32768 rows
+      EXPECT_EQ(batch.columns[1].strings.back().size(), 20000u);
+      rows += batch.num_rows;
+    }
+    EXPECT_EQ(rows, 3000);
+    EXPECT_GE(batches->size(), 3u);
+  }
+}
+
 int Backends(Admin& admin, const std::string& application) {
   return std::stoi(admin.Column("SELECT count(*) FROM pg_stat_activity WHERE application_name = '" +
                                 application + "'")[0]);
