@@ -11,6 +11,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "neuralake/catalog/provider.h"
 #include "neuralake/common/json.h"
 #include "neuralake/common/time.h"
 #include "neuralake/delta/table.h"
@@ -157,6 +158,28 @@ double MillisSince(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
 }
 
+// RFC 7234 warn-values, one per message: `299 - "<message>"` (299: a persistent warning), joined
+// with ", " into one Warning header. Quotes and backslashes are escaped; control characters
+// become spaces so a message cannot break the header.
+std::string WarningHeaderValue(const std::vector<std::string>& warnings) {
+  std::string out;
+  for (const auto& warning : warnings) {
+    out += (out.empty() ? "" : ", ") + std::string("299 - \"");
+    for (char c : warning) {
+      if (c == '"' || c == '\\') out += '\\';
+      out += static_cast<unsigned char>(c) < 0x20 || c == 0x7f ? ' ' : c;
+    }
+    out += '"';
+  }
+  return out;
+}
+
+std::string StringListJson(const std::vector<std::string>& items) {
+  std::string out = "[";
+  for (size_t i = 0; i < items.size(); ++i) out += (i ? ", " : "") + engine::JsonString(items[i]);
+  return out + "]";
+}
+
 std::vector<std::string> SplitPath(const std::string& path) {
   std::vector<std::string> parts;
   size_t start = 0;
@@ -209,6 +232,23 @@ Result<std::vector<ApiKey>> LoadApiKeys(const std::string& path) {
   return keys;
 }
 
+namespace {
+
+// A table's catalog metadata besides its description, as JSON members: owner, tags, deprecated
+// ({message, use} or null).
+std::string MetadataJson(const catalog::TableDefinition& table) {
+  const catalog::TableMetadata& metadata = table.metadata;
+  std::string deprecated = "null";
+  if (metadata.deprecated) {
+    deprecated = "{\"message\": " + engine::JsonString(metadata.deprecated->message) +
+                 ", \"use\": " + engine::JsonString(metadata.deprecated->use) + "}";
+  }
+  return "\"owner\": " + engine::JsonString(metadata.owner) + ", \"tags\": " +
+         StringListJson(metadata.tags) + ", \"deprecated\": " + deprecated;
+}
+
+}  // namespace
+
 // One request's work: the route handlers.
 class Api::Context {
  public:
@@ -229,15 +269,31 @@ class Api::Context {
   void Rows(const catalog::TableDefinition& table);
   void Sql();
   // Runs `sql` and answers in `format` (json: one document; ndjson/csv streamed; parquet).
+  // `page.size` > 0: one page of that many rows (the query asks for one more) whose `next` token
+  // carries `page.version` (a versioned table) and the following offset.
+  struct Page {
+    int64_t size = 0;
+    std::optional<int64_t> version;
+    int64_t offset = 0;
+  };
   void Answer(const std::string& sql, sql::QueryRequest query, const std::string& format,
-              const std::string& shape, int64_t page_size, int64_t version, int64_t offset);
+              const std::string& shape, const Page& page);
+  // The response headers every answer carries: a Warning for deprecated tables read.
+  Headers ResponseHeaders() const;
 
   Api& api_;
   const HttpRequest& request_;
   ResponseWriter& writer_;
   std::chrono::steady_clock::time_point start_;
   const ApiKey* key_ = nullptr;
+  // Deprecation warnings of the tables this request reads (QueryService::Deprecations).
+  std::vector<std::string> warnings_;
 };
+
+Headers Api::Context::ResponseHeaders() const {
+  if (warnings_.empty()) return {};
+  return {{"Warning", WarningHeaderValue(warnings_)}};
+}
 
 bool Api::Context::Authenticate() {
   if (!api_.options_.keys) return true;
@@ -329,7 +385,7 @@ void Api::Context::Catalog() {
       out += std::string(first_table ? "" : ", ") + "{\"name\": " + engine::JsonString(table->name) +
              ", \"kind\": " + engine::JsonString(catalog::TableKindName(table->kind)) +
              ", \"description\": " + engine::JsonString(table->description()) +
-             ", \"uri\": " + engine::JsonString(table->uri);
+             ", \"uri\": " + engine::JsonString(table->uri) + ", " + MetadataJson(*table);
       first_table = false;
       auto description = service.Describe(table->QualifiedName());
       if (!description.ok()) {
@@ -364,6 +420,9 @@ void Api::Context::TableRoute(const std::vector<std::string>& parts) {
     return SendError(writer_, 403, "Forbidden",
                      "this API key may not read database '" + parts[3] + "'");
   }
+  // The table's deprecation (and those of the tables a view reads) on every answer about it.
+  warnings_ = Service().Deprecations("SELECT * FROM " + engine::Engine::QuoteIdentifier(parts[3]) +
+                                     "." + engine::Engine::QuoteIdentifier(parts[4]));
   if (parts.size() == 5) return Rows(**table);
   if (parts[5] == "schema") return Schema(**table);
   if (parts[5] == "history") return History(**table);
@@ -392,9 +451,11 @@ void Api::Context::Schema(const catalog::TableDefinition& table) {
   }
   std::string pinned = description->version ? std::to_string(*description->version) : "null";
   writer_.Send(200, kJson,
-               "{\"table\": " + engine::JsonString(table.QualifiedName()) +
+               "{\"table\": " + engine::JsonString(table.QualifiedName()) + ", \"kind\": " +
+                   engine::JsonString(catalog::TableKindName(table.kind)) +
                    ", \"version\": " + pinned + ", \"columns\": " + columns +
-                   "], \"partitions\": " + partitions + "]}\n");
+                   "], \"partitions\": " + partitions + "]}\n",
+               ResponseHeaders());
 }
 
 void Api::Context::History(const catalog::TableDefinition& table) {
@@ -406,10 +467,16 @@ void Api::Context::History(const catalog::TableDefinition& table) {
     }
   }
   if (table.kind != catalog::TableKind::kDelta) {
-    return SendError(writer_, 422, "Unsupported", table.QualifiedName() + " is not a Delta table");
+    return SendError(writer_, 400, "NotVersioned",
+                     "table " + table.QualifiedName() + " is a " +
+                         std::string(catalog::TableKindName(table.kind)) +
+                         " table; only Delta tables have a commit history");
   }
+  // The table's own storage settings (catalog `storage:` overrides) over the service's.
+  auto storage = catalog::TableStorage(table, api_.options_.query.storage);
+  if (!storage.ok()) return SendStatus(writer_, storage.status());
   delta::TableOptions options;
-  options.storage = api_.options_.query.storage;
+  options.storage = *storage;
   auto opened = delta::DeltaTable::Open(table.uri, options);
   if (!opened.ok()) return SendStatus(writer_, opened.status());
   auto history = (*opened)->log().History(limit);
@@ -430,29 +497,35 @@ void Api::Context::History(const catalog::TableDefinition& table) {
     out += "}";
     first = false;
   }
-  writer_.Send(200, kJson, out + "]}\n");
+  writer_.Send(200, kJson, out + "]}\n", ResponseHeaders());
 }
 
 void Api::Context::Rows(const catalog::TableDefinition& table) {
-  // The schema (and, without _version/_next, the current version) from the snapshot cache.
-  std::optional<int64_t> version;
-  std::optional<std::string> timestamp;
+  // Which state of the table: _version, the version in a _next token, or _timestamp (time travel
+  // and pinned pages read versioned kinds only; the others answer NotVersioned).
+  catalog::TableAt at;
   for (const auto& [name, value] : request_.query) {
-    if (name == "_version" || name == "_next") {
-      auto token = name == "_next" ? ParseNextToken(value) : std::nullopt;
-      if (token) version = token->first;
-      if (name == "_version") {
-        version = ParseInteger(value);
-        if (!version) return SendError(writer_, 400, "BadRequest", "_version must be an integer");
-      }
+    if (name == "_next") {
+      auto token = ParseNextToken(value);
+      if (token && token->version) at.version = token->version;
+    } else if (name == "_version") {
+      at.version = ParseInteger(value);
+      if (!at.version) return SendError(writer_, 400, "BadRequest", "_version must be an integer");
     } else if (name == "_timestamp") {
-      timestamp = value;
+      at.timestamp = value;
     }
   }
-  auto lake = Service().Resolve({table.QualifiedName(), version, version ? std::nullopt : timestamp});
-  if (!lake.ok()) return SendStatus(writer_, lake.status());
-  std::vector<engine::ColumnInfo> columns;
-  for (const auto& column : (*lake)->columns) columns.push_back({column.name, column.type});
+  if (at.version) at.timestamp.reset();
+  const auto& service = Service();
+  // The version the pages pin: what `at` resolves to now (the latest for a first page). Kinds
+  // without versions describe none and are read as they are.
+  auto description = service.Describe(table.QualifiedName(), at);
+  if (!description.ok()) return SendStatus(writer_, description.status());
+  catalog::TableAt pinned = at;
+  if (description->version) pinned = {description->version, std::nullopt};
+  auto relation = service.RelationOf(table.QualifiedName(), pinned);
+  if (!relation.ok()) return SendStatus(writer_, relation.status());
+  const auto& [from, columns] = *relation;
   int64_t max_size = api_.options_.max_rows > 0 ? api_.options_.max_rows : INT64_MAX;
   RequestError error;
   auto query = ParseTableQuery(request_.query, columns, max_size, &error);
@@ -466,13 +539,15 @@ void Api::Context::Rows(const catalog::TableDefinition& table) {
   for (const auto& [name, value] : request_.query) sized = sized || name == "_size";
   // JSON pages by default; the streamed formats return every row unless a _size is given.
   bool paged = *format == "json" || sized;
-  int64_t page = paged ? (sized ? query->size : api_.options_.default_page_size) : 0;
-  int64_t pinned = (*lake)->version;
-  BuiltQuery built = BuildTableSql(table.QualifiedName(), pinned, *query, columns,
-                                   paged ? page + 1 : INT64_MAX, paged);
+  Page page;
+  page.size = paged ? (sized ? query->size : api_.options_.default_page_size) : 0;
+  page.version = description->version;
+  page.offset = query->offset;
+  auto built = BuildTableSql(from, *query, columns, paged ? page.size + 1 : INT64_MAX, paged);
+  if (!built.ok()) return SendStatus(writer_, built.status());
   sql::QueryRequest request;
-  request.params = std::move(built.params);
-  Answer(built.sql, std::move(request), *format, query->shape, page, pinned, query->offset);
+  request.params = std::move(built->params);
+  Answer(built->sql, std::move(request), *format, query->shape, page);
 }
 
 void Api::Context::Sql() {
@@ -515,12 +590,17 @@ void Api::Context::Sql() {
   auto format = ChooseFormat(request_, asked);
   if (!format) return SendError(writer_, 400, "BadRequest", "unknown format '" + asked + "'");
   std::string shape = json.contains("shape") && json["shape"] == "arrays" ? "arrays" : "objects";
-  Answer(json["sql"].get<std::string>(), std::move(query), *format, shape, 0, -1, 0);
+  const std::string& text = json["sql"].get_ref<const std::string&>();
+  // Known before the query runs, so streamed answers carry them in their headers too.
+  warnings_ = Service().Deprecations(text);
+  Answer(text, std::move(query), *format, shape, Page{});
 }
 
 void Api::Context::Answer(const std::string& sql, sql::QueryRequest query, const std::string& format,
-                          const std::string& shape, int64_t page_size, int64_t version, int64_t offset) {
+                          const std::string& shape, const Page& page) {
   const auto& service = Service();
+  const int64_t page_size = page.size;
+  const Headers headers = ResponseHeaders();
   if (api_.options_.max_rows > 0 && (query.max_rows == 0 || query.max_rows > api_.options_.max_rows) &&
       format == "json") {
     query.max_rows = page_size > 0 ? page_size + 1 : api_.options_.max_rows;
@@ -535,7 +615,7 @@ void Api::Context::Answer(const std::string& sql, sql::QueryRequest query, const
     bool truncated = outcome->truncated;
     if (page_size > 0 && static_cast<int64_t>(rows.size()) > page_size) {
       rows.resize(static_cast<size_t>(page_size));
-      next = engine::JsonString(NextToken(version, offset + page_size));
+      next = engine::JsonString(NextToken(page.version, page.offset + page_size));
       truncated = true;
     }
     auto names = engine::UniqueColumnNames(outcome->table.columns);
@@ -545,8 +625,9 @@ void Api::Context::Answer(const std::string& sql, sql::QueryRequest query, const
     }
     api_.metrics_.Rows(static_cast<int64_t>(rows.size()));
     out += "], \"truncated\": " + std::string(truncated ? "true" : "false") + ", \"next\": " + next +
-           ", \"stats\": " + StatsJson(*outcome, MillisSince(start_)) + "}\n";
-    writer_.Send(200, kJson, std::move(out));
+           ", \"stats\": " + StatsJson(*outcome, MillisSince(start_));
+    if (!warnings_.empty()) out += ", \"warnings\": " + StringListJson(warnings_);
+    writer_.Send(200, kJson, std::move(out) + "}\n", headers);
     return;
   }
   if (format == "parquet") {
@@ -561,7 +642,7 @@ void Api::Context::Answer(const std::string& sql, sql::QueryRequest query, const
       return SendStatus(writer_, outcome.status());
     }
     std::ifstream file(path, std::ios::binary);
-    writer_.BeginStream(200, ContentType(format));
+    writer_.BeginStream(200, ContentType(format), headers);
     std::string buffer(1 << 20, '\0');
     while (file.read(buffer.data(), static_cast<std::streamsize>(buffer.size())) || file.gcount() > 0) {
       if (!writer_.Write(std::string_view(buffer.data(), static_cast<size_t>(file.gcount())))) break;
@@ -577,7 +658,7 @@ void Api::Context::Answer(const std::string& sql, sql::QueryRequest query, const
   std::string buffer;
   auto flush = [&](size_t at_least) -> Status {
     if (buffer.size() < at_least || buffer.empty()) return Status::OK();
-    if (!writer_.started() && !writer_.BeginStream(200, ContentType(format))) {
+    if (!writer_.started() && !writer_.BeginStream(200, ContentType(format), headers)) {
       return Status::Cancelled("client gone");
     }
     bool ok = writer_.Write(buffer);
@@ -609,10 +690,9 @@ void Api::Context::Answer(const std::string& sql, sql::QueryRequest query, const
   }
   header(outcome->table.columns);
   api_.metrics_.Rows(sent);
-  Headers trailer_like;
   if (!writer_.started()) {
     // Everything fit in the buffer: one plain response with its length.
-    writer_.Send(200, ContentType(format), std::move(buffer));
+    writer_.Send(200, ContentType(format), std::move(buffer), headers);
     return;
   }
   if (flush(0).ok()) writer_.End();

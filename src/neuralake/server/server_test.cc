@@ -11,6 +11,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <set>
 #include <random>
 #include <thread>
@@ -18,11 +19,14 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "neuralake/catalog/catalog.h"
 #include "neuralake/delta/table.h"
 #include "neuralake/delta/writer.h"
 #include "neuralake/server/api.h"
 #include "neuralake/server/http.h"
 #include "neuralake/server/table_query.h"
+#include "neuralake/engine/engine.h"
+#include "neuralake/engine/scan.h"
 #include "neuralake/storage/sigv4.h"
 
 namespace neuralake::server {
@@ -107,6 +111,20 @@ class ApiTest : public ::testing::Test {
     delta::CreateTableOptions secret;
     secret.source = delta::DataSource::FromQuery("SELECT 42 AS answer");
     ASSERT_TRUE(delta::CreateTable(**other, secret).ok());
+    // The same 1,000 rows as plain Parquet (two files) for the parquet table.
+    std::filesystem::create_directories(root_ / "pq");
+    auto engine = engine::Engine::Make({});
+    ASSERT_TRUE(engine.ok()) << engine.status().ToString();
+    for (int part = 0; part < 2; ++part) {
+      std::string file = (root_ / "pq" / ("part-" + std::to_string(part) + ".parquet")).string();
+      auto written = (*engine)->Query(
+          "COPY (SELECT i::BIGINT AS id, CASE WHEN i % 7 = 0 THEN NULL ELSE 'name-' || i END AS "
+          "name, (i % 5)::INTEGER AS grp, i * 0.5 AS score, DATE '2026-01-01' + (i % 30)::INTEGER "
+          "AS day, [i % 3, i % 4] AS tags, CAST(i AS DECIMAL(12,2)) AS amount FROM range(" +
+          std::to_string(part * 500) + ", " + std::to_string(part * 500 + 500) + ") t(i)) TO '" +
+          file + "' (FORMAT parquet)");
+      ASSERT_TRUE(written.ok()) << written.status().ToString();
+    }
   }
   void TearDown() override {
     if (server_) server_->Stop(1000);
@@ -119,6 +137,26 @@ class ApiTest : public ::testing::Test {
     catalog::Catalog catalog;
     catalog.Database("demo").AddDeltaTable("t", (root_ / "t").string());
     catalog.Database("vault").AddDeltaTable("secret", (root_ / "secret").string());
+    // Every other kind (postgres aside): parquet, a view, a function table; and a deprecated
+    // table with a view over it.
+    catalog.Database("demo")
+        .AddParquetTable("pq", (root_ / "pq").string() + "/")
+        .AddView("v", "SELECT * FROM demo.t WHERE id < 500")
+        .AddView("v_old", "SELECT id, grp FROM demo.old");
+    catalog::TableDefinition generated;
+    generated.name = "gen";
+    generated.kind = catalog::TableKind::kFunction;
+    generated.options["function"] = "generate";
+    generated.args = {{"schema", "events"}, {"rows", "1000"}};
+    generated.metadata.owner = "data-eng";
+    generated.metadata.tags = {"synthetic", "bronze"};
+    catalog.Database("demo").AddTable(generated);
+    catalog::TableDefinition old;
+    old.name = "old";
+    old.kind = catalog::TableKind::kDelta;
+    old.uri = (root_ / "t").string();
+    old.metadata.deprecated = catalog::Deprecation{"moved", "demo.t"};
+    catalog.Database("demo").AddTable(old);
     auto api = Api::Make(std::move(catalog), options);
     ASSERT_TRUE(api.ok()) << api.status().ToString();
     api_ = std::move(*api);
@@ -127,6 +165,20 @@ class ApiTest : public ::testing::Test {
     server_ = std::make_unique<HttpServer>(
         http, [this](const HttpRequest& request, ResponseWriter& writer) { api_->Handle(request, writer); });
     ASSERT_TRUE(server_->Start().ok());
+  }
+
+  // The `id` column of every row the JSON route returns for `target`, in the order returned.
+  std::vector<int64_t> Ids(const std::string& target, const std::string& column = "id") {
+    json page = GetJson(target, 200);
+    std::vector<int64_t> ids;
+    if (!page.is_object()) return ids;
+    for (const auto& row : page["rows"]) ids.push_back(row[column].get<int64_t>());
+    return ids;
+  }
+
+  std::string Post(const std::string& body) {
+    return Exchange(server_->port(), "POST /api/v1/sql HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                                     "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body);
   }
 
   json GetJson(const std::string& target, int expected_status, const std::string& headers = "") {
@@ -388,24 +440,221 @@ TEST_F(ApiTest, AStreamCutByTheTimeoutNeverLooksComplete) {
   EXPECT_EQ(complete.substr(complete.size() - 5), "0\r\n\r\n");
 }
 
+// The rows route over every kind through one Filter API: the parquet copy and a view over the
+// Delta table answer exactly what the Delta table answers with the same filters (and the view's
+// own condition); the function table answers what SQL over it answers.
+TEST_F(ApiTest, EveryKindServesRowsThroughTheFilterApi) {
+  Start();
+  const std::vector<std::string> filters = {
+      "grp=3&id__lt=100", "name__isnull=1", "name__startswith=name-99", "name__contains=-5",
+      "name__endswith=7", "tags__includes_all=2,3", "tags__includes=1", "day__gte=2026-01-25",
+      "amount__gte=998.5", "id__in=1,2,3,999999", "grp__notin=0,1", "score__lte=10",
+      "grp__ne=2&score__gt=200", "name__notnull=1&id__lte=20"};
+  for (const auto& filter : filters) {
+    std::string tail = "&_columns=id&_size=1000&_sort=id";
+    std::vector<int64_t> delta = Ids("/api/v1/tables/demo/t?" + filter + tail);
+    EXPECT_FALSE(delta.empty()) << filter;
+    EXPECT_EQ(Ids("/api/v1/tables/demo/pq?" + filter + tail), delta) << filter;
+    EXPECT_EQ(Ids("/api/v1/tables/demo/v?" + filter + tail),
+              Ids("/api/v1/tables/demo/t?" + filter + "&id__lt=500" + tail))
+        << filter;
+  }
+  const std::vector<std::pair<std::string, std::string>> generated = {
+      {"event_type=click", "event_type = 'click'"},
+      {"device__in=tablet,desktop&event_id__lt=300", "device IN ('tablet', 'desktop') AND event_id < 300"},
+      {"revenue__notnull=1", "revenue IS NOT NULL"},
+      {"revenue__gt=20", "revenue > 20"},
+      {"country__startswith=D&event_type__ne=page_view", "starts_with(country, 'D') AND event_type <> 'page_view'"}};
+  for (const auto& [filter, where] : generated) {
+    std::vector<int64_t> got =
+        Ids("/api/v1/tables/demo/gen?" + filter + "&_columns=event_id&_size=1000&_sort=event_id", "event_id");
+    std::string response = Post("{\"sql\": \"SELECT event_id FROM demo.gen WHERE " + where +
+                                " ORDER BY event_id\"}");
+    json want = json::parse(BodyOf(response), nullptr, false);
+    ASSERT_TRUE(want.is_object()) << response;
+    std::vector<int64_t> expected;
+    for (const auto& row : want["rows"]) expected.push_back(row["event_id"].get<int64_t>());
+    EXPECT_FALSE(expected.empty()) << filter;
+    EXPECT_EQ(got, expected) << filter;
+  }
+  // A type error names the column on every kind.
+  json bad = GetJson("/api/v1/tables/demo/gen?event_id=seven", 422);
+  EXPECT_NE(bad["error"]["message"].get<std::string>().find("event_id"), std::string::npos);
+  EXPECT_EQ(GetJson("/api/v1/tables/demo/pq?day=2026-13-01", 422)["error"]["code"], "InvalidValue");
+}
+
+// Kinds without versions: no pinning (offset-only tokens), time travel is a 400 naming the table,
+// no history; the schema route says what kind a table is.
+TEST_F(ApiTest, UnversionedKindsPageWithoutPinsAndRefuseTimeTravel) {
+  Start();
+  for (const std::string table : {"v", "pq", "gen"}) {
+    for (const std::string at : {"_version=0", "_timestamp=2026-01-01T00:00:00Z", "_next=0.100"}) {
+      json refused = GetJson("/api/v1/tables/demo/" + table + "?" + at, 400);
+      EXPECT_NE(refused["error"]["message"].get<std::string>().find("has no versions"), std::string::npos)
+          << table << " " << refused.dump();
+      EXPECT_NE(refused["error"]["message"].get<std::string>().find("demo." + table), std::string::npos);
+    }
+    json history = GetJson("/api/v1/tables/demo/" + table + "/history", 400);
+    EXPECT_NE(history["error"]["message"].get<std::string>().find("only Delta tables"), std::string::npos);
+    json schema = GetJson("/api/v1/tables/demo/" + table + "/schema", 200);
+    EXPECT_TRUE(schema["version"].is_null());
+    EXPECT_EQ(schema["kind"], table == "v" ? "view" : table == "pq" ? "parquet" : "function");
+  }
+  EXPECT_EQ(GetJson("/api/v1/tables/demo/t/schema", 200)["kind"], "delta");
+  std::set<int64_t> seen;
+  std::string target = "/api/v1/tables/demo/v?_columns=id&_size=128";
+  int pages = 0;
+  while (true) {
+    json page = GetJson(target, 200);
+    ASSERT_TRUE(page.is_object());
+    for (const auto& row : page["rows"]) EXPECT_TRUE(seen.insert(row["id"].get<int64_t>()).second);
+    ++pages;
+    if (page["next"].is_null()) break;
+    std::string next = page["next"].get<std::string>();
+    EXPECT_EQ(next, std::to_string(128 * pages));  // an offset, no version
+    target = "/api/v1/tables/demo/v?_columns=id&_size=128&_next=" + next;
+  }
+  EXPECT_EQ(pages, 4);
+  EXPECT_EQ(seen.size(), 500u);
+  // Delta pages still pin "<version>.<offset>".
+  EXPECT_EQ(GetJson("/api/v1/tables/demo/t?_columns=id&_size=10", 200)["next"], "0.10");
+}
+
+// A deprecated table's answers carry a Warning header (and "warnings" in JSON envelopes), also
+// when read through a view or SQL; the catalog lists kinds and metadata.
+TEST_F(ApiTest, DeprecatedTablesWarnAndTheCatalogListsMetadata) {
+  Start();
+  const std::string warning = "table demo.old is deprecated: moved; use demo.t";
+  std::string rows = Exchange(server_->port(), Get("/api/v1/tables/demo/old?id=1"));
+  EXPECT_EQ(StatusOf(rows), 200) << rows;
+  EXPECT_NE(rows.find("Warning: 299 - \"" + warning + "\"\r\n"), std::string::npos) << rows;
+  json page = json::parse(BodyOf(rows), nullptr, false);
+  ASSERT_TRUE(page.is_object());
+  EXPECT_EQ(page["rows"].size(), 1u);
+  EXPECT_EQ(page["warnings"], json::array({warning}));
+  std::string csv = Exchange(server_->port(), Get("/api/v1/tables/demo/old?_format=csv&id__lt=3"));
+  EXPECT_NE(csv.find("Warning: 299"), std::string::npos) << csv;
+  std::string through_view = Exchange(server_->port(), Get("/api/v1/tables/demo/v_old?id=1"));
+  EXPECT_NE(through_view.find(warning), std::string::npos) << through_view;
+  EXPECT_NE(Exchange(server_->port(), Get("/api/v1/tables/demo/old/schema")).find("Warning: 299"),
+            std::string::npos);
+  std::string sql = Post("{\"sql\": \"SELECT count(*) AS n FROM demo.old\"}");
+  EXPECT_EQ(StatusOf(sql), 200) << sql;
+  EXPECT_NE(sql.find("Warning: 299 - \"" + warning + "\""), std::string::npos) << sql;
+  EXPECT_EQ(json::parse(BodyOf(sql))["warnings"], json::array({warning}));
+  std::string streamed = Post("{\"sql\": \"SELECT id FROM demo.old\", \"format\": \"ndjson\"}");
+  EXPECT_NE(streamed.find("Warning: 299"), std::string::npos);
+  // Tables in good standing: no header, no "warnings".
+  std::string fine = Exchange(server_->port(), Get("/api/v1/tables/demo/t?id=1"));
+  EXPECT_EQ(fine.find("Warning:"), std::string::npos);
+  EXPECT_FALSE(json::parse(BodyOf(fine)).contains("warnings"));
+  std::string fine_sql = Post("{\"sql\": \"SELECT count(*) AS n FROM demo.t\"}");
+  EXPECT_EQ(fine_sql.find("Warning:"), std::string::npos);
+  EXPECT_FALSE(json::parse(BodyOf(fine_sql)).contains("warnings"));
+
+  json catalog = GetJson("/api/v1/catalog", 200);
+  std::map<std::string, json> tables;
+  for (const auto& table : catalog["databases"][0]["tables"]) tables[table["name"]] = table;
+  EXPECT_EQ(tables["pq"]["kind"], "parquet");
+  EXPECT_EQ(tables["v"]["kind"], "view");
+  EXPECT_EQ(tables["gen"]["kind"], "function");
+  EXPECT_EQ(tables["t"]["kind"], "delta");
+  EXPECT_EQ(tables["gen"]["owner"], "data-eng");
+  EXPECT_EQ(tables["gen"]["tags"], json::array({"synthetic", "bronze"}));
+  EXPECT_TRUE(tables["t"]["deprecated"].is_null());
+  EXPECT_EQ(tables["old"]["deprecated"]["message"], "moved");
+  EXPECT_EQ(tables["old"]["deprecated"]["use"], "demo.t");
+  EXPECT_FALSE(tables["v"].contains("error")) << tables["v"].dump();
+  EXPECT_EQ(tables["pq"]["schema"].size(), 7u);
+}
+
 TEST(TableQueryTest, SqlHasNoRequestText) {
-  std::vector<engine::ColumnInfo> columns = {{"id", "BIGINT"}, {"name", "VARCHAR"}, {"tags", "INTEGER[]"}};
+  using engine::ColumnType;
+  engine::TypedColumns columns = {{"id", ColumnType::Of(ColumnType::Id::kInt64)},
+                                  {"name", ColumnType::Of(ColumnType::Id::kString)},
+                                  {"tags", ColumnType::List(ColumnType::Of(ColumnType::Id::kInt32))}};
   RequestError error;
   auto query = ParseTableQuery({{"name", "'; DROP TABLE x; --"}, {"tags__includes_any", "1,2"}, {"_sort", "-id"}},
                                columns, 100, &error);
   ASSERT_TRUE(query.ok()) << query.status().ToString();
-  BuiltQuery built = BuildTableSql("demo.t", 3, *query, columns, 11);
-  EXPECT_EQ(built.sql.find("DROP"), std::string::npos);
-  EXPECT_EQ(built.params.size(), 3u);
-  EXPECT_NE(built.sql.find("version => 3"), std::string::npos);
-  EXPECT_NE(built.sql.find("ORDER BY \"id\" DESC"), std::string::npos);
-  EXPECT_NE(built.sql.find("LIMIT 11 OFFSET 0"), std::string::npos);
+  // The filters are the Filter API's, typed by their columns.
+  ASSERT_EQ(query->filters.size(), 2u);
+  EXPECT_EQ(query->filters[0].op, engine::ScanFilter::Op::kEqual);
+  EXPECT_EQ(std::get<std::string>(query->filters[0].value), "'; DROP TABLE x; --");
+  EXPECT_EQ(query->filters[1].op, engine::ScanFilter::Op::kIncludesAny);
+  ASSERT_EQ(query->filters[1].values.size(), 2u);
+  EXPECT_EQ(std::get<int64_t>(query->filters[1].values[1]), 2);
+  auto built = BuildTableSql("lake_scan('demo.t', version => 3)", *query, columns, 11);
+  ASSERT_TRUE(built.ok()) << built.status().ToString();
+  EXPECT_EQ(built->sql.find("DROP"), std::string::npos);
+  EXPECT_EQ(built->params.size(), 3u);
+  EXPECT_NE(built->sql.find("FROM lake_scan('demo.t', version => 3) WHERE"), std::string::npos);
+  // Compiled by the engine's one filter compiler: the same text engine::FiltersSql makes.
+  std::vector<engine::QueryParam> params;
+  auto where = engine::FiltersSql(query->filters, {}, columns, params);
+  ASSERT_TRUE(where.ok());
+  EXPECT_NE(built->sql.find(" WHERE " + *where + " ORDER BY"), std::string::npos) << built->sql;
+  EXPECT_NE(built->sql.find("ORDER BY \"id\" DESC"), std::string::npos);
+  EXPECT_NE(built->sql.find("LIMIT 11 OFFSET 0"), std::string::npos);
   auto token = ParseNextToken(NextToken(12, 300));
   ASSERT_TRUE(token.has_value());
-  EXPECT_EQ(token->first, 12);
-  EXPECT_EQ(token->second, 300);
+  EXPECT_EQ(token->version, 12);
+  EXPECT_EQ(token->offset, 300);
+  // Unversioned kinds page by offset alone.
+  EXPECT_EQ(NextToken(std::nullopt, 300), "300");
+  token = ParseNextToken("300");
+  ASSERT_TRUE(token.has_value());
+  EXPECT_FALSE(token->version.has_value());
+  EXPECT_EQ(token->offset, 300);
   EXPECT_FALSE(ParseNextToken("12.").has_value());
   EXPECT_FALSE(ParseNextToken("-1.2").has_value());
+  EXPECT_FALSE(ParseNextToken("").has_value());
+  EXPECT_FALSE(ParseNextToken("x").has_value());
+}
+
+TEST(TableQueryTest, OperatorsAndValuesAreCheckedWithTheirColumns) {
+  using engine::ColumnType;
+  engine::TypedColumns columns = {{"id", ColumnType::Of(ColumnType::Id::kInt64)},
+                                  {"name", ColumnType::Of(ColumnType::Id::kString)},
+                                  {"day", ColumnType::Of(ColumnType::Id::kDate)},
+                                  {"tags", ColumnType::List(ColumnType::Of(ColumnType::Id::kInt32))}};
+  // Every HTTP spelling is the engine's (FilterOpApiName), and only those are accepted.
+  EXPECT_EQ(FilterOperators().size(), 16u);
+  for (const auto& op : FilterOperators()) {
+    auto parsed = engine::ParseFilterOp(op);
+    ASSERT_TRUE(parsed.ok()) << op;
+    EXPECT_EQ(engine::FilterOpApiName(*parsed), op);
+  }
+  struct Case {
+    std::string name, value;
+    int status;
+    std::string code, named;
+  };
+  for (const Case& bad : std::vector<Case>{
+           {"id", "seven", 422, "InvalidValue", "BIGINT"},
+           {"day__gt", "2026-13-01", 422, "InvalidValue", "DATE"},
+           {"tags__includes", "x", 422, "InvalidValue", "INTEGER[]"},
+           {"id__contains", "1", 400, "BadRequest", "text columns"},
+           {"name__includes", "a", 400, "BadRequest", "lists"},
+           {"id__not_in", "1", 400, "UnknownOperator", "not_in"},
+           {"id__=", "1", 400, "UnknownOperator", "="},
+           {"nope__eq", "1", 400, "UnknownColumn", "nope"},
+           {"id__isnull", "x", 400, "BadRequest", "no value"}}) {
+    RequestError error;
+    auto query = ParseTableQuery({{bad.name, bad.value}}, columns, 100, &error);
+    ASSERT_FALSE(query.ok()) << bad.name;
+    EXPECT_EQ(error.status, bad.status) << bad.name << ": " << error.message;
+    EXPECT_EQ(error.code, bad.code) << bad.name << ": " << error.message;
+    EXPECT_NE(error.message.find(bad.named), std::string::npos) << error.message;
+  }
+  RequestError error;
+  auto query = ParseTableQuery({{"day__in", "2026-01-01,2026-02-01"}, {"id__notnull", ""},
+                                {"name__endswith", "x"}},
+                               columns, 100, &error);
+  ASSERT_TRUE(query.ok()) << error.message;
+  EXPECT_EQ(query->filters[0].op, engine::ScanFilter::Op::kIn);
+  EXPECT_EQ(query->filters[1].op, engine::ScanFilter::Op::kIsNotNull);
+  EXPECT_EQ(query->filters[2].op, engine::ScanFilter::Op::kEndsWith);
 }
 
 TEST(HttpTest, PercentDecoding) {
