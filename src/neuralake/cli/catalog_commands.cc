@@ -1,12 +1,19 @@
-// `neuralake catalog ls|describe|export`: what a catalog file defines.
+// `neuralake catalog ls|describe|check|export`: what a catalog file defines.
 //
+//   neuralake catalog check --catalog FILE                              every table holds what the
+//                                                                       file promises (exit 1 if not)
 //   neuralake catalog export --catalog FILE --site DIR [--ui-dir DIR]   a static catalog web site
 //   neuralake catalog export --catalog FILE --format json [--output F]  the catalog description
+//   neuralake catalog export --catalog FILE --format datarepo           datarepo's data.json shape
+//   neuralake catalog export --catalog FILE --format roapi              a ROAPI config (YAML)
+#include <filesystem>
 #include <fstream>
 
 #include <CLI/CLI.hpp>
 
 #include "neuralake/catalog/catalog_file.h"
+#include "neuralake/cli/catalog_check.h"
+#include "neuralake/cli/catalog_export.h"
 #include "neuralake/cli/cli.h"
 #include "neuralake/server/catalog_site.h"
 #include "neuralake/server/static_files.h"
@@ -48,29 +55,41 @@ struct ExportFlags {
   std::string ui_dir;
 };
 
+Status WriteOutput(const std::string& text, const std::string& output, std::ostream& out) {
+  if (output.empty() || output == "-") {
+    out << text;
+    return Status::OK();
+  }
+  std::ofstream file(output, std::ios::binary | std::ios::trunc);
+  file << text;
+  file.close();
+  if (!file) return Status::IOError("cannot write " + output);
+  return Status::OK();
+}
+
 Status ExportCatalog(const GlobalOptions& global, const std::string& catalog_path,
                      const ExportFlags& flags, std::ostream& out) {
-  if (flags.format != "site" && flags.format != "json") {
-    return Status::Invalid("--format must be site or json");
+  const std::string& format = flags.format;
+  if (format != "site" && format != "json" && format != "datarepo" && format != "roapi") {
+    return Status::Invalid("--format must be site, json, datarepo or roapi");
   }
-  if (flags.format == "site" && flags.site.empty()) {
-    return Status::Invalid("give --site DIR (a static web site) or --format json");
+  if (format == "site" && flags.site.empty()) {
+    return Status::Invalid("give --site DIR (a static web site) or --format json|datarepo|roapi");
   }
   NL_ASSIGN_OR_RETURN(catalog::Catalog catalog, catalog::LoadCatalogFile(catalog_path));
   sql::QueryServiceOptions options;
   options.storage = global.storage;
   NL_ASSIGN_OR_RETURN(auto service, sql::QueryService::Make(std::move(catalog), options));
+  std::string file = catalog::CatalogFilePath(catalog_path);
+  if (format == "roapi") {
+    NL_ASSIGN_OR_RETURN(std::string yaml, RoapiConfig(*service, file));
+    return WriteOutput(yaml, flags.output, out);
+  }
   NL_ASSIGN_OR_RETURN(std::string json, server::CatalogDescriptionJson(*service));
-  if (flags.format == "json") {
-    if (flags.output.empty() || flags.output == "-") {
-      out << json;
-      return Status::OK();
-    }
-    std::ofstream file(flags.output, std::ios::binary | std::ios::trunc);
-    file << json;
-    file.close();
-    if (!file) return Status::IOError("cannot write " + flags.output);
-    return Status::OK();
+  if (format == "json") return WriteOutput(json, flags.output, out);
+  if (format == "datarepo") {
+    NL_ASSIGN_OR_RETURN(std::string data, DatarepoJson(json, std::filesystem::path(file).stem().string()));
+    return WriteOutput(data, flags.output, out);
   }
   std::string ui_dir = flags.ui_dir.empty() ? server::DefaultUiDir() : flags.ui_dir;
   NL_RETURN_NOT_OK(server::WriteCatalogSite(json, ui_dir, flags.site));
@@ -104,12 +123,22 @@ void AddCatalogCommands(CLI::App& app, CommandContext& context) {
     };
   });
 
+  CLI::App* check = catalog->add_subcommand(
+      "check", "Check every table: reachable, declared schema matches, metadata names columns");
+  check->callback([&context, path] {
+    context.action = [&context, path] {
+      return CheckCatalog(context.options, *path, *context.out);
+    };
+  });
+
   auto flags = std::make_shared<ExportFlags>();
   CLI::App* exporter = catalog->add_subcommand(
-      "export", "A static catalog web site (works from file://), or the catalog as JSON");
+      "export", "A static catalog web site (works from file://), the catalog as JSON, or a ROAPI config");
   exporter->add_option("--site", flags->site, "write the site into this directory");
-  exporter->add_option("--format", flags->format, "site (default) or json");
-  exporter->add_option("-o,--output", flags->output, "with --format json: write here (default stdout)");
+  exporter->add_option("--format", flags->format,
+                       "site (default), json (our description), datarepo (data.json) or roapi");
+  exporter->add_option("-o,--output", flags->output,
+                       "with --format json|datarepo|roapi: write here (default stdout)");
   exporter->add_option("--ui-dir", flags->ui_dir,
                        "the built web UI (default: share/neuralake/ui beside the binary, else web/dist)");
   exporter->callback([&context, path, flags] {
