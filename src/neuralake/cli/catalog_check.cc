@@ -42,7 +42,11 @@ std::string Plural(size_t count, const std::string& noun) {
   return std::to_string(count) + " " + noun + (count == 1 ? "" : "s");
 }
 
+// "1d", "90m", "2271d": exact when a unit divides it, else the largest unit that fits twice.
 std::string Duration(int64_t seconds) {
+  if (seconds > 0 && seconds % 86400 == 0) return std::to_string(seconds / 86400) + "d";
+  if (seconds > 0 && seconds % 3600 == 0) return std::to_string(seconds / 3600) + "h";
+  if (seconds > 0 && seconds % 60 == 0) return std::to_string(seconds / 60) + "m";
   if (seconds >= 2 * 86400) return std::to_string(seconds / 86400) + "d";
   if (seconds >= 2 * 3600) return std::to_string(seconds / 3600) + "h";
   if (seconds >= 2 * 60) return std::to_string(seconds / 60) + "m";
