@@ -46,11 +46,17 @@ void PrintScans(const engine::QueryOutcome& outcome, std::ostream& err) {
   for (const auto& scan : outcome.scans) err << scan.ToString() << "\n";
 }
 
+// Deprecated tables warn on every use, even with --quiet.
+void PrintWarnings(const engine::QueryOutcome& outcome, std::ostream& err) {
+  for (const auto& warning : outcome.warnings) err << "warning: " << warning << "\n";
+}
+
 Status RunOne(const sql::QueryService& service, const SqlFlags& flags, const std::string& query,
               std::ostream& out, std::ostream& err) {
   NL_ASSIGN_OR_RETURN(std::string format, CanonicalFormat(flags.format, !flags.output.empty()));
   if (!flags.output.empty()) {
     NL_ASSIGN_OR_RETURN(auto outcome, service.Export(query, flags.output, format));
+    PrintWarnings(outcome, err);
     if (!flags.quiet) {
       PrintScans(outcome, err);
       err << "wrote " << outcome.row_count << " rows to " << flags.output << " (" << format
@@ -60,6 +66,7 @@ Status RunOne(const sql::QueryService& service, const SqlFlags& flags, const std
   }
   NL_ASSIGN_OR_RETURN(auto outcome, service.Query(query, CellEncodingFor(format)));
   PrintRows(outcome.table, format, out);
+  PrintWarnings(outcome, err);
   if (!flags.quiet) {
     out.flush();
     PrintScans(outcome, err);
