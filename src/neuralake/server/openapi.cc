@@ -19,7 +19,8 @@ json ErrorResponses() {
   json error_ref = {{"$ref", "#/components/schemas/Error"}};
   json out;
   for (auto [code, text] : std::vector<std::pair<std::string, std::string>>{
-           {"400", "Malformed request, unknown column/operator/parameter, refused SQL"},
+           {"400", "Malformed request, unknown column/operator/parameter, refused SQL, time "
+                   "travel or history of a table without versions"},
            {"401", "Missing or invalid API key"},
            {"403", "The key may not read this database"},
            {"404", "Unknown database, table or version"},
@@ -53,9 +54,11 @@ std::string OpenApiDocument(const std::string& version) {
   rows_params.push_back(
       {{"name", "filters"},
        {"in", "query"},
-       {"description", "Filters: col=value (eq) or col__op=value with op one of " + ops +
+       {"description", "Filters (the catalog's Filter API, the same for every table kind): "
+                           "col=value (eq) or col__op=value with op one of " + ops +
                            ". in/notin/includes_any/includes_all take comma-separated values; "
-                           "isnull/notnull take no value. Values are parsed by the column's type."},
+                           "isnull/notnull take no value. Values are parsed by the column's type "
+                           "(422 naming column, type and value) and bound, never pasted into SQL."},
        {"style", "form"},
        {"explode", true},
        {"schema", {{"type", "object"}, {"additionalProperties", {{"type", "string"}}}}}});
@@ -63,10 +66,15 @@ std::string OpenApiDocument(const std::string& version) {
   rows_params.push_back(Param("_sort", "query", "comma-separated sort columns, '-' for descending"));
   rows_params.push_back(Param("_size", "query", "rows per page (JSON default 100; streamed formats: all rows)",
                               {{"type", "integer"}, {"minimum", 1}}));
-  rows_params.push_back(Param("_next", "query", "paging token from the previous page's `next`"));
-  rows_params.push_back(Param("_version", "query", "read this table version (time travel)",
+  rows_params.push_back(Param("_next", "query",
+                              "paging token from the previous page's `next`: <version>.<offset> for "
+                              "Delta tables (the version is pinned), <offset> for other kinds"));
+  rows_params.push_back(Param("_version", "query",
+                              "read this table version (time travel; Delta tables only, other kinds "
+                              "answer 400)",
                               {{"type", "integer"}, {"minimum", 0}}));
-  rows_params.push_back(Param("_timestamp", "query", "read the version current at this ISO-8601 time"));
+  rows_params.push_back(Param("_timestamp", "query",
+                              "read the version current at this ISO-8601 time (Delta tables only)"));
   rows_params.push_back(Param("_format", "query", "json, ndjson, csv or parquet (default: from Accept)",
                               {{"type", "string"}, {"enum", {"json", "ndjson", "csv", "parquet"}}}));
   rows_params.push_back(Param("_shape", "query", "JSON rows as objects (default) or arrays",
@@ -96,7 +104,10 @@ std::string OpenApiDocument(const std::string& version) {
         {"rows", {{"type", "array"}, {"description", "objects (or arrays with _shape=arrays)"}}},
         {"truncated", {{"type", "boolean"}}},
         {"next", {{"type", {"string", "null"}}}},
-        {"stats", stats_schema}}}};
+        {"stats", stats_schema},
+        {"warnings", {{"type", "array"},
+                      {"items", {{"type", "string"}}},
+                      {"description", "deprecated tables the request read (absent when none)"}}}}}};
   json sql_body = {{"type", "object"},
                    {"required", {"sql"}},
                    {"properties", {{"sql", {{"type", "string"}}},
@@ -110,26 +121,35 @@ std::string OpenApiDocument(const std::string& version) {
     if (open) op["security"] = json::array();
     return json{{"get", std::move(op)}};
   };
-  json ok = {{"200", {{"description", "ok"}}}};
-  json rows_ok = {{"200", {{"description", "rows"}, {"content", ResultContent()}}}};
+  json warning_header = {
+      {"Warning",
+       {{"description", "299 - \"<message>\" per deprecated table read (RFC 7234), comma-separated"},
+        {"schema", {{"type", "string"}}}}}};
+  json plain_ok = {{"200", {{"description", "ok"}}}};
+  json ok = {{"200", {{"description", "ok"}, {"headers", warning_header}}}};
+  json rows_ok = {
+      {"200", {{"description", "rows"}, {"headers", warning_header}, {"content", ResultContent()}}}};
   json paths;
-  paths["/api/v1/health"] = get("Liveness", nullptr, ok, true);
+  paths["/api/v1/health"] = get("Liveness", nullptr, plain_ok, true);
   paths["/api/v1/catalog"] = get(
-      "Databases and tables: kind, description, schema, partitions, version, files, rows, bytes",
-      nullptr, with_errors(ok));
+      "Databases and tables: kind (delta, parquet, postgres, view, function), description, owner, "
+      "tags, deprecated, schema, partitions, version, files, rows, bytes",
+      nullptr, with_errors(plain_ok));
   paths["/api/v1/tables/{db}/{table}"] =
-      get("Rows of a table, filtered, sorted, paged", rows_params, with_errors(rows_ok));
+      get("Rows of a table of any kind, filtered, sorted, paged", rows_params, with_errors(rows_ok));
   paths["/api/v1/tables/{db}/{table}/schema"] =
-      get("Columns and partition columns", table_params, with_errors(ok));
+      get("Kind, columns and partition columns (version: Delta tables)", table_params,
+          with_errors(ok));
   paths["/api/v1/tables/{db}/{table}/history"] =
-      get("Commits, newest first", table_params, with_errors(ok));
+      get("Commits, newest first (Delta tables; other kinds answer 400)", table_params,
+          with_errors(ok));
   paths["/api/v1/sql"] = {
       {"post", {{"summary", "One read-only SELECT over the catalog's tables"},
                 {"requestBody", {{"required", true},
                                  {"content", {{"application/json", {{"schema", sql_body}}}}}}},
                 {"responses", with_errors(rows_ok)}}}};
-  paths["/metrics"] = get("Prometheus metrics (text exposition format)", nullptr, ok, true);
-  paths["/openapi.json"] = get("This document", nullptr, ok, true);
+  paths["/metrics"] = get("Prometheus metrics (text exposition format)", nullptr, plain_ok, true);
+  paths["/openapi.json"] = get("This document", nullptr, plain_ok, true);
   json doc;
   doc["openapi"] = "3.1.0";
   doc["info"] = {{"title", "Neuralake query API"},

@@ -1,4 +1,6 @@
-// The query API in-process over a local Delta table: typed filters, paging, errors, keys, and
+// The query API in-process over a local Delta table (and a Parquet copy, views, a function table
+// and a deprecated table: every kind through the same filters): typed filters, paging, errors, keys,
+// deprecation warnings, and
 // the HTTP layer's robustness (malformed and random requests, slow clients, large bodies,
 // saturation). The live-server suite against MinIO with DuckDB-Python as the oracle is
 // tests/api (pytest).
@@ -566,6 +568,21 @@ TEST_F(ApiTest, DeprecatedTablesWarnAndTheCatalogListsMetadata) {
   EXPECT_EQ(tables["old"]["deprecated"]["use"], "demo.t");
   EXPECT_FALSE(tables["v"].contains("error")) << tables["v"].dump();
   EXPECT_EQ(tables["pq"]["schema"].size(), 7u);
+}
+
+// The OpenAPI document lists the engine's operator spellings and the warnings members.
+TEST_F(ApiTest, OpenApiDescribesFiltersKindsAndWarnings) {
+  Start();
+  json doc = GetJson("/openapi.json", 200);
+  ASSERT_TRUE(doc.is_object());
+  const json& rows = doc["paths"]["/api/v1/tables/{db}/{table}"]["get"];
+  std::string filters;
+  for (const auto& param : rows["parameters"]) {
+    if (param["name"] == "filters") filters = param["description"];
+  }
+  for (const auto& op : FilterOperators()) EXPECT_NE(filters.find(" " + op), std::string::npos) << op;
+  EXPECT_TRUE(doc["components"]["schemas"]["Result"]["properties"].contains("warnings"));
+  EXPECT_TRUE(rows["responses"]["200"]["headers"].contains("Warning"));
 }
 
 TEST(TableQueryTest, SqlHasNoRequestText) {
