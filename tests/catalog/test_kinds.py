@@ -163,35 +163,19 @@ def test_or_of_and_lists_equals_duckdb(lake):
 
 # ---- filters through the HTTP API -------------------------------------------------------------------
 
-# Product gap (issue 16: "the same filters serve the HTTP API's col__op= parameters"): the rows route
-# GET /api/v1/tables/{db}/{table} reads Delta tables only; for every other kind it answers 400 "table
-# app.x is a <kind> table; read it by its name, not through lake_scan". Strict: these start failing
-# (XPASS) the day the route serves the kind, and the marker must then go.
-API_GAP = pytest.mark.xfail(strict=True, reason="the rows route serves Delta tables only")
-
-
-def api_kind(table):
-    return table if table == "items_delta" else pytest.param(table, marks=API_GAP)
-
-
-API_ITEM_KINDS = [api_kind(t) for t in ITEM_KINDS]
-
-@pytest.mark.parametrize("table", API_ITEM_KINDS)
+@pytest.mark.parametrize("table", ITEM_KINDS)
 @pytest.mark.parametrize("name,where,api", ITEM_FILTERS, ids=[f[0] for f in ITEM_FILTERS])
 def test_api_filter_equals_duckdb(lake, server, table, name, where, api):
     assert api_ids(server, table, api) == oracle_ids(lake, table, where)
 
 
-@API_GAP
 @pytest.mark.parametrize("name,where,api", EVENT_FILTERS, ids=[f[0] for f in EVENT_FILTERS])
 def test_api_filter_on_function_table_equals_duckdb(lake, server, name, where, api):
     assert api_ids(server, "events_fn", api, key="event_id") == \
         oracle_ids(lake, "events_fn", where, key="event_id")
 
 
-@pytest.mark.parametrize("table", ["items_delta", "items_parquet", "items_s3",
-                                   pytest.param("items_pg", marks=API_GAP),
-                                   pytest.param("items_view", marks=API_GAP)])
+@pytest.mark.parametrize("table", ITEM_KINDS)
 def test_api_refuses_a_bad_value_naming_the_column(server, table):
     status, body = server.get(f"/api/v1/tables/app/{table}?id__gt=" + urllib.parse.quote("seven"))
     assert status == 422, (table, status, body)
