@@ -45,6 +45,31 @@ Status DescribeTable(const std::string& catalog_path, const std::string& name, s
       << "uri:         " << table->uri << "\n";
   if (!table->description().empty()) out << "description: " << table->description() << "\n";
   for (const auto& [key, value] : table->options) out << "option:      " << key << "=" << value << "\n";
+  for (const auto& [key, value] : table->args) out << "arg:         " << key << "=" << value << "\n";
+  const catalog::TableMetadata& meta = table->metadata;
+  auto list = [](const std::vector<std::string>& items) {
+    std::string text;
+    for (const auto& item : items) text += (text.empty() ? "" : ", ") + item;
+    return text;
+  };
+  if (!meta.owner.empty()) out << "owner:       " << meta.owner << "\n";
+  if (!meta.tags.empty()) out << "tags:        " << list(meta.tags) << "\n";
+  if (!meta.unique_columns.empty()) {
+    out << "unique:      " << list(meta.unique_columns)
+        << (meta.dedupe_order_by.empty() ? "" : " (keep last by " + meta.dedupe_order_by + ")")
+        << "\n";
+  }
+  if (!meta.latency_info.empty()) out << "latency:     " << meta.latency_info << "\n";
+  if (meta.freshness_seconds > 0) out << "freshness:   " << meta.freshness_seconds << "s\n";
+  if (!meta.data_input.empty()) out << "data input:  " << meta.data_input << "\n";
+  for (const auto& column : table->schema) {
+    out << "declared:    " << column.name << " " << column.type
+        << (column.partition ? " (partition)" : "") << "\n";
+  }
+  if (meta.deprecated) {
+    out << "deprecated:  " << meta.deprecated->message
+        << (meta.deprecated->use.empty() ? "" : "; use " + meta.deprecated->use) << "\n";
+  }
   return Status::OK();
 }
 

@@ -202,6 +202,19 @@ TEST_F(CatalogCommandsTest, CheckOfAnUnloadableCatalogIsOneLine) {
   }
 }
 
+TEST_F(CatalogCommandsTest, DescribeShowsTheMetadata) {
+  std::string catalog = MixedCatalog();
+  Outcome events = RunCli({"catalog", "describe", "--catalog", catalog, "demo.events"});
+  ASSERT_EQ(events.code, 0) << events.err;
+  EXPECT_NE(events.out.find("owner:       data-eng\n"), std::string::npos) << events.out;
+  EXPECT_NE(events.out.find("tags:        bronze, events\n"), std::string::npos) << events.out;
+  EXPECT_NE(events.out.find("freshness:   3600s\n"), std::string::npos) << events.out;
+  EXPECT_NE(events.out.find("declared:    country text\n"), std::string::npos) << events.out;
+  Outcome old = RunCli({"catalog", "describe", "--catalog", catalog, "demo.events_v1"});
+  EXPECT_NE(old.out.find("deprecated:  replaced by the new feed; use demo.events\n"),
+            std::string::npos) << old.out;
+}
+
 TEST_F(CatalogCommandsTest, ExportRoapiServesDeltaAndParquetAndNamesWhatItSkips) {
   std::string output = (root_ / "roapi.yaml").string();
   Outcome run = RunCli({"catalog", "export", "--catalog", MixedCatalog(), "--format", "roapi",

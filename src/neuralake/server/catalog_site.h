@@ -14,8 +14,11 @@
 
 namespace neuralake::server {
 
-// Every table of `service`'s catalog at its latest version. A table that cannot be read keeps its
-// definition and gets an "error" field instead of a schema.
+// Every table of `service`'s catalog at its latest version: its definition, its metadata (owner,
+// tags, unique_columns, dedupe, example_filters, latency_info, freshness_seconds, data_input,
+// deprecated, declared_schema) and its kind's non-secret settings (docs/catalog.md), then its
+// schema and figures (Delta and Parquet from their plan, other kinds from their description). A
+// table that cannot be read keeps its definition and gets an "error" field instead of a schema.
 Result<std::string> CatalogDescriptionJson(const sql::QueryService& service);
 
 // Writes index.html, app.js and style.css from `ui_dir` and catalog.js (+ catalog.json) holding
