@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include <gtest/gtest.h>
+#include <libpq-fe.h>
 #include <nlohmann/json.hpp>
 #include <yaml-cpp/yaml.h>
 
@@ -200,6 +201,53 @@ TEST_F(CatalogCommandsTest, CheckOfAnUnloadableCatalogIsOneLine) {
     EXPECT_EQ(run.out, "") << run.out;
     EXPECT_EQ(std::count(run.err.begin(), run.err.end(), '\n'), 1) << run.err;
   }
+}
+
+// The project's PostgreSQL (scripts/services.sh): $NEURALAKE_PG_DSN, else the port it recorded.
+std::string PostgresDsn() {
+  if (const char* dsn = std::getenv("NEURALAKE_PG_DSN"); dsn != nullptr && *dsn != '\0') return dsn;
+  std::string port = "55432";
+  const char* home = std::getenv("HOME");
+  std::ifstream file(std::string(home ? home : "") + "/.cache/neuralake/run/postgres.port");
+  std::string read;
+  if (file >> read) port = read;
+  return "host=127.0.0.1 port=" + port + " dbname=neuralake user=postgres";
+}
+
+TEST_F(CatalogCommandsTest, CheckPostgresTablesAgainstTheServer) {
+  std::string dsn = PostgresDsn();
+  PGconn* connection = PQconnectdb(dsn.c_str());
+  ASSERT_EQ(PQstatus(connection), CONNECTION_OK) << PQerrorMessage(connection);
+  PGresult* setup = PQexec(connection,
+                           "SET client_min_messages = warning;"
+                           "CREATE SCHEMA IF NOT EXISTS catalog_check_test;"
+                           "DROP TABLE IF EXISTS catalog_check_test.users;"
+                           "CREATE TABLE catalog_check_test.users (user_id bigint, name text, "
+                           "tier text, signed_up timestamptz);"
+                           "INSERT INTO catalog_check_test.users VALUES (1, 'a', 'gold', now());");
+  ASSERT_EQ(PQresultStatus(setup), PGRES_COMMAND_OK) << PQresultErrorMessage(setup);
+  PQclear(setup);
+  PQfinish(connection);
+  std::string path = WriteCatalog("pg.yaml", R"(databases:
+  demo:
+    tables:
+      users: {type: postgres, dsn: ")" + dsn + R"(", table: catalog_check_test.users,
+              schema: {user_id: BIGINT, tier: text, signed_up: TIMESTAMPTZ},
+              unique_columns: [user_id], example_filters: [[[tier, in, [gold, basic]]]]}
+      missing: {type: postgres, dsn: ")" + dsn + R"(", table: catalog_check_test.nope}
+      named: {type: postgres, dsn: ")" + dsn + R"(",
+              query: "SELECT user_id, name FROM catalog_check_test.users", schema: {name: INTEGER}}
+)");
+  Outcome run = RunCli({"catalog", "check", "--catalog", path});
+  EXPECT_EQ(run.code, 1) << run.out << run.err;
+  EXPECT_NE(LineStartingWith(run.out, "ok   demo.users ").find("4 columns"), std::string::npos)
+      << run.out;
+  EXPECT_NE(LineStartingWith(run.out, "FAIL demo.missing ").find("does not exist"),
+            std::string::npos) << run.out;
+  EXPECT_NE(LineStartingWith(run.out, "FAIL demo.named ")
+                .find("'name' is declared INTEGER but the data has VARCHAR"),
+            std::string::npos) << run.out;
+  EXPECT_NE(run.err.find("2 broken tables: demo.missing, demo.named"), std::string::npos) << run.err;
 }
 
 TEST_F(CatalogCommandsTest, DescribeShowsTheMetadata) {
