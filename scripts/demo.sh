@@ -189,4 +189,49 @@ run "$NL" catalog export --catalog "$CATALOG" --site "$WORK/catalog-site"
 run "$NL" catalog export --catalog "$CATALOG" --format json --output "$WORK/catalog.json"
 echo "static catalog: file://$WORK/catalog-site/index.html (the description alone: $WORK/catalog.json)"
 
+step "11. Catalog sources: a PostgreSQL users table joined with the Delta events table in one SQL query"
+PG_PORT_FILE=${NEURALAKE_CACHE:-$HOME/.cache/neuralake}/run/postgres.port
+if command -v psql >/dev/null && [ -f "$PG_PORT_FILE" ]; then
+  PG_DSN="host=127.0.0.1 port=$(cat "$PG_PORT_FILE") dbname=neuralake user=postgres"
+  # 100,000 users (every user_id the generator draws), refreshed on each run.
+  run psql -q -v ON_ERROR_STOP=1 "$PG_DSN" -c "SET client_min_messages = warning;
+    CREATE SCHEMA IF NOT EXISTS demo_app;
+    DROP TABLE IF EXISTS demo_app.users;
+    CREATE TABLE demo_app.users AS SELECT g::bigint AS user_id, 'user ' || g AS name,
+      (ARRAY['free', 'free', 'pro', 'team'])[1 + g % 4] AS plan,
+      (ARRAY['DE', 'FR', 'JP', 'BR', 'US', 'IN'])[1 + (g * 7) % 6] AS home_country,
+      DATE '2024-01-01' + (g % 700) AS signed_up FROM generate_series(1, 100000) g;
+    ALTER TABLE demo_app.users ADD PRIMARY KEY (user_id); ANALYZE demo_app.users;"
+  # A second database in the same catalog: PostgreSQL (password, if any, from PGPASSWORD or
+  # .pgpass, never in the file), a view over both sources, and a generated function table.
+  cat >> "$CATALOG" <<YAML
+  app:
+    tables:
+      users: {type: postgres, dsn: "$PG_DSN", table: demo_app.users, owner: app-team,
+              description: "application users (PostgreSQL)", unique_columns: [user_id]}
+      pro_events: {type: view, description: "events of users on the pro plan",
+                   sql: "SELECT e.*, u.name FROM demo.events e JOIN app.users u ON e.user_id = u.user_id WHERE u.plan = 'pro'"}
+      sample: {type: function, function: generate, args: {schema: events, rows: 1000, seed: 3}}
+YAML
+  run "$NL" catalog ls --catalog "$CATALOG"
+  run "$NL" sql --catalog "$CATALOG" \
+    "SELECT u.plan, u.home_country, count(*) AS events, count(DISTINCT u.user_id) AS users,
+            round(sum(e.revenue), 2) AS revenue
+     FROM demo.events e JOIN app.users u ON e.user_id = u.user_id
+     GROUP BY u.plan, u.home_country ORDER BY events DESC LIMIT 5"
+  joined=$("$NL" sql --catalog "$CATALOG" --quiet --format csv \
+    "SELECT count(*) FROM demo.events e JOIN app.users u ON e.user_id = u.user_id" | tail -1)
+  echo "events joined to a user: $joined (expected 200000: every generated user_id is a user)"
+  [ "$joined" -eq 200000 ] || { echo "demo: the Delta x PostgreSQL join lost rows" >&2; exit 1; }
+  # A filter on the PostgreSQL table runs in PostgreSQL (a parameterized WHERE), not in neuralake.
+  run "$NL" sql --catalog "$CATALOG" \
+    "SELECT user_id, name, plan FROM app.users WHERE plan = 'team' AND user_id BETWEEN 100 AND 120"
+  run "$NL" sql --catalog "$CATALOG" \
+    "SELECT name, count(*) AS events FROM app.pro_events GROUP BY name ORDER BY events DESC, name LIMIT 3"
+  run "$NL" sql --catalog "$CATALOG" \
+    "SELECT count(*) AS rows, count(DISTINCT country) AS countries FROM app.sample"
+else
+  echo "(skipped: needs psql and PostgreSQL from scripts/services.sh up postgres)"
+fi
+
 step "Done. Everything the demo wrote is under $BASE (MinIO console: http://127.0.0.1:9001)"
