@@ -26,7 +26,9 @@ import pytest
 from deltalake import write_deltalake
 from nltest import MINIO, binary, cli_env, delta_rs_storage_options
 
-RUN = uuid.uuid4().hex[:8]
+# Test modules import this file as `conftest` too, a second copy of the module beside pytest's: the
+# run id lives in the environment so both copies name the same schema and prefix.
+RUN = os.environ.setdefault("NLCAT_TEST_RUN", uuid.uuid4().hex[:8])
 S3_ROOT = f"s3://lake/catalog-test-{RUN}"
 PG_SCHEMA = f"nlcat_{RUN}"
 N_ITEMS = 300
@@ -163,6 +165,18 @@ def pg_items_oracle(conn):
     return [dict(zip(names, row)) for row in cur.fetchall()]
 
 
+@pytest.fixture(scope="session", autouse=True)
+def cleanup():
+    """Drops the run's PostgreSQL schema and MinIO prefix when the session ends."""
+    yield
+    with pg_connect() as conn:
+        conn.execute(f"DROP SCHEMA IF EXISTS {PG_SCHEMA} CASCADE")
+    try:
+        s3_fs().delete_dir(S3_ROOT[len("s3://"):])
+    except OSError:
+        pass
+
+
 @pytest.fixture(scope="session")
 def lake(tmp_path_factory):
     """Every kind over the items data, a catalog naming them, and the DuckDB-Python oracle."""
@@ -192,7 +206,6 @@ def lake(tmp_path_factory):
 
     # PostgreSQL, and its oracle: the rows psycopg reads back.
     with pg_connect() as conn:
-        conn.execute(f"DROP SCHEMA IF EXISTS {PG_SCHEMA} CASCADE")
         create_pg_items(conn, rows)
         pg_rows = pg_items_oracle(conn)
 
@@ -220,14 +233,8 @@ def lake(tmp_path_factory):
         "events_fn": f"{{type: function, function: generate, args: {{schema: events, "
                      f"rows: {EVENTS_ROWS}}}}}",
     })
-    yield {"catalog": catalog, "oracle": oracle, "rows": rows, "pg_rows": pg_rows, "tmp": tmp,
-           "delta_uri": delta_uri, "s3_prefix": s3_prefix, "gen_dir": gen_dir}
-    with pg_connect() as conn:
-        conn.execute(f"DROP SCHEMA IF EXISTS {PG_SCHEMA} CASCADE")
-    try:
-        s3_fs().delete_dir(S3_ROOT[len("s3://"):])
-    except OSError:
-        pass
+    return {"catalog": catalog, "oracle": oracle, "rows": rows, "pg_rows": pg_rows, "tmp": tmp,
+            "delta_uri": delta_uri, "s3_prefix": s3_prefix, "gen_dir": gen_dir}
 
 
 @pytest.fixture(scope="session")
