@@ -326,7 +326,9 @@ databases:
       events: {type: function, function: generate, args: {rowz: 10}}
 )");
   ASSERT_TRUE(bad.ok());
-  auto refused = QueryService::Make(std::move(*bad), {});
+  auto started = QueryService::Make(std::move(*bad), {});
+  ASSERT_TRUE(started.ok()) << started.status().ToString();
+  auto refused = (*started)->Query("SELECT count(*) FROM synth.events");
   ASSERT_FALSE(refused.ok());
   EXPECT_NE(refused.status().message().find("synth.events"), std::string::npos);
   EXPECT_NE(refused.status().message().find("unknown argument 'rowz'"), std::string::npos)

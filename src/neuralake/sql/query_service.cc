@@ -23,6 +23,24 @@ engine::TypedColumns TypedColumnsOf(const std::vector<catalog::DescribedColumn>&
   return typed;
 }
 
+// A table whose provider could not be made: every read returns why.
+class BrokenProvider final : public catalog::TableProvider {
+ public:
+  BrokenProvider(catalog::TableDefinition definition, Status error)
+      : definition_(std::move(definition)), error_(std::move(error)) {}
+
+  const catalog::TableDefinition& definition() const override { return definition_; }
+  Result<std::shared_ptr<const engine::LakeSnapshot>> Plan(const catalog::TableAt&) override {
+    return error_;
+  }
+  Result<std::shared_ptr<const engine::SourceTable>> Source() override { return error_; }
+  Result<catalog::TableDescription> Describe(const catalog::TableAt&) override { return error_; }
+
+ private:
+  const catalog::TableDefinition definition_;
+  const Status error_;
+};
+
 std::string QuotedName(const catalog::TableDefinition& definition) {
   return engine::Engine::QuoteIdentifier(definition.database) + "." +
          engine::Engine::QuoteIdentifier(definition.name);
@@ -98,15 +116,26 @@ Result<std::unique_ptr<QueryService>> QueryService::Make(catalog::Catalog catalo
   };
   engine_options.lake = lake;
   // A provider for every table of a registered kind; the engine may read their locations only.
+  // A table whose provider cannot be made (an unknown function, a bad argument, an unreachable
+  // store) fails each read of that table with its error; the other tables stay readable.
   for (const auto* definition : service->catalog_.AllTables()) {
     if (!service->registry_.Supports(definition->kind)) continue;
-    NL_ASSIGN_OR_RETURN(auto provider,
-                        service->registry_.Make(*definition, service->provider_context_));
-    NL_ASSIGN_OR_RETURN(auto locations, provider->Locations());
-    for (auto& location : locations) {
+    auto provider = service->registry_.Make(*definition, service->provider_context_);
+    if (!provider.ok()) {
+      service->providers_[definition->QualifiedName()] =
+          std::make_unique<BrokenProvider>(*definition, provider.status());
+      continue;
+    }
+    auto locations = (*provider)->Locations();
+    if (!locations.ok()) {
+      service->providers_[definition->QualifiedName()] = std::make_unique<BrokenProvider>(
+          *definition, locations.status().WithContext("table " + definition->QualifiedName()));
+      continue;
+    }
+    for (auto& location : *locations) {
       engine_options.allowed_directories.push_back(std::move(location));
     }
-    service->providers_[definition->QualifiedName()] = std::move(provider);
+    service->providers_[definition->QualifiedName()] = std::move(*provider);
   }
   NL_RETURN_NOT_OK(service->CheckViewCycles());
   NL_ASSIGN_OR_RETURN(service->engine_, engine::Engine::Make(engine_options));
