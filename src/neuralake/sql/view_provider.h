@@ -14,7 +14,7 @@ Result<std::unique_ptr<catalog::TableProvider>> MakeViewProvider(
 
 // {type: function, function: NAME, args: {...}} or a TableFunction given in code: a source
 // (kSource) whose rows the function returns. The function and its schema are resolved when the
-// provider is made, so an unknown function or bad arguments fail a service at start, naming the
+// provider is made, so an unknown function or bad arguments fail every read of the table, naming the
 // table.
 Result<std::unique_ptr<catalog::TableProvider>> MakeFunctionProvider(
     const catalog::TableDefinition& definition, const catalog::ProviderContext& context);
