@@ -83,11 +83,19 @@ int main(int argc, char** argv) {
   selective.scan.filters = {*neuralake::engine::ScanFilter::Make(filter_column, "<",
                                                                  {filter_below})};
   auto filtered = Scan(**source, selective, sum_column);
+  SourceRequest bound;  // a filter every row passes: the cursor path (COPY cannot bind values)
+  bound.scan.filters = {*neuralake::engine::ScanFilter::Make(filter_column, ">=",
+                                                             {int64_t{0}})};
+  auto cursor = Scan(**source, bound, sum_column);
+  if (!cursor.ok()) return std::fprintf(stderr, "%s\n", cursor.status().ToString().c_str()), 1;
   if (!filtered.ok()) return std::fprintf(stderr, "%s\n", filtered.status().ToString().c_str()), 1;
 
   std::printf("neuralake full scan (all columns)  rows=%lld sum=%.6g  %.3f s  %.0f rows/s\n",
               static_cast<long long>(best_full.rows), best_full.sum, best_full.seconds,
               best_full.rows / best_full.seconds);
+  std::printf("neuralake cursor (all columns, %s >= 0 bound) rows=%lld  %.3f s  %.0f rows/s\n",
+              filter_column.c_str(), static_cast<long long>(cursor->rows), cursor->seconds,
+              cursor->rows / cursor->seconds);
   std::printf("neuralake scan of '%s' only        rows=%lld sum=%.6g  %.3f s  %.0f rows/s\n",
               sum_column.c_str(), static_cast<long long>(best_projected.rows), best_projected.sum,
               best_projected.seconds, best_projected.rows / best_projected.seconds);
