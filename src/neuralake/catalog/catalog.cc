@@ -16,13 +16,23 @@ std::string_view TableKindName(TableKind kind) {
     case TableKind::kPostgres: return "postgres";
     case TableKind::kFunction: return "function";
     case TableKind::kView: return "view";
+    case TableKind::kMaterializedView: return "materialized_view";
+  }
+  return "?";
+}
+
+std::string_view ExpectationActionName(Expectation::Action action) {
+  switch (action) {
+    case Expectation::Action::kWarn: return "warn";
+    case Expectation::Action::kDrop: return "drop";
+    case Expectation::Action::kFail: return "fail";
   }
   return "?";
 }
 
 Result<TableKind> ParseTableKind(std::string_view name) {
   for (TableKind kind : {TableKind::kDelta, TableKind::kParquet, TableKind::kPostgres,
-                         TableKind::kFunction, TableKind::kView}) {
+                         TableKind::kFunction, TableKind::kView, TableKind::kMaterializedView}) {
     if (name == TableKindName(kind)) return kind;
   }
   return Status::Invalid("unknown table type '" + std::string(name) +
@@ -177,7 +187,7 @@ std::string Where(std::string_view origin, const YAML::Node& node) {
 constexpr const char* kTableKeys =
     "type, uri, description, owner, tags, unique_columns, dedupe, example_filters, latency_info, "
     "freshness, data_input, deprecated, storage, schema, partitions, dsn, table, query, "
-    "password_env, sql, function, args, options";
+    "password_env, sql, function, args, options, expectations, partition_by, refresh";
 
 std::string Scalar(const YAML::Node& node) { return node.IsNull() ? "" : node.as<std::string>(); }
 
@@ -257,14 +267,15 @@ std::vector<std::vector<ExampleFilter>> ExampleFilters(const YAML::Node& node) {
 }
 
 // "90", "90s", "5m", "2h", "1d" -> seconds.
-int64_t Seconds(const std::string& text, const YAML::Node& node) {
+int64_t Seconds(const std::string& text, const YAML::Node& node,
+                const std::string& what = "freshness") {
   size_t digits = 0;
   while (digits < text.size() && std::isdigit(static_cast<unsigned char>(text[digits]))) ++digits;
   std::string unit = text.substr(digits);
   int64_t scale = unit.empty() || unit == "s" ? 1 : unit == "m" ? 60 : unit == "h" ? 3600
                   : unit == "d" ? 86400 : 0;
   if (digits == 0 || digits > 12 || scale == 0) {
-    throw YAML::Exception(node.Mark(), "freshness must be a duration such as 90s, 5m, 2h or 1d, got '" +
+    throw YAML::Exception(node.Mark(), what + " must be a duration such as 90s, 5m, 2h or 1d, got '" +
                                            text + "'");
   }
   return std::stoll(text.substr(0, digits)) * scale;
@@ -280,6 +291,114 @@ bool DsnHasPassword(const std::string& dsn) {
   size_t at = lower.find('@', scheme);
   size_t colon = lower.find(':', scheme + 3);
   return at != std::string::npos && colon != std::string::npos && colon < at;
+}
+
+constexpr const char* kExpectationTypes =
+    "not_null, unique, accepted_values, range, regex, row_count, freshness, foreign_key, sql";
+
+Expectation OneExpectation(const YAML::Node& node) {
+  if (!node.IsMap()) throw YAML::Exception(node.Mark(), "an expectation is a mapping");
+  Expectation e;
+  for (const auto& entry : node) {
+    std::string key = entry.first.as<std::string>();
+    const YAML::Node& value = entry.second;
+    if (key == "name") {
+      e.name = value.as<std::string>();
+    } else if (key == "type") {
+      e.type = value.as<std::string>();
+    } else if (key == "column") {
+      e.column = value.as<std::string>();
+    } else if (key == "columns") {
+      e.columns = StringList(value, "columns");
+    } else if (key == "values") {
+      e.values = StringList(value, "values");
+    } else if (key == "min") {
+      e.min = value.as<std::string>();
+    } else if (key == "max") {
+      e.max = value.as<std::string>();
+    } else if (key == "pattern") {
+      e.pattern = value.as<std::string>();
+    } else if (key == "sql") {
+      e.sql = value.as<std::string>();
+    } else if (key == "references") {
+      // "db.table(column)" or {table: db.table, column: c}
+      if (value.IsMap()) {
+        e.references_table = value["table"] ? value["table"].as<std::string>() : "";
+        e.references_column = value["column"] ? value["column"].as<std::string>() : "";
+      } else {
+        std::string text = value.as<std::string>();
+        size_t open = text.find('(');
+        if (open == std::string::npos || text.back() != ')') {
+          throw YAML::Exception(value.Mark(), "references is db.table(column) or {table, column}");
+        }
+        e.references_table = text.substr(0, open);
+        e.references_column = text.substr(open + 1, text.size() - open - 2);
+      }
+    } else if (key == "max_age") {
+      e.max_age_seconds = Seconds(value.as<std::string>(), value, "max_age");
+    } else if (key == "mostly") {
+      e.mostly = value.as<double>();
+      if (!(e.mostly > 0 && e.mostly <= 1)) {
+        throw YAML::Exception(value.Mark(), "mostly must be in (0, 1]");
+      }
+    } else if (key == "on_violation") {
+      std::string action = value.as<std::string>();
+      if (action == "warn") e.on_violation = Expectation::Action::kWarn;
+      else if (action == "drop") e.on_violation = Expectation::Action::kDrop;
+      else if (action == "fail") e.on_violation = Expectation::Action::kFail;
+      else throw YAML::Exception(value.Mark(), "on_violation is warn, drop or fail, got '" + action + "'");
+    } else {
+      throw YAML::Exception(entry.first.Mark(),
+                            "unknown expectation key '" + key +
+                                "' (known: name, type, column, columns, values, min, max, pattern, "
+                                "sql, references, max_age, mostly, on_violation)");
+    }
+  }
+  auto need = [&](bool ok, const std::string& what) {
+    if (!ok) {
+      throw YAML::Exception(node.Mark(), "expectation '" + e.name + "' (" + e.type + ") needs " + what);
+    }
+  };
+  need(!e.name.empty(), "a name");
+  if (e.type == "not_null" || e.type == "accepted_values" || e.type == "range" || e.type == "regex" ||
+      e.type == "foreign_key") {
+    need(!e.column.empty(), "a column");
+  }
+  if (e.type == "unique") {
+    if (e.columns.empty() && !e.column.empty()) e.columns = {e.column};
+    need(!e.columns.empty(), "columns");
+  } else if (e.type == "accepted_values") {
+    need(!e.values.empty(), "values");
+  } else if (e.type == "range" || e.type == "row_count") {
+    need(e.min || e.max, "min or max");
+  } else if (e.type == "regex") {
+    need(!e.pattern.empty(), "a pattern");
+  } else if (e.type == "sql") {
+    need(!e.sql.empty(), "sql");
+  } else if (e.type == "foreign_key") {
+    need(!e.references_table.empty() && !e.references_column.empty(), "references");
+  } else if (e.type == "freshness") {
+    need(e.max_age_seconds > 0, "max_age");
+  } else if (e.type != "not_null") {
+    throw YAML::Exception(node.Mark(), "unknown expectation type '" + e.type + "' (known: " +
+                                           kExpectationTypes + ")");
+  }
+  return e;
+}
+
+std::vector<Expectation> Expectations(const YAML::Node& node) {
+  if (!node.IsSequence()) throw YAML::Exception(node.Mark(), "expectations must be a list");
+  std::vector<Expectation> out;
+  for (const auto& item : node) {
+    Expectation e = OneExpectation(item);
+    for (const auto& other : out) {
+      if (other.name == e.name) {
+        throw YAML::Exception(item.Mark(), "two expectations are named '" + e.name + "'");
+      }
+    }
+    out.push_back(std::move(e));
+  }
+  return out;
 }
 
 void LoadKey(TableDefinition& definition, const std::string& key, const YAML::Node& value,
@@ -350,6 +469,24 @@ void LoadKey(TableDefinition& definition, const std::string& key, const YAML::No
     definition.options[key] = value.as<std::string>();
   } else if (key == "args") {
     definition.args = StringMap(value, "args");
+  } else if (key == "expectations") {
+    definition.expectations = Expectations(value);
+  } else if (key == "partition_by") {
+    definition.partition_by = StringList(value, "partition_by");
+  } else if (key == "refresh") {
+    auto refresh = StringMap(value, "refresh");
+    for (const auto& [name, text] : refresh) {
+      if (name == "mode") {
+        if (text != "auto" && text != "full" && text != "incremental") {
+          throw YAML::Exception(value.Mark(), "refresh.mode is auto, full or incremental, got '" + text + "'");
+        }
+        definition.options["refresh_mode"] = text;
+      } else if (name == "interval") {
+        definition.options["refresh_interval"] = std::to_string(Seconds(text, value, "refresh.interval"));
+      } else {
+        throw YAML::Exception(value.Mark(), "unknown key 'refresh." + name + "' (known: mode, interval)");
+      }
+    }
   } else if (key == "options") {
     for (auto& [name, text] : StringMap(value, "options")) definition.options[name] = text;
   } else {
@@ -370,6 +507,9 @@ std::string Missing(const TableDefinition& definition) {
       return "";
     case TableKind::kView:
       return has("sql") ? "" : "has no 'sql'";
+    case TableKind::kMaterializedView:
+      if (!has("sql")) return "has no 'sql'";
+      return definition.uri.empty() ? "has no 'uri' (where its Delta table lives)" : "";
     case TableKind::kFunction:
       return has("function") || definition.function ? "" : "has no 'function'";
   }

@@ -28,6 +28,11 @@
 //                  table: public.users, password_env: APP_PG_PASSWORD}   # or query: "SELECT ..."
 //         de:     {type: view, sql: "SELECT * FROM demo.events WHERE country = 'DE'"}
 //         sample: {type: function, function: generate, args: {schema: events, rows: 1000}}
+//         daily:  {type: materialized_view, uri: "s3://lake/gold/daily",      # a Delta table
+//                  sql: "SELECT country, count(*) AS n FROM demo.events GROUP BY country",
+//                  partition_by: [country], refresh: {mode: auto, interval: 5m},
+//                  expectations: [{name: has_country, type: not_null, column: country,
+//                                  on_violation: fail}]}   # on any kind of table
 //
 // SQL, the API and the UI resolve every name through a Catalog; nothing else is reachable from a
 // query. Each kind is read by the TableProvider registered for it (provider.h), so new kinds plug
@@ -48,7 +53,7 @@
 
 namespace neuralake::catalog {
 
-enum class TableKind { kDelta, kParquet, kPostgres, kFunction, kView };
+enum class TableKind { kDelta, kParquet, kPostgres, kFunction, kView, kMaterializedView };
 
 std::string_view TableKindName(TableKind kind);
 Result<TableKind> ParseTableKind(std::string_view name);
@@ -69,6 +74,35 @@ struct ExampleFilter {
   std::string op;
   std::vector<std::string> values;
 };
+
+// A data-quality expectation on a table's rows (docs/quality.md):
+//   not_null (column), unique (columns), accepted_values (column, values), range (column, min
+//   and/or max, inclusive), regex (column, pattern: the whole value must match), row_count (min
+//   and/or max rows), freshness (column: its max, or the last commit when column is empty, no older
+//   than max_age_seconds), foreign_key (column -> references_table.references_column), sql (a
+//   boolean predicate over the row; NULL counts as a violation).
+// A row-level expectation (not_null, accepted_values, range, regex, sql, foreign_key) counts the
+// rows violating it; NULL passes every row-level type but not_null and sql. `mostly` (0..1): the
+// expectation holds when at least that fraction of rows pass (default 1: every row).
+struct Expectation {
+  enum class Action { kWarn, kDrop, kFail };
+  std::string name;
+  std::string type;
+  std::string column;
+  std::vector<std::string> columns;  // unique
+  std::vector<std::string> values;   // accepted_values
+  std::optional<std::string> min;    // range, row_count (as text, cast to the column's type)
+  std::optional<std::string> max;
+  std::string pattern;               // regex
+  std::string sql;                   // sql
+  std::string references_table;      // foreign_key: "db.table"
+  std::string references_column;
+  int64_t max_age_seconds = 0;       // freshness
+  double mostly = 1.0;
+  Action on_violation = Action::kWarn;
+};
+
+std::string_view ExpectationActionName(Expectation::Action action);  // "warn" | "drop" | "fail"
 
 struct Deprecation {
   std::string message;
@@ -111,6 +145,12 @@ struct TableDefinition {
   // Per-table storage settings overriding the service's for this table's location: endpoint,
   // region, path_style, access_key_env, secret_key_env (credentials by environment variable).
   std::map<std::string, std::string> storage;
+  // Data-quality expectations, checked on writes and by `neuralake check` (docs/quality.md).
+  std::vector<Expectation> expectations;
+  // materialized_view: the columns its Delta table is partitioned by. The SELECT is
+  // options["sql"], refresh settings options["refresh_mode"] (auto|full|incremental) and
+  // options["refresh_interval"] (seconds, as text).
+  std::vector<std::string> partition_by;
   // function: a function defined in code (takes precedence over options["function"]).
   std::shared_ptr<const TableFunction> function;
 

@@ -152,5 +152,59 @@ TEST(CatalogTest, SecretsAndIncompleteKindsAreRefusedWithoutEchoingThem) {
   EXPECT_NE(bad_dedupe.status().message().find("dedupe is {keep: last"), std::string::npos);
 }
 
+TEST(CatalogTest, MaterializedViewsAndExpectationsLoad) {
+  auto catalog = Catalog::FromYamlString(R"Y(
+databases:
+  gold:
+    tables:
+      daily:
+        type: materialized_view
+        uri: s3://lake/gold/daily
+        sql: "SELECT country, count(*) AS n FROM demo.events GROUP BY country"
+        partition_by: [country]
+        refresh: {mode: incremental, interval: 5m}
+        expectations:
+          - {name: has_country, type: not_null, column: country, on_violation: fail}
+          - {name: positive, type: range, column: n, min: 0, mostly: 0.99, on_violation: drop}
+          - {name: one_per_country, type: unique, column: country}
+          - {name: known, type: foreign_key, column: country, references: "ref.countries(code)"}
+          - {name: recent, type: freshness, max_age: 1h}
+          - {name: rows, type: row_count, min: 1}
+          - {name: codes, type: regex, column: country, pattern: "[A-Z]{2}"}
+          - {name: listed, type: accepted_values, column: country, values: [DE, FR]}
+          - {name: custom, type: sql, sql: "n < 1000000"}
+)Y");
+  ASSERT_TRUE(catalog.ok()) << catalog.status().ToString();
+  const TableDefinition* daily = *catalog->Resolve("gold.daily");
+  EXPECT_EQ(daily->kind, TableKind::kMaterializedView);
+  EXPECT_EQ(daily->partition_by, (std::vector<std::string>{"country"}));
+  EXPECT_EQ(daily->options.at("refresh_mode"), "incremental");
+  EXPECT_EQ(daily->options.at("refresh_interval"), "300");
+  ASSERT_EQ(daily->expectations.size(), 9u);
+  EXPECT_EQ(daily->expectations[0].on_violation, Expectation::Action::kFail);
+  EXPECT_DOUBLE_EQ(daily->expectations[1].mostly, 0.99);
+  EXPECT_EQ(daily->expectations[1].min, std::optional<std::string>("0"));
+  EXPECT_EQ(daily->expectations[2].columns, (std::vector<std::string>{"country"}));
+  EXPECT_EQ(daily->expectations[3].references_table, "ref.countries");
+  EXPECT_EQ(daily->expectations[3].references_column, "code");
+  EXPECT_EQ(daily->expectations[4].max_age_seconds, 3600);
+  EXPECT_EQ(daily->expectations[7].values, (std::vector<std::string>{"DE", "FR"}));
+
+  auto bad = [](const std::string& expectation) {
+    return Catalog::FromYamlString("databases: {d: {tables: {t: {type: delta, uri: x, "
+                                   "expectations: [" + expectation + "]}}}}");
+  };
+  EXPECT_NE(bad("{name: a, type: between, column: x}").status().message().find(
+                "unknown expectation type 'between'"), std::string::npos);
+  EXPECT_NE(bad("{name: a, type: range, column: x}").status().message().find("needs min or max"),
+            std::string::npos);
+  EXPECT_NE(bad("{name: a, type: not_null, column: x, on_violation: explode}").status().message().find(
+                "on_violation is warn, drop or fail"), std::string::npos);
+  EXPECT_NE(bad("{name: a, type: not_null, column: x}, {name: a, type: not_null, column: y}")
+                .status().message().find("two expectations are named 'a'"), std::string::npos);
+  EXPECT_NE(Catalog::FromYamlString("databases: {d: {tables: {m: {type: materialized_view, sql: x}}}}")
+                .status().message().find("has no 'uri'"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace neuralake::catalog

@@ -122,6 +122,7 @@ Result<std::optional<YAML::Node>> RoapiTable(const sql::QueryService& service,
   entry["uri"] = table.uri;
   switch (table.kind) {
     case catalog::TableKind::kDelta:
+    case catalog::TableKind::kMaterializedView:  // stored as a Delta table
       entry["option"]["format"] = "delta";
       entry["option"]["use_memory_table"] = false;
       // ROAPI re-reads the log this often (datarepo's default for Delta tables).
