@@ -44,6 +44,11 @@ class DeltaProvider final : public catalog::TableProvider {
 
  private:
   Status Context(const Status& status) const {
+    if (definition_.kind == catalog::TableKind::kMaterializedView && status.IsNotFound()) {
+      return Status::NotFound("materialized view " + definition_.QualifiedName() +
+                              " is not refreshed yet (neuralake mv refresh " +
+                              definition_.QualifiedName() + "); " + status.message());
+    }
     return status.WithContext("table " + definition_.QualifiedName() + " (" + definition_.uri +
                               ")");
   }
@@ -119,6 +124,8 @@ Result<std::unique_ptr<catalog::TableProvider>> MakeDeltaProvider(
 catalog::ProviderRegistry BuiltinProviders() {
   catalog::ProviderRegistry registry;
   registry.Register(catalog::TableKind::kDelta, MakeDeltaProvider);
+  // A materialized view is stored as a Delta table at its uri (mv/refresh.h writes it).
+  registry.Register(catalog::TableKind::kMaterializedView, MakeDeltaProvider);
   registry.Register(catalog::TableKind::kParquet, MakeParquetProvider);
   registry.Register(catalog::TableKind::kPostgres, MakePostgresProvider);
   registry.Register(catalog::TableKind::kView, MakeViewProvider);
