@@ -505,6 +505,12 @@ Result<int64_t> CountRowsNotSatisfying(Engine& engine, const WriteSource& source
   return static_cast<int64_t>(std::stoll(*counted.rows[0][0]));
 }
 
+Status WithSourceRelation(Engine& engine, const WriteSource& source,
+                          const std::function<Status(const std::string& relation)>& body) {
+  NL_ASSIGN_OR_RETURN(auto relation, SourceRelation::Open(engine, source));
+  return body(relation->sql());
+}
+
 Result<std::vector<WrittenFile>> WriteParquet(Engine& engine, const WriteSource& source,
                                               const ParquetWriteSpec& spec) {
   NL_RETURN_NOT_OK(CheckSpec(spec));

@@ -14,6 +14,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -132,6 +133,12 @@ Status CheckSourceNotEmpty(Engine& engine, const WriteSource& source);
 // own text; NULL counts as not satisfied). Invalid when the predicate does not bind.
 Result<int64_t> CountRowsNotSatisfying(Engine& engine, const WriteSource& source,
                                        std::string_view predicate);
+
+// Runs `body` with `source` open as SQL naming its rows in `engine` (usable after FROM; batch
+// sources are loaded into a temporary table that lives until `body` returns). For callers that
+// query the rows before writing them (data-quality checks).
+Status WithSourceRelation(Engine& engine, const WriteSource& source,
+                          const std::function<Status(const std::string& relation)>& body);
 
 // The text of a partition value (kPartitionText): strings as they are, timestamps as
 // "YYYY-MM-DDTHH:MM:SS.ffffffZ" (UTC), timestamps without zone as "YYYY-MM-DD HH:MM:SS.ffffff",
