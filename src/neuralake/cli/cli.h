@@ -48,6 +48,9 @@ void AddIngestCommands(CLI::App& app, CommandContext& context);
 // `neuralake serve`: the HTTP/JSON query API.
 void AddServeCommand(CLI::App& app, CommandContext& context);
 
+// `neuralake check`: a catalog table's data-quality expectations (quality_commands.cc).
+void AddQualityCommands(CLI::App& app, CommandContext& context);
+
 // Runs the CLI with `args` (args[0] is the program name); returns the process exit code.
 int Run(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 

@@ -21,6 +21,7 @@
 #include "neuralake/cli/cli.h"
 #include "neuralake/cli/flag_values.h"
 #include "neuralake/cli/output.h"
+#include "neuralake/cli/quality_commands.h"
 #include "neuralake/common/json.h"
 #include "neuralake/common/time.h"
 #include "neuralake/delta/checkpoint.h"
@@ -121,12 +122,21 @@ void PrintWrite(const std::string& verb, const DeltaTable& table, const delta::W
   out << ": " << table.uri() << " version " << result.version << "\n";
 }
 
-Status AppendCommand(const GlobalOptions& global, const WriteFlags& flags, std::ostream& out,
-                     std::ostream& err) {
+// With a catalog (--catalog or $NEURALAKE_CATALOG) declaring expectations for the table at this
+// uri, they run on the rows before the commit (quality_commands.h).
+Status AppendCommand(const GlobalOptions& global, const WriteFlags& flags,
+                     const QualityFlags& quality, std::ostream& out, std::ostream& err) {
   NL_ASSIGN_OR_RETURN(auto table, OpenTable(global, flags.uri));
   NL_ASSIGN_OR_RETURN(delta::DataSource source, delta::DataSource::FromFile(flags.from));
   NL_ASSIGN_OR_RETURN(delta::WriteOptions options, WriteOptionsOf(flags, false));
-  NL_ASSIGN_OR_RETURN(delta::WriteResult result, delta::Append(*table, source, options));
+  NL_ASSIGN_OR_RETURN(auto checked,
+                      AppendChecked(global, *table, source, options, quality, out, err));
+  delta::WriteResult result;
+  if (checked) {
+    result = std::move(*checked);
+  } else {
+    NL_ASSIGN_OR_RETURN(result, delta::Append(*table, source, options));
+  }
   if (!result.committed && !result.skipped) {
     out << "nothing to append: " << source.description << " has no rows; " << table->uri()
         << " unchanged at version " << result.version << "\n";
@@ -348,6 +358,7 @@ void AddCreateCommand(CLI::App* table, CommandContext& context) {
 
 void AddAppendCommand(CLI::App* table, CommandContext& context) {
   auto flags = std::make_shared<WriteFlags>();
+  auto quality = std::make_shared<QualityFlags>();
   CLI::App* append = table->add_subcommand("append", "Append the rows of a data file");
   append->add_option("uri", flags->uri, "table location")->required();
   append->add_option("--from", flags->from, "data: .csv, .json/.jsonl, .parquet")->required();
@@ -355,9 +366,16 @@ void AddAppendCommand(CLI::App* table, CommandContext& context) {
                      "merge: add new columns to the table schema");
   append->add_option("--target-file-size", flags->target_file_size, "target data file size");
   AddIdempotencyFlags(append, *flags);
-  append->callback([&context, flags] {
-    context.action = [&context, flags] {
-      return AppendCommand(context.options, *flags, *context.out, *context.err);
+  append->add_option("--catalog", quality->catalog,
+                     "catalog YAML whose table at this uri declares expectations to enforce "
+                     "(default: $NEURALAKE_CATALOG; neither: no checks)");
+  append->add_option("--quality-uri", quality->quality_uri,
+                     "results table (default: <parent of the table uri>/_quality)");
+  append->add_option("--quarantine-uri", quality->quarantine_uri,
+                     "rows dropped by expectations (default: <table uri>_quarantine)");
+  append->callback([&context, flags, quality] {
+    context.action = [&context, flags, quality] {
+      return AppendCommand(context.options, *flags, *quality, *context.out, *context.err);
     };
   });
 }

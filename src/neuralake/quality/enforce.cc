@@ -75,17 +75,6 @@ ReferenceResolver LoadedReferences(const sql::QueryService* service, Engine& eng
   };
 }
 
-std::string FailureOf(const std::vector<ExpectationResult>& results) {
-  std::string failure;
-  for (const auto& result : results) {
-    if (result.passed || result.action != Expectation::Action::kFail) continue;
-    failure += (failure.empty() ? "" : "; ") + std::string("expectation '") + result.name +
-               "' (" + result.type + ", fail) violated by " + std::to_string(result.violations) +
-               " of " + std::to_string(result.rows_checked) + " rows";
-  }
-  return failure;
-}
-
 // Stages the source rows with `__nl_failed`: the names of the drop expectations each violates.
 Result<std::string> StageWithFailures(Engine& engine, const std::string& relation,
                                       const CheckTarget& target,
@@ -175,7 +164,7 @@ Result<EnforcedWrite> AppendWithExpectations(delta::DeltaTable& table,
                                        engine::CellEncoding::kText));
         target.columns = described.columns;
         NL_ASSIGN_OR_RETURN(outcome.results, Evaluate(target, expectations));
-        std::string failure = FailureOf(outcome.results);
+        std::string failure = FailureMessage(outcome.results);
         if (!failure.empty()) {
           outcome.failure = failure + "; nothing committed";
           return Status::OK();

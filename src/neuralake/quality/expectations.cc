@@ -352,6 +352,17 @@ std::string FormatResult(const ExpectationResult& result) {
   return line.str();
 }
 
+std::string FailureMessage(const std::vector<ExpectationResult>& results) {
+  std::string failure;
+  for (const auto& result : results) {
+    if (result.passed || result.action != Expectation::Action::kFail) continue;
+    failure += (failure.empty() ? "" : "; ") + std::string("expectation '") + result.name +
+               "' (" + result.type + ", fail) violated by " + std::to_string(result.violations) +
+               " of " + std::to_string(result.rows_checked) + " rows";
+  }
+  return failure;
+}
+
 std::string ResultsJson(const std::vector<ExpectationResult>& results) {
   std::string json = "[";
   for (size_t i = 0; i < results.size(); ++i) {

@@ -84,6 +84,9 @@ Result<std::vector<ExpectationResult>> Evaluate(
 std::string FormatResult(const ExpectationResult& result);
 // The status word of FormatResult: ok, FAIL, WARN, DROP.
 std::string ResultStatus(const ExpectationResult& result);
+// The violated `fail` expectations, "expectation 'x' (range, fail) violated by 3 of 10 rows; ...";
+// empty when none.
+std::string FailureMessage(const std::vector<ExpectationResult>& results);
 // The results as one JSON array of objects.
 std::string ResultsJson(const std::vector<ExpectationResult>& results);
 

@@ -1,0 +1,33 @@
+// Data-quality expectations in the CLI (docs/quality.md): `neuralake check` and the checks that
+// `table append` runs when the catalog declares expectations for the table it writes.
+#pragma once
+
+#include <iosfwd>
+#include <optional>
+#include <string>
+
+#include "neuralake/cli/cli.h"
+#include "neuralake/common/result.h"
+#include "neuralake/delta/writer.h"
+
+namespace neuralake::cli {
+
+// Where a write finds its catalog table and records results.
+struct QualityFlags {
+  std::string catalog;      // --catalog FILE (else $NEURALAKE_CATALOG; neither: no checks)
+  std::string quality_uri;  // --quality-uri (else <parent of the table uri>/_quality)
+  std::string quarantine_uri;  // --quarantine-uri (else <table uri>_quarantine)
+};
+
+// Appends `source` to `table` with the expectations of the catalog table whose uri is the
+// table's (see quality/enforce.h), prints warnings and drops, records the results in `_quality`.
+// nullopt when no catalog is named or its table at this uri declares no expectations (the caller
+// appends as usual). A violated `fail` expectation is Invalid naming it: nothing committed.
+Result<std::optional<delta::WriteResult>> AppendChecked(const GlobalOptions& global,
+                                                        delta::DeltaTable& table,
+                                                        const delta::DataSource& source,
+                                                        const delta::WriteOptions& options,
+                                                        const QualityFlags& flags,
+                                                        std::ostream& out, std::ostream& err);
+
+}  // namespace neuralake::cli
