@@ -42,6 +42,7 @@ int Run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
   AddIngestCommands(app, context);
   AddServeCommand(app, context);
   AddQualityCommands(app, context);
+  AddMvCommands(app, context);
 
   std::vector<std::string> reversed(args.rbegin(), args.rend() - (args.empty() ? 0 : 1));
   try {

@@ -47,6 +47,8 @@ void AddSqlCommand(CLI::App& app, CommandContext& context);
 void AddIngestCommands(CLI::App& app, CommandContext& context);
 // `neuralake serve`: the HTTP/JSON query API.
 void AddServeCommand(CLI::App& app, CommandContext& context);
+// `neuralake mv refresh|status` and the `neuralake refresher` loop.
+void AddMvCommands(CLI::App& app, CommandContext& context);
 
 // `neuralake check`: a catalog table's data-quality expectations (quality_commands.cc).
 void AddQualityCommands(CLI::App& app, CommandContext& context);
