@@ -172,6 +172,7 @@ Result<std::optional<delta::WriteResult>> AppendChecked(const GlobalOptions& glo
                                ? quality::DefaultQuarantineUri(table.uri())
                                : flags.quarantine_uri;
   enforce.references = service.get();
+  enforce.storage = global.storage;
   NL_ASSIGN_OR_RETURN(auto outcome, quality::AppendWithExpectations(
                                         table, source, definition.expectations, enforce));
   std::optional<int64_t> version;

@@ -113,6 +113,7 @@ Result<delta::WriteResult> WriteQuarantine(Engine& engine, const std::string& st
                                            const std::string& description) {
   delta::TableOptions table_options;
   table_options.engine = &engine;
+  table_options.storage = options.storage;
   NL_ASSIGN_OR_RETURN(auto quarantine, delta::DeltaTable::Open(uri, table_options));
   auto source = delta::DataSource::FromQuery("SELECT * EXCLUDE (__nl_failed), __nl_failed AS "
                                              "_expectation FROM " +

@@ -28,6 +28,7 @@
 #include "neuralake/common/result.h"
 #include "neuralake/delta/writer.h"
 #include "neuralake/quality/expectations.h"
+#include "neuralake/storage/storage_options.h"
 
 namespace neuralake::sql {
 class QueryService;
@@ -38,6 +39,7 @@ namespace neuralake::quality {
 struct EnforceOptions {
   delta::WriteOptions write;
   std::string quarantine_uri;  // required when a drop expectation is declared
+  storage::StorageOptions storage;  // how the quarantine table's store is opened
   // Reads the tables foreign_key expectations reference (their keys are loaded into the table's
   // engine). Null: foreign_key expectations are Unsupported on writes.
   const sql::QueryService* references = nullptr;
