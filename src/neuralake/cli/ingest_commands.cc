@@ -5,7 +5,7 @@
 //   neuralake produce --topic T --from-file FILE|-          (one message per line)
 //   neuralake ingest --topic T --table URI [--group G] [--member NAME] [--schema NAME|SPEC]
 //                    [--max-latency 1s] [--max-messages N] [--max-bytes 64MB] [--stop-at-end]
-//                    [--dead-letter URI]
+//                    [--dead-letter URI] [--catalog FILE] [--quality-uri URI] [--quarantine URI]
 //                    [--rename field=column ...] [--evolve-schema] [--brokers H:P]
 //                    [--kafka-option key=value ...]
 #include <cstdlib>
@@ -16,6 +16,7 @@
 
 #include "neuralake/cli/cli.h"
 #include "neuralake/cli/flag_values.h"
+#include "neuralake/cli/quality_commands.h"
 #include "neuralake/common/units.h"
 #include "neuralake/ingest/producer.h"
 #include "neuralake/service/ingest_service.h"
@@ -79,6 +80,7 @@ struct IngestFlags {
   std::vector<std::string> renames;
   std::vector<std::string> kafka_options;
   std::string status_interval = "5s";
+  QualityFlags quality;
 };
 
 Status IngestCommand(const GlobalOptions& global, IngestFlags flags, std::ostream& out,
@@ -106,12 +108,16 @@ Status IngestCommand(const GlobalOptions& global, IngestFlags flags, std::ostrea
   if (flags.options.brokers.empty()) flags.options.brokers = DefaultBrokers();
   flags.options.storage = global.storage;
   flags.options.log = &err;
+  NL_ASSIGN_OR_RETURN(flags.options.check_rows,
+                      IngestQualityGate(global, flags.options.table_uri, flags.quality, err));
+  flags.options.quarantine_uri = flags.quality.quarantine_uri;
   service::IngestService ingestor(flags.options);
   service::StopFlag stop;
   service::ScopedStopSignals signals(stop);
   NL_ASSIGN_OR_RETURN(auto summary, ingestor.Run(stop));
   out << "ingested " << summary.rows << " rows from " << summary.messages << " messages ("
-      << summary.dead_letters << " dead letters, " << summary.dropped_duplicates
+      << summary.dead_letters << " dead letters, " << summary.quarantined << " quarantined, "
+      << summary.dropped_duplicates
       << " duplicates dropped) in " << summary.commits << " commits; table version "
       << summary.last_version << "; " << std::fixed << std::setprecision(2) << summary.seconds
       << " s\n";
@@ -165,6 +171,13 @@ void AddIngestCommands(CLI::App& app, CommandContext& context) {
                      "exit once caught up on every owned partition");
     ingest->add_option("--dead-letter", flags->options.dead_letter_uri,
                        "dead-letter table (default <table>_dead_letters)");
+    ingest->add_option("--catalog", flags->quality.catalog,
+                       "catalog YAML whose table at --table declares expectations to enforce per "
+                       "batch (default: $NEURALAKE_CATALOG; neither: no checks)");
+    ingest->add_option("--quality-uri", flags->quality.quality_uri,
+                       "results table (default: <parent of the table uri>/_quality)");
+    ingest->add_option("--quarantine", flags->quality.quarantine_uri,
+                       "rows dropped by expectations (default <table>_quarantine)");
     ingest->add_option("--rename", flags->renames, "map a message field to a column: field=column");
     ingest->add_option("--kafka-option", flags->kafka_options,
                        "librdkafka consumer setting key=value (repeatable), over ours");

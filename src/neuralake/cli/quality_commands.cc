@@ -140,6 +140,24 @@ Status CheckCommand(const GlobalOptions& global, const CheckFlags& flags, std::o
   return Status::OK();
 }
 
+// The catalog table (with expectations) whose uri is `uri`, from --catalog or $NEURALAKE_CATALOG;
+// nullopt when neither names a catalog or no such table declares expectations.
+Result<std::optional<std::pair<catalog::Catalog, catalog::TableDefinition>>> CatalogTableAt(
+    const std::string& catalog_flag, const std::string& uri) {
+  const char* env = std::getenv("NEURALAKE_CATALOG");
+  using Found = std::optional<std::pair<catalog::Catalog, catalog::TableDefinition>>;
+  if (catalog_flag.empty() && (env == nullptr || *env == '\0')) return Found();
+  NL_ASSIGN_OR_RETURN(catalog::Catalog catalog, catalog::LoadCatalogFile(catalog_flag));
+  for (const auto* definition : catalog.AllTables()) {
+    if (!definition->uri.empty() && Normalized(definition->uri) == Normalized(uri)) {
+      if (definition->expectations.empty()) return Found();
+      catalog::TableDefinition copy = *definition;
+      return Found(std::make_pair(std::move(catalog), std::move(copy)));
+    }
+  }
+  return Found();
+}
+
 }  // namespace
 
 Result<std::optional<delta::WriteResult>> AppendChecked(const GlobalOptions& global,
@@ -148,23 +166,12 @@ Result<std::optional<delta::WriteResult>> AppendChecked(const GlobalOptions& glo
                                                         const delta::WriteOptions& options,
                                                         const QualityFlags& flags,
                                                         std::ostream& out, std::ostream& err) {
-  const char* env = std::getenv("NEURALAKE_CATALOG");
-  if (flags.catalog.empty() && (env == nullptr || *env == '\0')) {
-    return std::optional<delta::WriteResult>();
-  }
-  NL_ASSIGN_OR_RETURN(catalog::Catalog catalog, catalog::LoadCatalogFile(flags.catalog));
-  const catalog::TableDefinition* found = nullptr;
-  for (const auto* definition : catalog.AllTables()) {
-    if (!definition->uri.empty() && Normalized(definition->uri) == Normalized(table.uri())) {
-      found = definition;
-      break;
-    }
-  }
-  if (found == nullptr || found->expectations.empty()) return std::optional<delta::WriteResult>();
-  catalog::TableDefinition definition = *found;
+  NL_ASSIGN_OR_RETURN(auto found, CatalogTableAt(flags.catalog, table.uri()));
+  if (!found) return std::optional<delta::WriteResult>();
+  catalog::TableDefinition definition = std::move(found->second);
   std::unique_ptr<sql::QueryService> service;
   if (NeedsReferences(definition.expectations)) {
-    NL_ASSIGN_OR_RETURN(service, ServiceFor(global, std::move(catalog)));
+    NL_ASSIGN_OR_RETURN(service, ServiceFor(global, std::move(found->first)));
   }
   quality::EnforceOptions enforce;
   enforce.write = options;
@@ -200,6 +207,50 @@ Result<std::optional<delta::WriteResult>> AppendChecked(const GlobalOptions& glo
         << outcome.quarantine->version << "\n";
   }
   return std::optional<delta::WriteResult>(*outcome.written);
+}
+
+Result<std::function<Result<ingest::RowsVerdict>(const engine::ColumnBatch&)>> IngestQualityGate(
+    const GlobalOptions& global, const std::string& table_uri, const QualityFlags& flags,
+    std::ostream& err) {
+  using Gate = std::function<Result<ingest::RowsVerdict>(const engine::ColumnBatch&)>;
+  NL_ASSIGN_OR_RETURN(auto found, CatalogTableAt(flags.catalog, table_uri));
+  if (!found) return Gate();
+  struct State {
+    GlobalOptions global;
+    catalog::TableDefinition definition;
+    std::unique_ptr<sql::QueryService> service;
+    std::unique_ptr<engine::Engine> engine;
+    std::string quality_uri;
+  };
+  auto state = std::make_shared<State>();
+  state->global = global;
+  state->definition = std::move(found->second);
+  if (NeedsReferences(state->definition.expectations)) {
+    NL_ASSIGN_OR_RETURN(state->service, ServiceFor(global, std::move(found->first)));
+  }
+  engine::EngineOptions engine_options;
+  engine_options.storage = global.storage;
+  engine_options.threads = 1;
+  NL_ASSIGN_OR_RETURN(state->engine, engine::Engine::Make(engine_options));
+  state->quality_uri = QualityUriFor(flags.quality_uri, table_uri, "");
+  std::ostream* log = &err;
+  return Gate([state, log](const engine::ColumnBatch& rows) -> Result<ingest::RowsVerdict> {
+    NL_ASSIGN_OR_RETURN(auto check,
+                        quality::CheckBatch(*state->engine, rows, state->definition.expectations,
+                                            state->service.get()));
+    RecordResults(state->global, state->quality_uri,
+                  {state->definition.QualifiedName(), std::nullopt, "ingest", check.results},
+                  *log);
+    for (const auto& result : check.results) {
+      if (result.violations > 0 && result.action == Expectation::Action::kWarn) {
+        *log << "warning: expectation " << quality::FormatResult(result).substr(5) << "\n";
+      }
+    }
+    ingest::RowsVerdict verdict;
+    verdict.failure = check.failure;
+    verdict.dropped_by = std::move(check.dropped_by);
+    return verdict;
+  });
 }
 
 void AddQualityCommands(CLI::App& app, CommandContext& context) {

@@ -2,6 +2,7 @@
 // `table append` runs when the catalog declares expectations for the table it writes.
 #pragma once
 
+#include <functional>
 #include <iosfwd>
 #include <optional>
 #include <string>
@@ -9,6 +10,7 @@
 #include "neuralake/cli/cli.h"
 #include "neuralake/common/result.h"
 #include "neuralake/delta/writer.h"
+#include "neuralake/ingest/ingestor.h"
 
 namespace neuralake::cli {
 
@@ -29,5 +31,13 @@ Result<std::optional<delta::WriteResult>> AppendChecked(const GlobalOptions& glo
                                                         const delta::WriteOptions& options,
                                                         const QualityFlags& flags,
                                                         std::ostream& out, std::ostream& err);
+
+// The data-quality gate of `neuralake ingest` for the table at `table_uri` (ingest::IngestOptions::
+// check_rows): each batch is checked with the catalog table's expectations, its results appended
+// to `_quality` (operation ingest), warnings printed on `err`. An unset function when no catalog
+// is named or its table at this uri declares no expectations.
+Result<std::function<Result<ingest::RowsVerdict>(const engine::ColumnBatch&)>> IngestQualityGate(
+    const GlobalOptions& global, const std::string& table_uri, const QualityFlags& flags,
+    std::ostream& err);
 
 }  // namespace neuralake::cli

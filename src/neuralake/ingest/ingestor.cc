@@ -283,7 +283,10 @@ class Ingestor final : public RebalanceListener {
               options.table_store),
         dead_(options.dead_letter_uri.empty() ? options.table_uri + "_dead_letters"
                                               : options.dead_letter_uri,
-              AppIdPrefix(options.group, options.topic) + "dlq/", options.storage) {}
+              AppIdPrefix(options.group, options.topic) + "dlq/", options.storage),
+        quarantine_(options.quarantine_uri.empty() ? options.table_uri + "_quarantine"
+                                                   : options.quarantine_uri,
+                    AppIdPrefix(options.group, options.topic) + "quarantine/", options.storage) {}
 
   ~Ingestor() override {
     if (inflight_.valid()) inflight_.wait();
@@ -491,6 +494,8 @@ class Ingestor final : public RebalanceListener {
     ColumnBatch dead;
     std::vector<std::pair<int32_t, int64_t>> positions;
     std::vector<std::pair<int32_t, int64_t>> dead_positions;
+    ColumnBatch quarantine;  // rows dropped by data-quality expectations (+ _expectation)
+    std::vector<std::pair<int32_t, int64_t>> quarantine_positions;
     std::map<int32_t, int64_t> high_water;
     int64_t messages = 0;
     std::string reason;
@@ -499,9 +504,60 @@ class Ingestor final : public RebalanceListener {
     std::optional<int64_t> version;
     int64_t dropped = 0;
     int64_t dead_dropped = 0;
+    int64_t quarantine_dropped = 0;
   };
 
+  // The data-quality gate: a failure stops here (nothing of the batch committed); dropped rows
+  // move from job.rows to job.quarantine.
+  Status CheckRows(FlushJob& job) {
+    if (!options_.check_rows || job.rows.num_rows == 0) return Status::OK();
+    NL_ASSIGN_OR_RETURN(RowsVerdict verdict, options_.check_rows(job.rows));
+    if (!verdict.failure.empty()) {
+      return Status::Invalid("data quality: " + verdict.failure +
+                             "; nothing of this batch committed");
+    }
+    std::vector<bool> keep(static_cast<size_t>(job.rows.num_rows), true);
+    bool any = false;
+    for (size_t row = 0; row < keep.size() && row < verdict.dropped_by.size(); ++row) {
+      if (!verdict.dropped_by[row].empty()) keep[row] = false, any = true;
+    }
+    if (!any) return Status::OK();
+    std::vector<bool> drop(keep.size());
+    std::vector<std::pair<int32_t, int64_t>> kept_positions;
+    engine::ColumnData reasons;
+    reasons.name = "_expectation";
+    reasons.kind = ColumnKind::kString;
+    for (size_t row = 0; row < keep.size(); ++row) {
+      drop[row] = !keep[row];
+      if (keep[row]) {
+        kept_positions.push_back(job.positions[row]);
+      } else {
+        job.quarantine_positions.push_back(job.positions[row]);
+        reasons.strings.push_back(verdict.dropped_by[row]);
+      }
+    }
+    job.quarantine = FilterRows(job.rows, drop);
+    job.quarantine.columns.push_back(std::move(reasons));
+    job.rows = FilterRows(job.rows, keep);
+    job.positions = std::move(kept_positions);
+    return Status::OK();
+  }
+
+  RecordSchema QuarantineSchema() const {
+    RecordSchema schema = data_.schema();
+    schema.push_back({"_expectation", ColumnKind::kString});
+    return schema;
+  }
+
   Status RunJob(FlushJob& job) {
+    NL_RETURN_NOT_OK(CheckRows(job));
+    if (job.quarantine.num_rows > 0) {
+      NL_RETURN_NOT_OK(Retrying("writing quarantined rows to " + quarantine_.uri(), [&]() -> Status {
+        if (!quarantine_.opened()) NL_RETURN_NOT_OK(quarantine_.Open(QuarantineSchema()));
+        return quarantine_.Commit(job.quarantine, job.quarantine_positions, {}, "STREAMING UPDATE",
+                                  &job.quarantine_dropped).status();
+      }));
+    }
     if (job.dead.num_rows > 0) {
       NL_RETURN_NOT_OK(Retrying("writing dead letters to " + dead_.uri(), [&]() -> Status {
         if (!dead_.opened()) NL_RETURN_NOT_OK(dead_.Open(DeadLetterSchema()));
@@ -512,7 +568,10 @@ class Ingestor final : public RebalanceListener {
     // The data table's txn covers every consumed offset, dead letters included: it is where a
     // restarted consumer resumes.
     NL_RETURN_NOT_OK(Retrying("committing to " + data_.uri(), [&]() -> Status {
-      NL_ASSIGN_OR_RETURN(job.version, data_.Commit(job.rows, job.positions, job.dead_positions,
+      std::vector<std::pair<int32_t, int64_t>> consumed = job.dead_positions;
+      consumed.insert(consumed.end(), job.quarantine_positions.begin(),
+                      job.quarantine_positions.end());
+      NL_ASSIGN_OR_RETURN(job.version, data_.Commit(job.rows, job.positions, consumed,
                                                     "STREAMING UPDATE", &job.dropped));
       return Status::OK();
     }));
@@ -526,6 +585,7 @@ class Ingestor final : public RebalanceListener {
     std::unique_ptr<FlushJob> job = std::move(inflight_job_);
     NL_RETURN_NOT_OK(status);
     summary_.dead_letters += job->dead.num_rows - job->dead_dropped;
+    summary_.quarantined += job->quarantine.num_rows - job->quarantine_dropped;
     summary_.rows += job->rows.num_rows - job->dropped;
     summary_.dropped_duplicates += job->dropped + job->dead_dropped;
     if (job->version) {
@@ -541,6 +601,10 @@ class Ingestor final : public RebalanceListener {
             << (job->dead.num_rows
                     ? ", " + std::to_string(job->dead.num_rows - job->dead_dropped) +
                           " dead letters"
+                    : "")
+            << (job->quarantine.num_rows
+                    ? ", " + std::to_string(job->quarantine.num_rows - job->quarantine_dropped) +
+                          " quarantined"
                     : "")
             << (job->dropped ? ", dropped " + std::to_string(job->dropped) + " already committed"
                              : "")
@@ -625,6 +689,7 @@ class Ingestor final : public RebalanceListener {
   Consumer& consumer_;
   Target data_;
   Target dead_;
+  Target quarantine_;
   std::unique_ptr<BatchBuilder> builder_;
   ColumnBatch dead_rows_;
   std::future<Status> inflight_;

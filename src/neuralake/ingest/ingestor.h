@@ -26,12 +26,15 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <iosfwd>
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "neuralake/common/result.h"
+#include "neuralake/engine/column_batch.h"
 #include "neuralake/ingest/consumer.h"
 #include "neuralake/storage/storage_options.h"
 
@@ -40,6 +43,13 @@ class ObjectStore;
 }
 
 namespace neuralake::ingest {
+
+// What the data-quality gate decides about one batch: a failure (nothing of the batch may be
+// committed), or per row the expectations that drop it (empty: kept).
+struct RowsVerdict {
+  std::string failure;
+  std::vector<std::string> dropped_by;
+};
 
 struct IngestOptions {
   std::string brokers = "127.0.0.1:9092";
@@ -67,6 +77,13 @@ struct IngestOptions {
   // The data table's store, rooted at table_uri (tests inject faults through it); null: opened
   // from table_uri and `storage`.
   std::shared_ptr<storage::ObjectStore> table_store;
+  // Data-quality gate (optional; the CLI builds it from the catalog's expectations, quality/):
+  // called once per flush with the batch's rows before anything is committed. A failure stops the
+  // ingest with nothing of the batch committed (the messages are read again on restart); rows
+  // with a non-empty `dropped_by` go to the quarantine table (the row plus `_expectation`) with
+  // the same exactly-once bookkeeping as dead letters, and the data table's txn covers them.
+  std::function<Result<RowsVerdict>(const engine::ColumnBatch& rows)> check_rows;
+  std::string quarantine_uri;           // default: <table_uri>_quarantine
   std::ostream* log = nullptr;          // status lines and events
   const std::atomic<bool>* stop = nullptr;  // set by SIGTERM/SIGINT handlers
 };
@@ -75,6 +92,7 @@ struct IngestSummary {
   int64_t messages = 0;
   int64_t rows = 0;
   int64_t dead_letters = 0;
+  int64_t quarantined = 0;              // rows dropped by data-quality expectations
   int64_t commits = 0;
   int64_t bytes = 0;
   int64_t dropped_duplicates = 0;       // rows another member had already committed

@@ -235,6 +235,76 @@ TEST_F(IngestorTest, RestartResumesFromTheTableNotFromKafkaOffsets) {
       << log_.str();
 }
 
+// The data-quality gate: rows it drops land once in the quarantine table (with the expectation's
+// name), the rest once in the data table, and the data table's offsets cover both, also when
+// messages are redelivered after a rebalance.
+TEST_F(IngestorTest, QualityGateQuarantinesDroppedRowsExactlyOnce) {
+  Produce(0, 10, 0);
+  Produce(1, 10, 100);
+  IngestOptions options = Options();
+  std::atomic<int> checks{0};
+  options.check_rows = [&checks](const engine::ColumnBatch& rows) -> Result<RowsVerdict> {
+    ++checks;
+    RowsVerdict verdict;
+    const engine::ColumnData* id = nullptr;
+    for (const auto& column : rows.columns) {
+      if (column.name == "id") id = &column;
+    }
+    if (id == nullptr) return Status::Internal("no id column");
+    for (int64_t row = 0; row < rows.num_rows; ++row) {
+      verdict.dropped_by.push_back(id->ints[row] % 3 == 0 ? "id_not_multiple_of_3" : "");
+    }
+    return verdict;
+  };
+  FakeConsumer consumer(&broker_);
+  consumer.RevokeAt(6, {0, 1});
+  consumer.AssignAt(6, {0, 1});
+  consumer.RedeliverAt(6, 0, 0);
+  consumer.RedeliverAt(6, 1, 0);
+  IngestSummary summary = Run(consumer, options);
+  EXPECT_GE(checks.load(), 2);
+  // ids 0..9 and 100..109: multiples of 3 are 0, 3, 6, 9, 102, 105, 108.
+  EXPECT_EQ(summary.quarantined, 7);
+  EXPECT_EQ(summary.rows, 13);
+  Contents contents = Read();
+  EXPECT_EQ(contents.rows, 13);
+  for (const auto& [id, count] : contents.ids) {
+    EXPECT_NE(id % 3, 0) << id;
+    EXPECT_EQ(count, 1) << id;
+  }
+  EXPECT_EQ(Recorded(0), 9);
+  EXPECT_EQ(Recorded(1), 9);
+  auto quarantine = delta::DeltaTable::Open(table_uri_ + "_quarantine");
+  ASSERT_TRUE(quarantine.ok());
+  auto snapshot = (*quarantine)->LoadSnapshot();
+  ASSERT_TRUE(snapshot.ok()) << snapshot.status().ToString();
+  auto scan = delta::ScanSnapshot(**quarantine, **snapshot);
+  ASSERT_TRUE(scan.ok());
+  auto engine = (*quarantine)->GetEngine();
+  auto result = (*engine)->Query("SELECT string_agg(CAST(id AS VARCHAR), ',' ORDER BY id), "
+                                 "count(DISTINCT _expectation), min(_expectation) FROM (" +
+                                 scan->sql + ")");
+  ASSERT_TRUE(result.ok()) << result.status().ToString();
+  EXPECT_EQ(result->rows[0][0], "0,3,6,9,102,105,108");
+  EXPECT_EQ(result->rows[0][2], "id_not_multiple_of_3");
+}
+
+TEST_F(IngestorTest, QualityGateFailureCommitsNothing) {
+  Produce(0, 5, 0);
+  IngestOptions options = Options();
+  options.check_rows = [](const engine::ColumnBatch&) -> Result<RowsVerdict> {
+    RowsVerdict verdict;
+    verdict.failure = "expectation 'x' (not_null, fail) violated by 1 of 5 rows";
+    return verdict;
+  };
+  FakeConsumer consumer(&broker_);
+  auto summary = RunIngest(options, consumer);
+  ASSERT_FALSE(summary.ok());
+  EXPECT_NE(summary.status().ToString().find("expectation 'x'"), std::string::npos);
+  EXPECT_EQ(Read().rows, 0);
+  EXPECT_EQ(Recorded(0), std::nullopt);
+}
+
 // (3) An orderly revocation: the old owner commits what it buffered before letting the
 // partition go, and the new owner starts right after it.
 TEST_F(IngestorTest, RevokedPartitionIsCommittedBeforeTheNewOwnerStarts) {

@@ -206,4 +206,65 @@ Result<EnforcedWrite> AppendWithExpectations(delta::DeltaTable& table,
   return outcome;
 }
 
+Result<BatchCheck> CheckBatch(Engine& engine, const engine::ColumnBatch& rows,
+                              const std::vector<Expectation>& expectations,
+                              const sql::QueryService* references) {
+  BatchCheck check;
+  check.dropped_by.assign(static_cast<size_t>(rows.num_rows), "");
+  // The rows plus their position, so that per-row verdicts map back to the batch.
+  engine::ColumnBatch numbered = rows;
+  engine::ColumnData position;
+  position.name = "__nl_row";
+  position.kind = engine::ColumnKind::kInt64;
+  for (int64_t row = 0; row < rows.num_rows; ++row) position.ints.push_back(row);
+  numbered.columns.push_back(std::move(position));
+  StagedTables staged(engine);
+  std::string name = UniqueName("__nl_quality_batch_");
+  NL_RETURN_NOT_OK(engine.LoadBatches(name, {&numbered}));
+  staged.Add(name);
+  std::string relation = "(SELECT * EXCLUDE (__nl_row) FROM " + Q(name) + ")";
+  CheckTarget target;
+  target.run = EngineRunner(engine);
+  target.relation = relation;
+  target.new_rows = true;
+  target.references = LoadedReferences(references, engine, staged);
+  NL_ASSIGN_OR_RETURN(auto described, target.run("SELECT * FROM " + relation + " AS r LIMIT 0",
+                                                 {}, engine::CellEncoding::kText));
+  target.columns = described.columns;
+  NL_ASSIGN_OR_RETURN(check.results, Evaluate(target, expectations));
+  check.failure = FailureMessage(check.results);
+  if (!check.failure.empty()) return check;
+  std::vector<engine::QueryParam> params;
+  std::string names;
+  for (size_t i = 0; i < expectations.size(); ++i) {
+    const Expectation& expectation = expectations[i];
+    if (expectation.on_violation != Expectation::Action::kDrop || !CanDrop(expectation.type) ||
+        check.results[i].violations == 0) {
+      continue;
+    }
+    std::string reference;
+    if (expectation.type == "foreign_key") {
+      NL_ASSIGN_OR_RETURN(reference, target.references
+                                         ? target.references(expectation)
+                                         : Result<std::string>(Status::Unsupported(
+                                               "foreign_key needs a catalog")));
+    }
+    NL_ASSIGN_OR_RETURN(std::string violation,
+                        ViolationSql(expectation, target.columns, reference, params));
+    params.emplace_back(expectation.name);
+    names += ", CASE WHEN " + violation + " THEN $" + std::to_string(params.size()) + " END";
+  }
+  if (names.empty()) return check;
+  NL_ASSIGN_OR_RETURN(auto failed,
+                      target.run("SELECT __nl_row, __nl_failed FROM (SELECT __nl_row, "
+                                 "concat_ws(','" + names + ") AS __nl_failed FROM " + Q(name) +
+                                 ") AS f WHERE __nl_failed <> ''",
+                                 params, engine::CellEncoding::kText));
+  for (const auto& row : failed.rows) {
+    size_t index = static_cast<size_t>(std::stoll(row.at(0).value_or("0")));
+    if (index < check.dropped_by.size()) check.dropped_by[index] = row.at(1).value_or("");
+  }
+  return check;
+}
+
 }  // namespace neuralake::quality

@@ -27,6 +27,7 @@
 #include "neuralake/catalog/catalog.h"
 #include "neuralake/common/result.h"
 #include "neuralake/delta/writer.h"
+#include "neuralake/engine/column_batch.h"
 #include "neuralake/quality/expectations.h"
 #include "neuralake/storage/storage_options.h"
 
@@ -62,5 +63,18 @@ Result<EnforcedWrite> AppendWithExpectations(delta::DeltaTable& table,
                                              const delta::DataSource& source,
                                              const std::vector<catalog::Expectation>& expectations,
                                              const EnforceOptions& options);
+
+// Expectations on one batch of rows (an ingest flush), without writing anything: the results, the
+// failure (violated `fail` expectations; empty when none) and, per row, the comma-separated drop
+// expectations it violates (empty: the row is kept). The batch is loaded into `engine` for the
+// checks and dropped again.
+struct BatchCheck {
+  std::vector<ExpectationResult> results;
+  std::string failure;
+  std::vector<std::string> dropped_by;
+};
+Result<BatchCheck> CheckBatch(engine::Engine& engine, const engine::ColumnBatch& rows,
+                              const std::vector<catalog::Expectation>& expectations,
+                              const sql::QueryService* references);
 
 }  // namespace neuralake::quality

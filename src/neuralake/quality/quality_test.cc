@@ -303,5 +303,29 @@ TEST_F(EnforceTest, ResultsTableAppends) {
   EXPECT_EQ(Count(uri), 4);
 }
 
+TEST(CheckBatchTest, NamesTheDropExpectationsOfEachRow) {
+  auto engine = engine::Engine::Make({});
+  ASSERT_TRUE(engine.ok());
+  engine::ColumnBatch batch;
+  engine::ColumnData id{"id", engine::ColumnKind::kInt64, {1, 2, 3, 4}, {}, {}, {}};
+  engine::ColumnData name{"name", engine::ColumnKind::kString, {}, {}, {"a", "", "c", "d"},
+                          {1, 0, 1, 1}};
+  batch.columns = {id, name};
+  batch.num_rows = 4;
+  auto named = Make("named", "not_null", "name");
+  named.on_violation = Expectation::Action::kDrop;
+  auto small = Make("small", "range", "id");
+  small.max = "2";
+  small.on_violation = Expectation::Action::kDrop;
+  auto check = CheckBatch(**engine, batch, {named, small}, nullptr);
+  ASSERT_TRUE(check.ok()) << check.status().ToString();
+  EXPECT_EQ(check->failure, "");
+  EXPECT_EQ(check->dropped_by, (std::vector<std::string>{"", "named", "small", "small"}));
+  small.on_violation = Expectation::Action::kFail;
+  check = CheckBatch(**engine, batch, {named, small}, nullptr);
+  ASSERT_TRUE(check.ok());
+  EXPECT_EQ(check->failure, "expectation 'small' (range, fail) violated by 2 of 4 rows");
+}
+
 }  // namespace
 }  // namespace neuralake::quality
