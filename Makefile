@@ -7,7 +7,7 @@ BUILD_TYPE ?= RelWithDebInfo
 CTEST_JOBS ?= 2
 CMAKE_FLAGS ?=
 
-.PHONY: all setup build test test-asan unit-test demo services-up services-down services-status bench bench-sql bench-ingest bench-api clean asan
+.PHONY: all setup build test test-asan unit-test demo services-up services-down services-status bench bench-sql bench-ingest bench-api bench-mv clean asan
 
 all: build
 
@@ -56,6 +56,10 @@ bench-ingest: setup build services-up
 # The query API vs FastAPI+uvicorn peers (Polars, DataFusion) on a 10M-row table: make bench-api
 bench-api: setup build services-up
 	bench/api/api_bench.sh
+
+# Materialized view over 50M events on MinIO: full vs incremental refresh after 1% appends: make bench-mv [ROWS=N]
+bench-mv: setup build services-up
+	ROWS=$(or $(ROWS),50000000) bench/mv/mv_bench.sh
 
 # TPC-H over Delta vs DuckDB/Polars on the same data: make bench-sql SF=1 (or SF=10)
 bench-sql: setup build services-up
