@@ -19,6 +19,7 @@
 #include <nlohmann/json.hpp>
 
 #include "neuralake/cli/cli.h"
+#include "neuralake/cli/constraint_commands.h"
 #include "neuralake/cli/flag_values.h"
 #include "neuralake/cli/output.h"
 #include "neuralake/cli/quality_commands.h"
@@ -484,6 +485,7 @@ void AddTableCommands(CLI::App& app, CommandContext& context) {
   AddHistoryCommand(table, context);
   AddDescribeCommand(table, context);
   AddCheckpointCommand(table, context);
+  AddConstraintCommands(table, context);
 }
 
 }  // namespace neuralake::cli

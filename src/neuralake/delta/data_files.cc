@@ -1,5 +1,6 @@
 // Data files of a write: the table's columns written through engine::WriteParquet, the written
-// files turned into add actions (partition values, stats), NOT NULL columns checked.
+// files turned into add actions (partition values, stats), NOT NULL columns and CHECK constraints
+// checked.
 
 #include <algorithm>
 
@@ -101,7 +102,14 @@ Result<int64_t> TargetFileSize(const Snapshot* snapshot, const WriteOptions& opt
 Result<WrittenData> WriteDataFiles(DeltaTable& table, engine::Engine& engine,
                                    const ResolvedSource& source, const Schema& target,
                                    const std::vector<std::string>& partition_columns,
-                                   int64_t target_file_size) {
+                                   int64_t target_file_size,
+                                   const std::vector<CheckConstraint>* constraints) {
+  if (constraints != nullptr && (!constraints->empty() || HasNestedNotNull(target))) {
+    // One scan of the source before anything is written (top-level NOT NULL included, so the
+    // message names the first violated rule with an example row).
+    NL_RETURN_NOT_OK(CheckRowsSatisfyConstraints(engine, source.rows, source.schema, target,
+                                                 *constraints, true));
+  }
   NL_ASSIGN_OR_RETURN(engine::ParquetWriteSpec spec,
                       TableWriteSpec(source, target, partition_columns));
   std::string root = table.DataRoot();
@@ -145,7 +153,8 @@ Result<WrittenData> WriteDataFiles(DeltaTable& table, engine::Engine& engine,
 
 Result<std::vector<AddFile>> WriteFiles(DeltaTable& table, const Snapshot& snapshot,
                                         const DataSource& source,
-                                        std::optional<int64_t> target_file_size) {
+                                        std::optional<int64_t> target_file_size,
+                                        bool enforce_constraints) {
   using namespace write_internal;
   NL_RETURN_NOT_OK(CheckWriteSupported(snapshot.protocol, snapshot.metadata, snapshot.schema));
   NL_ASSIGN_OR_RETURN(engine::Engine * engine, table.GetEngine());
@@ -154,9 +163,11 @@ Result<std::vector<AddFile>> WriteFiles(DeltaTable& table, const Snapshot& snaps
   WriteOptions options;
   options.target_file_size = target_file_size;
   NL_ASSIGN_OR_RETURN(int64_t size, TargetFileSize(&snapshot, options, nullptr));
+  std::vector<CheckConstraint> constraints = CheckConstraintsOf(snapshot.metadata.configuration);
   NL_ASSIGN_OR_RETURN(WrittenData written,
                       WriteDataFiles(table, *engine, resolved, snapshot.schema,
-                                     snapshot.partition_columns(), size));
+                                     snapshot.partition_columns(), size,
+                                     enforce_constraints ? &constraints : nullptr));
   return std::move(written.adds);
 }
 

@@ -397,7 +397,9 @@ Result<OptimizeResult> Optimize(DeltaTable& table, const OptimizeOptions& option
       if (zorder) scan = ZOrderSql(scan, planned->schema, options.zorder_by);
       DataSource source = DataSource::FromQuery(scan);
       source.description = "optimize";
-      return WriteFiles(table, *planned, source, options.target_file_size);
+      // dataChange=false rewrites of rows the table holds: constraints are not re-checked.
+      return WriteFiles(table, *planned, source, options.target_file_size,
+                        /*enforce_constraints=*/false);
     }();
     if (!written.ok()) {
       // A file of the bin may be gone because a concurrent commit removed it and a VACUUM with a

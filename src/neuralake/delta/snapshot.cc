@@ -288,14 +288,7 @@ Status CheckWriteSupported(const Protocol& protocol, const Metadata& metadata,
   if (active("invariants", 2) && AnyFieldMetadata(schema.fields, "delta.invariants")) {
     return Status::Unsupported("writing tables with column invariants is not supported yet");
   }
-  if (active("checkConstraints", 3)) {
-    for (const auto& [key, value] : metadata.configuration) {
-      if (key.rfind("delta.constraints.", 0) == 0) {
-        return Status::Unsupported("writing tables with CHECK constraints ('" + key +
-                                   "') is not supported yet");
-      }
-    }
-  }
+  // CHECK constraints (checkConstraints) are enforced by every write (constraints.h).
   if (active("generatedColumns", 4) &&
       AnyFieldMetadata(schema.fields, "delta.generationExpression")) {
     return Status::Unsupported("writing tables with generated columns is not supported yet");

@@ -13,6 +13,7 @@
 #include "neuralake/common/units.h"
 #include "neuralake/delta/append_committer.h"
 #include "neuralake/delta/checkpoint.h"
+#include "neuralake/delta/constraints.h"
 #include "neuralake/delta/scan_plan.h"
 #include "neuralake/delta/writer_internal.h"
 
@@ -168,9 +169,11 @@ Result<PreparedWrite> PrepareWrite(DeltaTable& table, Engine& engine, const Data
         prepared.target));
   }
   NL_ASSIGN_OR_RETURN(int64_t target_size, TargetFileSize(&snapshot, options, nullptr));
+  std::vector<CheckConstraint> constraints =
+      CheckConstraintsOf(snapshot.metadata.configuration);
   NL_ASSIGN_OR_RETURN(prepared.written,
                       WriteDataFiles(table, engine, resolved, prepared.target,
-                                     snapshot.partition_columns(), target_size));
+                                     snapshot.partition_columns(), target_size, &constraints));
   return prepared;
 }
 
@@ -258,11 +261,14 @@ Protocol ProtocolFor(const Schema& schema, const std::map<std::string, std::stri
   bool in_commit_timestamps = ict != properties.end() && Lower(ict->second) == "true";
   auto cdf = properties.find("delta.enableChangeDataFeed");
   bool change_data_feed = cdf != properties.end() && Lower(cdf->second) == "true";
+  bool check_constraints = !CheckConstraintsOf(properties).empty();
   if (!ntz && !in_commit_timestamps) {
+    if (check_constraints) protocol.min_writer_version = 3;
     if (change_data_feed) protocol.min_writer_version = 4;
     return protocol;
   }
   std::vector<std::string> writer = {"appendOnly", "invariants"};
+  if (check_constraints) writer.push_back("checkConstraints");
   if (change_data_feed) writer.push_back("changeDataFeed");
   if (in_commit_timestamps) writer.push_back("inCommitTimestamp");
   protocol.min_writer_version = 7;
@@ -312,8 +318,9 @@ Result<WriteResult> CreateTable(DeltaTable& table, const CreateTableOptions& opt
   if (resolved) {
     NL_ASSIGN_OR_RETURN(int64_t target_size,
                         TargetFileSize(nullptr, options.write, &options.properties));
+    std::vector<CheckConstraint> constraints = CheckConstraintsOf(options.properties);
     NL_ASSIGN_OR_RETURN(written, WriteDataFiles(table, *engine, *resolved, schema,
-                                                partition_columns, target_size));
+                                                partition_columns, target_size, &constraints));
   }
   Transaction txn(&table.log());
   txn.SetOperation(resolved ? "CREATE TABLE AS SELECT" : "CREATE TABLE",

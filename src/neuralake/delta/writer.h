@@ -13,6 +13,10 @@
 // already has are read with the table's types (a CSV column that is empty in every row would
 // otherwise come out as VARCHAR).
 //
+// Every write that adds rows enforces the table's CHECK constraints (`delta.constraints.*`) and
+// NOT NULL fields before writing a file (constraints.h): a violation fails the write, naming the
+// constraint, its expression, the number of violating rows and an example row.
+//
 // Predicates of Overwrite (replaceWhere) and DeleteWhere are SQL over partition columns only;
 // a predicate naming a data column is Unsupported for now.
 //
@@ -108,13 +112,17 @@ Result<WriteResult> DeleteWhere(DeltaTable& table, const std::string& predicate,
 // Writes the rows of `source` as new data files of the table `snapshot` describes (schema
 // enforced, columns cast to the table types, partitioned like the table) WITHOUT committing them.
 // The caller commits the returned adds through a Transaction (e.g. with data_change=false for a
-// compaction) or deletes them. `target_file_size` as in WriteOptions.
+// compaction) or deletes them. `target_file_size` as in WriteOptions. The table's CHECK
+// constraints and NOT NULL fields are enforced on the rows (constraints.h) unless
+// `enforce_constraints` is false (rewrites of rows the table already holds: compaction).
 Result<std::vector<AddFile>> WriteFiles(DeltaTable& table, const Snapshot& snapshot,
                                         const DataSource& source,
-                                        std::optional<int64_t> target_file_size = std::nullopt);
+                                        std::optional<int64_t> target_file_size = std::nullopt,
+                                        bool enforce_constraints = true);
 
 // The Delta protocol a new table with this schema and properties needs: (1,2) unless features
-// (timestampNtz, in-commit timestamps) require table features.
+// (timestampNtz, in-commit timestamps) require table features; writer version 3 (or the
+// checkConstraints feature) with `delta.constraints.*` properties.
 Protocol ProtocolFor(const Schema& schema, const std::map<std::string, std::string>& properties);
 
 // The `add.stats` JSON for a written file: numRecords, and minValues / maxValues / nullCount for

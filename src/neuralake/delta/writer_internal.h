@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "neuralake/common/result.h"
+#include "neuralake/delta/constraints.h"
 #include "neuralake/delta/writer.h"
 #include "neuralake/engine/parquet_write.h"
 
@@ -84,9 +85,14 @@ Result<int64_t> TargetFileSize(const Snapshot* snapshot, const WriteOptions& opt
 
 // Writes the rows of `source` as data files of a table with schema `target` (columns cast to the
 // table types, partitioned by `partition_columns`) and returns their add actions (not committed).
+// With `constraints` (the table's CHECK constraints, constraints.h), the rows are checked against
+// them and nested NOT NULL fields before anything is written; top-level NOT NULL columns are
+// always checked (from the written files' null counts). nullptr: no CHECK constraints enforced
+// (rewrites of rows already in the table, i.e. compaction).
 Result<WrittenData> WriteDataFiles(DeltaTable& table, engine::Engine& engine,
                                    const ResolvedSource& source, const Schema& target,
                                    const std::vector<std::string>& partition_columns,
-                                   int64_t target_file_size);
+                                   int64_t target_file_size,
+                                   const std::vector<CheckConstraint>* constraints);
 
 }  // namespace neuralake::delta::write_internal
