@@ -195,3 +195,30 @@ def test_append_warn_appends_everything_and_results_are_queryable(lake):
         {"operation": "append", "version": 1, "violations": 1, "rows_checked": 20, "passed": False},
         {"operation": "check", "version": 1, "violations": 1, "rows_checked": 22, "passed": False},
     ]
+
+
+def test_api_serves_the_latest_results(lake):
+    import re
+    import urllib.request
+    _, catalog = make_table(lake, "items_api", [
+        "{name: val_set, type: not_null, column: val, on_violation: warn}",
+        "{name: id_unique, type: unique, columns: [id], on_violation: fail}"])
+    run("check", "q.items_api", "--catalog", catalog, check=1)
+    run("check", "q.items_api", "--catalog", catalog, check=1)
+    proc = subprocess.Popen([binary(), "serve", "--catalog", catalog, "--port", "0", "-q",
+                             "--refresh", "0"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, env=cli_env())
+    try:
+        match = re.search(r"http://127\.0\.0\.1:(\d+)", proc.stdout.readline())
+        assert match, proc.stderr.read()
+        url = f"http://127.0.0.1:{match.group(1)}/api/v1/tables/q/items_api/quality"
+        with urllib.request.urlopen(url, timeout=60) as response:
+            body = json.loads(response.read())
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    assert body["table"] == "q.items_api" and body["quality_uri"] == f"{ROOT}/_quality"
+    got = [(r["expectation"], r["operation"], r["version"], r["violations"], r["passed"],
+            r["sample"]) for r in body["results"]]
+    assert got == [("id_unique", "check", 0, 2, False, [9]),
+                   ("val_set", "check", 0, 1, False, [None])]

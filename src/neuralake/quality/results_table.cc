@@ -2,7 +2,9 @@
 
 #include <chrono>
 
+#include "neuralake/delta/scan_plan.h"
 #include "neuralake/delta/writer.h"
+#include "neuralake/engine/lake_scan.h"
 #include "neuralake/engine/column_batch.h"
 
 namespace neuralake::quality {
@@ -82,6 +84,37 @@ Status AppendResults(const std::string& quality_uri, const delta::TableOptions& 
     // Another writer created it first: append below.
   }
   return delta::Append(*table, source).status();
+}
+
+Result<std::string> LatestResultsJson(const std::string& quality_uri,
+                                      const delta::TableOptions& options,
+                                      const std::string& table) {
+  NL_ASSIGN_OR_RETURN(auto results, delta::DeltaTable::Open(quality_uri, options));
+  NL_ASSIGN_OR_RETURN(bool exists, results->Exists());
+  if (!exists) return std::string("[]");
+  NL_ASSIGN_OR_RETURN(auto snapshot, results->LoadSnapshot());
+  NL_ASSIGN_OR_RETURN(auto plan, delta::BuildScanPlan(*results, *snapshot));
+  engine::RegisteredScanPlan registered(std::move(plan));
+  NL_ASSIGN_OR_RETURN(engine::Engine * engine, results->GetEngine());
+  engine::QueryOptions query;
+  query.params = {engine::QueryParam(table)};
+  query.cells = engine::CellEncoding::kJson;
+  NL_ASSIGN_OR_RETURN(
+      auto outcome,
+      engine->RunQuery("SELECT * EXCLUDE (sample, __nl_rank), CAST(sample AS JSON) AS sample FROM "
+                       "(SELECT *, row_number() OVER (PARTITION BY expectation ORDER BY "
+                       "checked_at DESC) AS __nl_rank FROM " +
+                           registered.Relation() +
+                           " WHERE \"table\" = $1) AS r WHERE __nl_rank = 1 ORDER BY expectation",
+                       query));
+  auto names = engine::UniqueColumnNames(outcome.table.columns);
+  std::string json = "[";
+  for (size_t row = 0; row < outcome.table.rows.size(); ++row) {
+    std::string line = engine::JsonObjectLine(names, outcome.table.rows[row]);
+    while (!line.empty() && line.back() == '\n') line.pop_back();
+    json += (row == 0 ? "" : ", ") + line;
+  }
+  return json + "]";
 }
 
 }  // namespace neuralake::quality

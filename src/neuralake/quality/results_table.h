@@ -36,4 +36,11 @@ struct ResultsRecord {
 Status AppendResults(const std::string& quality_uri, const delta::TableOptions& options,
                      const ResultsRecord& record);
 
+// The latest result of each expectation of `table` in the results table at `quality_uri`, as a
+// JSON array of objects (the columns above; `sample` embedded as JSON), ordered by expectation;
+// "[]" when the results table does not exist yet.
+Result<std::string> LatestResultsJson(const std::string& quality_uri,
+                                      const delta::TableOptions& options,
+                                      const std::string& table);
+
 }  // namespace neuralake::quality

@@ -15,6 +15,7 @@
 #include "neuralake/common/json.h"
 #include "neuralake/common/time.h"
 #include "neuralake/delta/table.h"
+#include "neuralake/quality/results_table.h"
 #include "neuralake/server/openapi.h"
 #include "neuralake/server/static_files.h"
 #include "neuralake/server/table_query.h"
@@ -266,6 +267,7 @@ class Api::Context {
   void TableRoute(const std::vector<std::string>& parts);
   void Schema(const catalog::TableDefinition& table);
   void History(const catalog::TableDefinition& table);
+  void Quality(const catalog::TableDefinition& table);
   void Rows(const catalog::TableDefinition& table);
   void Sql();
   // Runs `sql` and answers in `format` (json: one document; ndjson/csv streamed; parquet).
@@ -426,6 +428,7 @@ void Api::Context::TableRoute(const std::vector<std::string>& parts) {
   if (parts.size() == 5) return Rows(**table);
   if (parts[5] == "schema") return Schema(**table);
   if (parts[5] == "history") return History(**table);
+  if (parts[5] == "quality") return Quality(**table);
   SendError(writer_, 404, "NotFound", "no route " + request_.path + " (see /openapi.json)");
 }
 
@@ -498,6 +501,28 @@ void Api::Context::History(const catalog::TableDefinition& table) {
     first = false;
   }
   writer_.Send(200, kJson, out + "]}\n", ResponseHeaders());
+}
+
+// The latest data-quality result of each expectation, from `_quality` beside the table
+// (docs/quality.md).
+void Api::Context::Quality(const catalog::TableDefinition& table) {
+  if (table.uri.empty()) {
+    return SendError(writer_, 404, "NotFound",
+                     "table " + table.QualifiedName() + " has no location, so no _quality table");
+  }
+  auto storage = catalog::TableStorage(table, api_.options_.query.storage);
+  if (!storage.ok()) return SendStatus(writer_, storage.status());
+  delta::TableOptions options;
+  options.storage = *storage;
+  std::string uri = quality::DefaultQualityUri(table.uri);
+  auto results = quality::LatestResultsJson(uri, options, table.QualifiedName());
+  if (!results.ok()) return SendStatus(writer_, results.status());
+  writer_.Send(200, kJson,
+               "{\"table\": " + engine::JsonString(table.QualifiedName()) +
+                   ", \"quality_uri\": " + engine::JsonString(uri) +
+                   ", \"expectations\": " + std::to_string(table.expectations.size()) +
+                   ", \"results\": " + *results + "}\n",
+               ResponseHeaders());
 }
 
 void Api::Context::Rows(const catalog::TableDefinition& table) {

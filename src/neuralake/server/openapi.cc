@@ -143,6 +143,9 @@ std::string OpenApiDocument(const std::string& version) {
   paths["/api/v1/tables/{db}/{table}/history"] =
       get("Commits, newest first (Delta tables; other kinds answer 400)", table_params,
           with_errors(ok));
+  paths["/api/v1/tables/{db}/{table}/quality"] =
+      get("The latest data-quality result of each expectation (from _quality beside the table)",
+          table_params, with_errors(ok));
   paths["/api/v1/sql"] = {
       {"post", {{"summary", "One read-only SELECT over the catalog's tables"},
                 {"requestBody", {{"required", true},
