@@ -123,6 +123,20 @@ bool AnyNestedNotNull(const std::vector<StructField>& fields, bool top_level) {
   return false;
 }
 
+// The configuration entry of constraint `lowered`, matching names case-insensitively (Spark stores
+// them lowercased, delta-rs as given).
+std::map<std::string, std::string>::const_iterator FindConstraint(
+    const std::map<std::string, std::string>& config, const std::string& lowered) {
+  for (auto it = config.begin(); it != config.end(); ++it) {
+    if (it->first.size() > kConstraintPropertyPrefix.size() &&
+        it->first.rfind(kConstraintPropertyPrefix, 0) == 0 &&
+        write_internal::Lower(it->first.substr(kConstraintPropertyPrefix.size())) == lowered) {
+      return it;
+    }
+  }
+  return config.end();
+}
+
 Result<std::shared_ptr<const Snapshot>> LatestWritable(DeltaTable& table) {
   NL_ASSIGN_OR_RETURN(auto snapshot, table.LoadSnapshot());
   NL_RETURN_NOT_OK(
@@ -250,7 +264,7 @@ Result<ConstraintChange> AddConstraint(DeltaTable& table, std::string_view name,
   }
   NL_ASSIGN_OR_RETURN(auto snapshot, LatestWritable(table));
   std::string key = std::string(kConstraintPropertyPrefix) + lowered;
-  auto existing = snapshot->metadata.configuration.find(key);
+  auto existing = FindConstraint(snapshot->metadata.configuration, lowered);
   if (existing != snapshot->metadata.configuration.end()) {
     return Status::Invalid("constraint '" + lowered + "' already exists as a CHECK constraint (" +
                            existing->second + "); drop it first");
@@ -300,9 +314,8 @@ Result<ConstraintChange> DropConstraint(DeltaTable& table, std::string_view name
                                         const CommitOptions& commit) {
   std::string lowered = ConstraintName(name);
   NL_ASSIGN_OR_RETURN(auto snapshot, LatestWritable(table));
-  std::string key = std::string(kConstraintPropertyPrefix) + lowered;
   Metadata metadata = snapshot->metadata;
-  auto existing = metadata.configuration.find(key);
+  auto existing = FindConstraint(metadata.configuration, lowered);
   if (existing == metadata.configuration.end()) {
     if (if_exists) {
       ConstraintChange change;

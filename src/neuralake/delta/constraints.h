@@ -74,13 +74,13 @@ struct ConstraintChange {
 };
 
 // Adds CHECK constraint `name` (stored lowercased) after checking that every row of the latest
-// version satisfies it; Invalid when one exists with that name, when the expression is not
+// version satisfies it; Invalid when one exists with that name (in any case), when the expression is not
 // boolean, or naming the violation (as CheckRowsSatisfyConstraints). Commits protocol (when
 // upgraded) and metaData with operation "ADD CONSTRAINT"; a concurrent data change conflicts.
 Result<ConstraintChange> AddConstraint(DeltaTable& table, std::string_view name,
                                        std::string_view expression,
                                        const CommitOptions& commit = {});
-// Drops CHECK constraint `name` (case-insensitive). NotFound when absent unless `if_exists`.
+// Drops CHECK constraint `name` (case-insensitive: delta-rs keeps the case it was given). NotFound when absent unless `if_exists`.
 Result<ConstraintChange> DropConstraint(DeltaTable& table, std::string_view name, bool if_exists,
                                         const CommitOptions& commit = {});
 

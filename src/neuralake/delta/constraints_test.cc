@@ -6,7 +6,6 @@
 
 #include <filesystem>
 #include <fstream>
-#include <iostream>
 #include <sstream>
 
 #include "neuralake/delta/test_support.h"
@@ -130,7 +129,6 @@ TEST_F(ConstraintsTest, AddConstraintUpgradesProtocolAndAppendsAreChecked) {
             std::string::npos)
       << bad.status().message();
   EXPECT_NE(bad.status().message().find("e.g. id="), std::string::npos);
-  std::cout << "message: " << bad.status().message() << "\n";
   EXPECT_EQ(Load()->version, 1);
   EXPECT_EQ(ParquetFiles(), files);  // nothing written
 
@@ -227,6 +225,19 @@ TEST_F(ConstraintsTest, DropConstraint) {
   EXPECT_FALSE(Load()->Property("delta.constraints.positive").has_value());
   EXPECT_EQ(Load()->protocol.min_writer_version, 3);  // protocols are never downgraded
   ASSERT_TRUE(AppendQuery(kBad).ok());
+}
+
+TEST_F(ConstraintsTest, NamesAreCaseInsensitiveAsDeltaRsKeepsTheirCase) {
+  // delta-rs stores `delta.constraints.Positive_V` as given.
+  MustCreate(kGood, {{"delta.constraints.Positive_Id", "id > 0"}});
+  auto bad = AppendQuery(kBad);
+  ASSERT_TRUE(bad.status().IsInvalid());
+  EXPECT_NE(bad.status().message().find("CHECK constraint Positive_Id (id > 0)"), std::string::npos)
+      << bad.status().message();
+  EXPECT_TRUE(AddConstraint(*table_, "positive_ID", "id > 1").status().IsInvalid());
+  auto dropped = DropConstraint(*table_, "POSITIVE_id", false);
+  ASSERT_TRUE(dropped.ok()) << dropped.status().ToString();
+  EXPECT_TRUE(CheckConstraintsOf(Load()->metadata.configuration).empty());
 }
 
 TEST_F(ConstraintsTest, TopLevelAndNestedNotNull) {
