@@ -219,6 +219,39 @@ std::string ConstraintSql(std::string_view expression) {
   return sql;
 }
 
+namespace {
+
+Status CollectInvariants(const std::vector<StructField>& fields, const std::string& parent,
+                         std::vector<CheckConstraint>* invariants) {
+  for (const auto& field : fields) {
+    std::string path = parent.empty() ? field.name : parent + "." + field.name;
+    auto it = field.metadata.find("delta.invariants");
+    if (it != field.metadata.end()) {
+      try {
+        nlohmann::json parsed = it->is_string() ? nlohmann::json::parse(it->get<std::string>())
+                                                : *it;
+        invariants->push_back(
+            {"invariant on " + path, parsed.at("expression").at("expression").get<std::string>()});
+      } catch (const std::exception& error) {
+        return Status::Corrupt("column " + path + ": delta.invariants is not " +
+                               "{\"expression\": {\"expression\": \"...\"}}: " + error.what());
+      }
+    }
+    if (field.type.kind() == DataType::Kind::kStruct) {
+      NL_RETURN_NOT_OK(CollectInvariants(field.type.fields(), path, invariants));
+    }
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
+Result<std::vector<CheckConstraint>> InvariantsOf(const Schema& schema) {
+  std::vector<CheckConstraint> invariants;
+  NL_RETURN_NOT_OK(CollectInvariants(schema.fields, "", &invariants));
+  return invariants;
+}
+
 std::string ConstraintName(std::string_view name) { return write_internal::Lower(name); }
 
 bool HasNestedNotNull(const Schema& target) { return AnyNestedNotNull(target.fields, true); }
@@ -230,7 +263,9 @@ Status CheckRowsSatisfyConstraints(Engine& engine, const engine::WriteSource& so
   std::vector<Rule> rules;
   NotNullRules(target.fields, {}, "", !check_top_level_not_null, &rules);
   for (const auto& constraint : constraints) {
-    rules.push_back({"CHECK constraint " + constraint.name + " (" + constraint.expression + ")",
+    bool invariant = constraint.name.rfind("invariant on ", 0) == 0;
+    rules.push_back({(invariant ? "" : "CHECK constraint ") + constraint.name + " (" +
+                         constraint.expression + ")",
                      "NOT COALESCE((" + ConstraintSql(constraint.expression) + "), false)"});
   }
   if (rules.empty()) return Status::OK();

@@ -38,6 +38,12 @@ struct CheckConstraint {
   std::string expression;  // Spark SQL, as stored
 };
 
+// Column invariants (the legacy `invariants` writer feature, writer version 2): the
+// `delta.invariants` metadata of fields, `{"expression": {"expression": "<SQL>"}}`, each as a
+// constraint named "invariant on <column path>". Enforced like CHECK constraints. Corrupt when
+// the metadata is not of that shape.
+Result<std::vector<CheckConstraint>> InvariantsOf(const Schema& schema);
+
 // A constraint name as stored (Spark lowercases it): "Positive_Id" -> "positive_id".
 std::string ConstraintName(std::string_view name);
 

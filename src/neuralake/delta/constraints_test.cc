@@ -269,6 +269,29 @@ TEST_F(ConstraintsTest, TopLevelAndNestedNotNull) {
   EXPECT_EQ(Count(), 2);
 }
 
+TEST_F(ConstraintsTest, ColumnInvariantsAreEnforced) {
+  Schema schema;
+  StructField v{"v", DataType::Primitive("long"), true};
+  v.metadata["delta.invariants"] = R"({"expression": {"expression": "v < 10"}})";
+  schema.fields.push_back(v);
+  CreateTableOptions options;
+  options.schema = schema;
+  ASSERT_TRUE(CreateTable(*table_, options).ok());
+  EXPECT_EQ(Load()->protocol, Protocol{});  // (1, 2) covers invariants
+  auto bad = AppendQuery("SELECT * FROM (VALUES (20::BIGINT), (3)) t(v)");
+  ASSERT_TRUE(bad.status().IsInvalid()) << bad.status().ToString();
+  EXPECT_NE(bad.status().message().find("invariant on v (v < 10) violated by 1 row, e.g. v=20"),
+            std::string::npos)
+      << bad.status().message();
+  ASSERT_TRUE(AppendQuery("SELECT 3::BIGINT AS v").ok());
+  EXPECT_EQ(Count(), 1);
+
+  auto parsed = InvariantsOf(Load()->schema);
+  ASSERT_TRUE(parsed.ok());
+  ASSERT_EQ(parsed->size(), 1u);
+  EXPECT_EQ((*parsed)[0].expression, "v < 10");
+}
+
 TEST_F(ConstraintsTest, TableFeatureProtocolGainsCheckConstraints) {
   MustCreate(kGood, {{"delta.enableInCommitTimestamps", "true"}});
   ASSERT_EQ(Load()->protocol.min_writer_version, 7);

@@ -104,11 +104,15 @@ Result<WrittenData> WriteDataFiles(DeltaTable& table, engine::Engine& engine,
                                    const std::vector<std::string>& partition_columns,
                                    int64_t target_file_size,
                                    const std::vector<CheckConstraint>* constraints) {
-  if (constraints != nullptr && (!constraints->empty() || HasNestedNotNull(target))) {
-    // One scan of the source before anything is written (top-level NOT NULL included, so the
-    // message names the first violated rule with an example row).
-    NL_RETURN_NOT_OK(CheckRowsSatisfyConstraints(engine, source.rows, source.schema, target,
-                                                 *constraints, true));
+  if (constraints != nullptr) {
+    NL_ASSIGN_OR_RETURN(std::vector<CheckConstraint> rules, InvariantsOf(target));
+    rules.insert(rules.end(), constraints->begin(), constraints->end());
+    if (!rules.empty() || HasNestedNotNull(target)) {
+      // One scan of the source before anything is written (top-level NOT NULL included, so the
+      // message names the first violated rule with an example row).
+      NL_RETURN_NOT_OK(CheckRowsSatisfyConstraints(engine, source.rows, source.schema, target,
+                                                   rules, true));
+    }
   }
   NL_ASSIGN_OR_RETURN(engine::ParquetWriteSpec spec,
                       TableWriteSpec(source, target, partition_columns));

@@ -285,9 +285,7 @@ Status CheckWriteSupported(const Protocol& protocol, const Metadata& metadata,
     return Status::Unsupported(
         "writing tables with column mapping (delta.columnMapping.mode) is not supported yet");
   }
-  if (active("invariants", 2) && AnyFieldMetadata(schema.fields, "delta.invariants")) {
-    return Status::Unsupported("writing tables with column invariants is not supported yet");
-  }
+  // Column invariants (invariants) are enforced by every write, like CHECK constraints.
   // CHECK constraints (checkConstraints) are enforced by every write (constraints.h).
   if (active("generatedColumns", 4) &&
       AnyFieldMetadata(schema.fields, "delta.generationExpression")) {
