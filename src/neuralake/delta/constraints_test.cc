@@ -305,6 +305,39 @@ TEST_F(ConstraintsTest, TableFeatureProtocolGainsCheckConstraints) {
   EXPECT_TRUE(AppendQuery(kBad).status().IsInvalid());
 }
 
+TEST_F(ConstraintsTest, ConstraintAndAppendRacingConflict) {
+  MustCreate(kGood);
+  TableOptions options;
+  options.engine = engine_;
+  auto rival = DeltaTable::Open(dir_.string(), options);
+  ASSERT_TRUE(rival.ok());
+
+  // An append checked before the constraint landed must not commit after it.
+  WriteOptions write;
+  write.commit.max_attempts = 3;
+  write.commit.before_commit = [&](int64_t) {
+    if (Load()->version == 0) ASSERT_TRUE(AddConstraint(**rival, "positive", "id > 0").ok());
+  };
+  int files = ParquetFiles();
+  auto raced = Append(*table_, DataSource::FromQuery(kBad), write);
+  ASSERT_TRUE(raced.status().IsConflict()) << raced.status().ToString();
+  EXPECT_EQ(ParquetFiles(), files);  // its files are gone again
+  EXPECT_EQ(Count(), 5);
+
+  // A constraint validated on rows that a concurrent append then extends must not commit.
+  CommitOptions commit;
+  commit.max_attempts = 3;
+  commit.before_commit = [&](int64_t) {
+    if (Load()->version == 1) {
+      ASSERT_TRUE(Append(**rival, DataSource::FromQuery("SELECT 50::BIGINT AS id, 'z' AS name"))
+                      .ok());
+    }
+  };
+  auto added = AddConstraint(*table_, "small", "id < 10", commit);
+  ASSERT_TRUE(added.status().IsConflict()) << added.status().ToString();
+  EXPECT_EQ(CheckConstraintsOf(Load()->metadata.configuration).size(), 1u);
+}
+
 TEST_F(ConstraintsTest, WriteFilesEnforcesUnlessCompacting) {
   MustCreate(kGood);
   ASSERT_TRUE(AddConstraint(*table_, "positive", "id > 0").ok());
