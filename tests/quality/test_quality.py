@@ -222,3 +222,31 @@ def test_api_serves_the_latest_results(lake):
             r["sample"]) for r in body["results"]]
     assert got == [("id_unique", "check", 0, 2, False, [9]),
                    ("val_set", "check", 0, 1, False, [None])]
+
+
+def test_mv_refresh_fails_before_commit_and_warns(lake):
+    src = f"{ROOT}/mv_src"
+    write_deltalake(src, arrow(ROWS), storage_options=STORAGE)
+    view_uri = f"{ROOT}/mv_gold"
+
+    def catalog_with(expectation):
+        path = lake / f"mv-{uuid.uuid4().hex[:6]}.yaml"
+        path.write_text(
+            "databases:\n  q:\n    tables:\n"
+            f"      src: {{type: delta, uri: \"{src}\"}}\n"
+            "      gold:\n        type: materialized_view\n"
+            f"        uri: \"{view_uri}\"\n"
+            "        sql: \"SELECT id, val FROM q.src WHERE id > 2\"\n"
+            f"        expectations:\n          - {expectation}\n")
+        return str(path)
+
+    failing = catalog_with("{name: val_set, type: not_null, column: val, on_violation: fail}")
+    proc = run("mv", "refresh", "q.gold", "--catalog", failing, check=1)
+    assert "expectation 'val_set' (not_null, fail) violated by 1 of 8 rows" in proc.stderr
+    assert "nothing committed" in proc.stderr
+    with pytest.raises(Exception):
+        DeltaTable(view_uri, storage_options=STORAGE)  # no commit, no table
+    warning = catalog_with("{name: val_set, type: not_null, column: val, on_violation: warn}")
+    proc = run("mv", "refresh", "q.gold", "--catalog", warning, check=0)
+    assert "warning: expectation val_set (not_null, warn): 1 of 8 rows violate" in proc.stderr
+    assert DeltaTable(view_uri, storage_options=STORAGE).to_pyarrow_table().num_rows == 8

@@ -9,12 +9,14 @@
 #include <CLI/CLI.hpp>
 
 #include <cstdlib>
+#include <iostream>
 #include <memory>
 #include <ostream>
 
 #include "neuralake/catalog/catalog_file.h"
 #include "neuralake/cli/cli.h"
 #include "neuralake/cli/flag_values.h"
+#include "neuralake/cli/quality_commands.h"
 #include "neuralake/common/time.h"
 #include "neuralake/mv/refresh.h"
 #include "neuralake/mv/refresher_service.h"
@@ -36,8 +38,8 @@ mv::RefreshOptions RefreshOptionsFor(const GlobalOptions& global) {
   if (const char* pause = std::getenv("NEURALAKE_MV_PAUSE_BEFORE_COMMIT_MS")) {
     options.pause_before_commit_ms = std::atoll(pause);
   }
-  // Expectations on the view's rows (fail -> no commit) plug in here through
-  // options.check_rows once quality/ offers a runner over a Parquet file.
+  // Expectations on the view's rows (fail -> no commit; docs/quality.md).
+  options.check_rows = MvQualityHook(global, std::cerr);
   return options;
 }
 

@@ -253,6 +253,42 @@ Result<std::function<Result<ingest::RowsVerdict>(const engine::ColumnBatch&)>> I
   });
 }
 
+std::function<Status(const catalog::TableDefinition&, const std::string&, mv::RefreshMode)>
+MvQualityHook(const GlobalOptions& global, std::ostream& err) {
+  std::ostream* log = &err;
+  return [global, log](const catalog::TableDefinition& view, const std::string& parquet_path,
+                       mv::RefreshMode mode) -> Status {
+    std::vector<Expectation> expectations;
+    for (const auto& expectation : view.expectations) {
+      if (expectation.type == "foreign_key") {
+        *log << "warning: expectation " << expectation.name
+             << " (foreign_key) is not checked on refresh; run neuralake check\n";
+      } else {
+        expectations.push_back(expectation);
+      }
+    }
+    if (expectations.empty()) return Status::OK();
+    engine::EngineOptions options;
+    options.storage = global.storage;
+    NL_ASSIGN_OR_RETURN(auto engine, engine::Engine::Make(options));
+    auto source = engine::WriteSource::FromFiles(parquet_path, engine::FileFormat::kParquet);
+    NL_ASSIGN_OR_RETURN(auto results, quality::CheckSource(*engine, source, expectations, nullptr));
+    RecordResults(global, QualityUriFor("", view.uri, ""),
+                  {view.QualifiedName(), std::nullopt, "refresh", results}, *log);
+    std::string failure = quality::FailureMessage(results);
+    if (!failure.empty()) {
+      return Status::Invalid(failure + " in the " + std::string(mv::RefreshModeName(mode)) +
+                             " refresh of " + view.QualifiedName() + "; nothing committed");
+    }
+    for (const auto& result : results) {
+      if (result.violations > 0 && result.action != Expectation::Action::kFail) {
+        *log << "warning: expectation " << quality::FormatResult(result).substr(5) << "\n";
+      }
+    }
+    return Status::OK();
+  };
+}
+
 void AddQualityCommands(CLI::App& app, CommandContext& context) {
   auto flags = std::make_shared<CheckFlags>();
   CLI::App* check = app.add_subcommand(

@@ -11,6 +11,7 @@
 #include "neuralake/common/result.h"
 #include "neuralake/delta/writer.h"
 #include "neuralake/ingest/ingestor.h"
+#include "neuralake/mv/refresh.h"
 
 namespace neuralake::cli {
 
@@ -39,5 +40,14 @@ Result<std::optional<delta::WriteResult>> AppendChecked(const GlobalOptions& glo
 Result<std::function<Result<ingest::RowsVerdict>(const engine::ColumnBatch&)>> IngestQualityGate(
     const GlobalOptions& global, const std::string& table_uri, const QualityFlags& flags,
     std::ostream& err);
+
+// The expectations hook of `mv refresh` and the refresher (mv::RefreshOptions::check_rows): the
+// view's expectations on the rows about to be committed (all of them for a full refresh, the new
+// ones for an incremental one); a violated `fail` expectation aborts the refresh before its
+// commit; warn and drop (a view's rows are not dropped) print a warning. Results go to `_quality`
+// beside the view (operation refresh). foreign_key expectations are left to `neuralake check`
+// (the hook has no catalog to read the referenced table from).
+std::function<Status(const catalog::TableDefinition&, const std::string&, mv::RefreshMode)>
+MvQualityHook(const GlobalOptions& global, std::ostream& err);
 
 }  // namespace neuralake::cli

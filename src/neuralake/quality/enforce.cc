@@ -206,6 +206,28 @@ Result<EnforcedWrite> AppendWithExpectations(delta::DeltaTable& table,
   return outcome;
 }
 
+Result<std::vector<ExpectationResult>> CheckSource(
+    Engine& engine, const engine::WriteSource& source, const std::vector<Expectation>& expectations,
+    const sql::QueryService* references) {
+  std::vector<ExpectationResult> results;
+  StagedTables staged(engine);
+  NL_RETURN_NOT_OK(engine::WithSourceRelation(
+      engine, source, [&](const std::string& relation) -> Status {
+        CheckTarget target;
+        target.run = EngineRunner(engine);
+        target.relation = relation;
+        target.new_rows = true;
+        target.references = LoadedReferences(references, engine, staged);
+        NL_ASSIGN_OR_RETURN(auto described,
+                            target.run("SELECT * FROM " + relation + " AS __nl_rows LIMIT 0", {},
+                                       engine::CellEncoding::kText));
+        target.columns = described.columns;
+        NL_ASSIGN_OR_RETURN(results, Evaluate(target, expectations));
+        return Status::OK();
+      }));
+  return results;
+}
+
 Result<BatchCheck> CheckBatch(Engine& engine, const engine::ColumnBatch& rows,
                               const std::vector<Expectation>& expectations,
                               const sql::QueryService* references) {

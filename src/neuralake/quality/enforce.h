@@ -64,6 +64,12 @@ Result<EnforcedWrite> AppendWithExpectations(delta::DeltaTable& table,
                                              const std::vector<catalog::Expectation>& expectations,
                                              const EnforceOptions& options);
 
+// Expectations on the rows of `source` (e.g. the Parquet file a materialized-view refresh is
+// about to commit), without writing anything.
+Result<std::vector<ExpectationResult>> CheckSource(
+    engine::Engine& engine, const engine::WriteSource& source,
+    const std::vector<catalog::Expectation>& expectations, const sql::QueryService* references);
+
 // Expectations on one batch of rows (an ingest flush), without writing anything: the results, the
 // failure (violated `fail` expectations; empty when none) and, per row, the comma-separated drop
 // expectations it violates (empty: the row is kept). The batch is loaded into `engine` for the
