@@ -1,6 +1,8 @@
 // The postgres table kind against the project's PostgreSQL (scripts/services.sh up postgres):
 // types value by value, every filter operator against PostgreSQL's own WHERE, the server's
 // statement log, count/limit, connection cleanup, and the errors for bad input.
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 #include <libpq-fe.h>
 
@@ -183,17 +185,27 @@ void ExpectTypeMatrix(const RecordBatch& batch) {
   }
 }
 
+// Each test process has its own schema: ctest runs the cases in parallel processes, which must
+// not drop each other's tables.
+const std::string& S() {
+  static const std::string schema = "nl_pg_test_" + std::to_string(::getpid());
+  return schema;
+}
+
 class PostgresSourceTest : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_TRUE(admin_.ok()) << "PostgreSQL is not up: scripts/services.sh up postgres";
-    admin_.Exec("CREATE SCHEMA IF NOT EXISTS nl_pg_test");
+    admin_.Exec("CREATE SCHEMA IF NOT EXISTS " + S());
+  }
+  void TearDown() override {
+    if (admin_.ok()) admin_.Exec("DROP SCHEMA IF EXISTS " + S() + " CASCADE");
   }
 
-  // The ids a plain PostgreSQL WHERE returns from nl_pg_test.items.
+  // The ids a plain PostgreSQL WHERE returns from <schema>.items.
   std::vector<int64_t> OracleIds(const std::string& where) {
     std::vector<int64_t> ids;
-    for (const auto& id : admin_.Column("SELECT id FROM nl_pg_test.items WHERE " + where +
+    for (const auto& id : admin_.Column("SELECT id FROM " + S() + ".items WHERE " + where +
                                         " ORDER BY id")) {
       ids.push_back(std::stoll(id));
     }
@@ -201,9 +213,9 @@ class PostgresSourceTest : public ::testing::Test {
   }
 
   void CreateItems() {
-    admin_.Exec("DROP TABLE IF EXISTS nl_pg_test.items");
+    admin_.Exec("DROP TABLE IF EXISTS " + S() + ".items");
     admin_.Exec(
-        "CREATE TABLE nl_pg_test.items AS SELECT g AS id, "
+        "CREATE TABLE " + S() + ".items AS SELECT g AS id, "
         "CASE WHEN g % 10 = 0 THEN NULL ELSE 'name_' || (g % 37) END AS name, "
         "(g % 100) / 4.0::float8 AS score, "
         "CASE WHEN g % 7 = 0 THEN NULL ELSE (((g * 13) % 1000) / 10.0)::numeric(8,2) END AS amount, "
@@ -217,17 +229,17 @@ class PostgresSourceTest : public ::testing::Test {
 };
 
 TEST_F(PostgresSourceTest, PostgresTypeMatrixValueByValue) {
-  admin_.Exec("DROP TABLE IF EXISTS nl_pg_test.types");
-  admin_.Exec("DROP TYPE IF EXISTS nl_pg_test.mood");
-  admin_.Exec("CREATE TYPE nl_pg_test.mood AS ENUM ('sad', 'happy')");
+  admin_.Exec("DROP TABLE IF EXISTS " + S() + ".types");
+  admin_.Exec("DROP TYPE IF EXISTS " + S() + ".mood");
+  admin_.Exec("CREATE TYPE " + S() + ".mood AS ENUM ('sad', 'happy')");
   admin_.Exec(
-      "CREATE TABLE nl_pg_test.types (id int4, b bool, i2 int2, i4 int4, i8 int8, o oid, "
+      "CREATE TABLE " + S() + ".types (id int4, b bool, i2 int2, i4 int4, i8 int8, o oid, "
       "f4 float4, f8 float8, n numeric(38,10), n2 numeric(5,2), nfree numeric, t text, "
       "vc varchar(10), bc char(4), u uuid, j json, jb jsonb, by bytea, d date, ts timestamp, "
-      "tz timestamptz, tm time, iv interval, mood nl_pg_test.mood, ia int4[], ta text[], "
+      "tz timestamptz, tm time, iv interval, mood " + S() + ".mood, ia int4[], ta text[], "
       "na numeric(6,2)[], ua uuid[])");
   admin_.Exec(
-      "INSERT INTO nl_pg_test.types VALUES "
+      "INSERT INTO " + S() + ".types VALUES "
       "(1, true, -32768, -2147483648, -9223372036854775808, 4294967295, 1.5, -1e308, "
       "9999999999999999999999999999.9999999999, -999.99, 1.25, '', '', 'ab', "
       "'A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11', '{\"a\": [1, 2]}', '{\"b\": 1, \"a\": \"x\"}', "
@@ -241,7 +253,7 @@ TEST_F(PostgresSourceTest, PostgresTypeMatrixValueByValue) {
       "'{}', '{}', '{}'),"
       "(3, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, "
       "NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)");
-  auto source = SourceFor("types", {{"dsn", Dsn()}, {"table", "nl_pg_test.types"}});
+  auto source = SourceFor("types", {{"dsn", Dsn()}, {"table", "" + S() + ".types"}});
   ASSERT_TRUE(source.ok()) << source.status().ToString();
 
   std::map<std::string, std::string> types;
@@ -277,7 +289,7 @@ TEST_F(PostgresSourceTest, PostgresTypeMatrixValueByValue) {
 
 TEST_F(PostgresSourceTest, PostgresEveryFilterOperatorMatchesPostgresWhere) {
   CreateItems();
-  auto source = SourceFor("items", {{"dsn", Dsn()}, {"table", "nl_pg_test.items"}});
+  auto source = SourceFor("items", {{"dsn", Dsn()}, {"table", "" + S() + ".items"}});
   ASSERT_TRUE(source.ok()) << source.status().ToString();
   using V = std::vector<engine::QueryParam>;
   struct Case {
@@ -371,22 +383,22 @@ TEST_F(PostgresSourceTest, PostgresEveryFilterOperatorMatchesPostgresWhere) {
 }
 
 TEST_F(PostgresSourceTest, PostgresStatementLogShowsTheWhereAndOnlyMatchingRowsAreFetched) {
-  admin_.Exec("DROP TABLE IF EXISTS nl_pg_test.big");
-  admin_.Exec("CREATE TABLE nl_pg_test.big AS SELECT g AS id, g % 1000 AS bucket, "
+  admin_.Exec("DROP TABLE IF EXISTS " + S() + ".big");
+  admin_.Exec("CREATE TABLE " + S() + ".big AS SELECT g AS id, g % 1000 AS bucket, "
               "md5(g::text) AS payload FROM generate_series(1, 100000) g");
   // A reader whose statements the server logs.
   admin_.Exec("DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'nl_pg_logged') "
               "THEN CREATE ROLE nl_pg_logged LOGIN; END IF; END $$");
   admin_.Exec("ALTER ROLE nl_pg_logged SET log_statement = 'all'");
-  admin_.Exec("GRANT USAGE ON SCHEMA nl_pg_test TO nl_pg_logged");
-  admin_.Exec("GRANT SELECT ON ALL TABLES IN SCHEMA nl_pg_test TO nl_pg_logged");
+  admin_.Exec("GRANT USAGE ON SCHEMA " + S() + " TO nl_pg_logged");
+  admin_.Exec("GRANT SELECT ON ALL TABLES IN SCHEMA " + S() + " TO nl_pg_logged");
   const char* home = std::getenv("HOME");
   std::string log_path = std::string(home ? home : "") + "/.cache/neuralake/logs/postgres.log";
   std::ifstream before(log_path, std::ios::ate);
   ASSERT_TRUE(before.good()) << "no server log at " << log_path;
   auto offset = before.tellg();
 
-  auto source = SourceFor("big", {{"dsn", Dsn("nl_pg_logged")}, {"table", "nl_pg_test.big"}});
+  auto source = SourceFor("big", {{"dsn", Dsn("nl_pg_logged")}, {"table", "" + S() + ".big"}});
   ASSERT_TRUE(source.ok()) << source.status().ToString();
   SourceRequest request;
   request.scan.columns = {"id", "bucket"};
@@ -407,7 +419,7 @@ TEST_F(PostgresSourceTest, PostgresStatementLogShowsTheWhereAndOnlyMatchingRowsA
   after.seekg(offset);
   std::string logged((std::istreambuf_iterator<char>(after)), std::istreambuf_iterator<char>());
   auto declare = logged.find("DECLARE neuralake_cursor NO SCROLL CURSOR FOR SELECT \"id\", "
-                             "\"bucket\" FROM \"nl_pg_test\".\"big\" WHERE \"bucket\" = "
+                             "\"bucket\" FROM \"" + S() + "\".\"big\" WHERE \"bucket\" = "
                              "$1::integer");
   ASSERT_NE(declare, std::string::npos) << "the server log has no DECLARE with the WHERE:\n"
                                         << logged.substr(0, 4000);
@@ -417,7 +429,7 @@ TEST_F(PostgresSourceTest, PostgresStatementLogShowsTheWhereAndOnlyMatchingRowsA
 
 TEST_F(PostgresSourceTest, PostgresCountOnlyLimitAndQueryTables) {
   CreateItems();
-  auto source = SourceFor("items", {{"dsn", Dsn()}, {"table", "nl_pg_test.items"}});
+  auto source = SourceFor("items", {{"dsn", Dsn()}, {"table", "" + S() + ".items"}});
   ASSERT_TRUE(source.ok()) << source.status().ToString();
   auto count = [&](SourceRequest request) {
     auto batches = ReadAll(**source, request);
@@ -454,7 +466,7 @@ TEST_F(PostgresSourceTest, PostgresCountOnlyLimitAndQueryTables) {
   // A query table; batches of fetch_rows rows.
   auto query = SourceFor("named", {{"dsn", Dsn()},
                                    {"query", "SELECT id, upper(name) AS shout FROM "
-                                             "nl_pg_test.items WHERE id <= 250;"},
+                                             "" + S() + ".items WHERE id <= 250;"},
                                    {"fetch_rows", "100"}});
   ASSERT_TRUE(query.ok()) << query.status().ToString();
   ASSERT_EQ((*query)->columns.size(), 2u);
@@ -506,10 +518,10 @@ bool WaitForBackends(Admin& admin, const std::string& application, int expected)
 }
 
 TEST_F(PostgresSourceTest, PostgresEarlyStreamDestructionClosesTheConnection) {
-  admin_.Exec("CREATE TABLE IF NOT EXISTS nl_pg_test.big AS SELECT g AS id, g % 1000 AS bucket, "
+  admin_.Exec("CREATE TABLE IF NOT EXISTS " + S() + ".big AS SELECT g AS id, g % 1000 AS bucket, "
               "md5(g::text) AS payload FROM generate_series(1, 100000) g");
   auto source = SourceFor("big", {{"dsn", Dsn("postgres", " application_name=nl_pg_leak")},
-                                  {"table", "nl_pg_test.big"},
+                                  {"table", "" + S() + ".big"},
                                   {"fetch_rows", "1000"}});
   ASSERT_TRUE(source.ok()) << source.status().ToString();
   ASSERT_TRUE(WaitForBackends(admin_, "nl_pg_leak", 0));  // describing closed its connection
@@ -560,20 +572,20 @@ TEST_F(PostgresSourceTest, PostgresBadInputNamesTheTable) {
   EXPECT_NE(down.status().message().find("cannot connect"), std::string::npos);
 
   // A missing table: NotFound; not cached, so the table appearing later is read.
-  admin_.Exec("DROP TABLE IF EXISTS nl_pg_test.later");
+  admin_.Exec("DROP TABLE IF EXISTS " + S() + ".later");
   auto later = MakePostgresProvider(
-      Definition("later", {{"dsn", Dsn()}, {"table", "nl_pg_test.later"}}), {});
+      Definition("later", {{"dsn", Dsn()}, {"table", "" + S() + ".later"}}), {});
   ASSERT_TRUE(later.ok());
   auto missing = (*later)->Source();
   ExpectNamesTable(missing.status(), "later");
   EXPECT_TRUE(missing.status().IsNotFound()) << missing.status().ToString();
-  admin_.Exec("CREATE TABLE nl_pg_test.later (x int)");
+  admin_.Exec("CREATE TABLE " + S() + ".later (x int)");
   EXPECT_TRUE((*later)->Source().ok());
 
   // A type without a mapping.
-  admin_.Exec("DROP TABLE IF EXISTS nl_pg_test.shapes");
-  admin_.Exec("CREATE TABLE nl_pg_test.shapes (id int, area polygon)");
-  auto shapes = SourceFor("shapes", {{"dsn", Dsn()}, {"table", "nl_pg_test.shapes"}});
+  admin_.Exec("DROP TABLE IF EXISTS " + S() + ".shapes");
+  admin_.Exec("CREATE TABLE " + S() + ".shapes (id int, area polygon)");
+  auto shapes = SourceFor("shapes", {{"dsn", Dsn()}, {"table", "" + S() + ".shapes"}});
   ExpectNamesTable(shapes.status(), "shapes");
   EXPECT_TRUE(shapes.status().IsUnsupported());
   EXPECT_NE(shapes.status().message().find("column 'area' has PostgreSQL type polygon"),
@@ -581,11 +593,11 @@ TEST_F(PostgresSourceTest, PostgresBadInputNamesTheTable) {
       << shapes.status().ToString();
   // ... which a query can cast.
   EXPECT_TRUE(SourceFor("shapes", {{"dsn", Dsn()},
-                                   {"query", "SELECT id, area::text AS area FROM nl_pg_test.shapes"}})
+                                   {"query", "SELECT id, area::text AS area FROM " + S() + ".shapes"}})
                   .ok());
 
   // A failing query.
-  auto bad_query = SourceFor("q", {{"dsn", Dsn()}, {"query", "SELECT nope FROM nl_pg_test.shapes"}});
+  auto bad_query = SourceFor("q", {{"dsn", Dsn()}, {"query", "SELECT nope FROM " + S() + ".shapes"}});
   ExpectNamesTable(bad_query.status(), "q");
   EXPECT_TRUE(bad_query.status().IsInvalid()) << bad_query.status().ToString();
 
@@ -609,7 +621,7 @@ TEST_F(PostgresSourceTest, PostgresBadInputNamesTheTable) {
           .status(),
       "o");
   ::unsetenv("NL_PG_TEST_UNSET");
-  ExpectNamesTable(SourceFor("o", {{"dsn", Dsn()}, {"table", "nl_pg_test.later"},
+  ExpectNamesTable(SourceFor("o", {{"dsn", Dsn()}, {"table", "" + S() + ".later"},
                                    {"password_env", "NL_PG_TEST_UNSET"}})
                        .status(),
                    "o");
@@ -625,11 +637,11 @@ TEST_F(PostgresSourceTest, PostgresWrongPasswordNeverShowsThePassword) {
   admin_.Exec("DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'nl_secret') "
               "THEN CREATE ROLE nl_secret LOGIN; END IF; END $$");
   admin_.Exec("ALTER ROLE nl_secret PASSWORD '" + right + "'");
-  admin_.Exec("GRANT USAGE ON SCHEMA nl_pg_test TO nl_secret");
-  admin_.Exec("CREATE TABLE IF NOT EXISTS nl_pg_test.later (x int)");
-  admin_.Exec("GRANT SELECT ON nl_pg_test.later TO nl_secret");
+  admin_.Exec("GRANT USAGE ON SCHEMA " + S() + " TO nl_secret");
+  admin_.Exec("CREATE TABLE IF NOT EXISTS " + S() + ".later (x int)");
+  admin_.Exec("GRANT SELECT ON " + S() + ".later TO nl_secret");
   std::map<std::string, std::string> options = {{"dsn", Dsn("nl_secret")},
-                                                {"table", "nl_pg_test.later"},
+                                                {"table", "" + S() + ".later"},
                                                 {"password_env", "NL_PG_TEST_PASSWORD"}};
   ::setenv("NL_PG_TEST_PASSWORD", wrong.c_str(), 1);
   auto refused = SourceFor("secret", options);
@@ -647,7 +659,7 @@ TEST_F(PostgresSourceTest, PostgresWrongPasswordNeverShowsThePassword) {
   // role that does not exist) is replaced by *** in the error.
   ::setenv("NL_PG_TEST_PASSWORD", "nl_pg_scrub_me", 1);
   auto scrubbed = SourceFor("secret", {{"dsn", Dsn("nl_pg_scrub_me")},
-                                       {"table", "nl_pg_test.later"},
+                                       {"table", "" + S() + ".later"},
                                        {"password_env", "NL_PG_TEST_PASSWORD"}});
   ExpectNamesTable(scrubbed.status(), "secret");
   EXPECT_EQ(scrubbed.status().message().find("nl_pg_scrub_me"), std::string::npos);
