@@ -234,4 +234,88 @@ else
   echo "(skipped: needs psql and PostgreSQL from scripts/services.sh up postgres)"
 fi
 
+step "12. Materialized views and data quality: a gold MV over the Bronze table refreshed incrementally after new messages; an expectation drops bad rows into quarantine"
+# A second catalog over the same Bronze table: expectations on it (drop, warn, fail), its
+# quarantine and the _quality results table, and a gold materialized view stored on MinIO.
+QCATALOG=$WORK/lakehouse.yaml
+GOLD=$BASE/gold/events_by_type
+cat > "$QCATALOG" <<YAML
+databases:
+  demo:
+    tables:
+      bronze:
+        type: delta
+        uri: "$BRONZE"
+        expectations:
+          - {name: non_negative_revenue, type: range, column: revenue, min: 0, on_violation: drop}
+          - {name: has_user, type: not_null, column: user_id, on_violation: drop}
+          - {name: known_event_type, type: accepted_values, column: event_type, on_violation: warn,
+             values: [page_view, click, search, add_to_cart, checkout, purchase, signup, logout]}
+          - {name: one_row_per_event, type: unique, columns: [event_id], on_violation: fail}
+      bronze_quarantine: {type: delta, uri: "${BRONZE}_quarantine", description: "rows dropped by expectations"}
+      quality: {type: delta, uri: "$BASE/_quality", description: "every expectation run (check, append, ingest)"}
+  gold:
+    tables:
+      events_by_type:
+        type: materialized_view
+        uri: "$GOLD"
+        sql: "SELECT event_type, country, count(*) AS events, sum(revenue) AS revenue FROM demo.bronze GROUP BY event_type, country"
+        expectations:
+          - {name: counted, type: range, column: events, min: 1, on_violation: fail}
+      quality: {type: delta, uri: "$BASE/gold/_quality", description: "the view's expectations, checked on each refresh"}
+YAML
+run "$NL" mv refresh gold.events_by_type --catalog "$QCATALOG"
+# 2,000 more events, then three hand-written ones: a negative revenue and a missing user (both
+# dropped into the quarantine) and an unknown event type (kept, with a warning).
+run "$NL" produce --topic "$TOPIC" --count 2000 --first-row 100000 --schema events --key user_id
+cat > "$WORK/late.jsonl" <<'JSON'
+{"event_id": 900001, "event_time": "2026-01-02T10:00:00Z", "user_id": 42, "event_type": "purchase", "country": "DE", "device": "mobile", "duration_ms": 812.0, "revenue": -19.99}
+{"event_id": 900002, "event_time": "2026-01-02T10:00:01Z", "user_id": null, "event_type": "click", "country": "FR", "device": "desktop", "duration_ms": 95.5, "revenue": null}
+{"event_id": 900003, "event_time": "2026-01-02T10:00:02Z", "user_id": 43, "event_type": "refund", "country": "JP", "device": "mobile", "duration_ms": 40.0, "revenue": null}
+JSON
+run "$NL" produce --topic "$TOPIC" --from-file "$WORK/late.jsonl"
+run "$NL" ingest --topic "$TOPIC" --table "$BRONZE" --group "demo-$$" --stop-at-end --status-interval 60s \
+  --catalog "$QCATALOG" --quarantine "${BRONZE}_quarantine"
+# Exactly once: a rerun resumes after the quarantined offsets too, reading nothing again.
+run "$NL" ingest --topic "$TOPIC" --table "$BRONZE" --group "demo-$$" --stop-at-end --status-interval 60s \
+  --catalog "$QCATALOG" --quarantine "${BRONZE}_quarantine"
+counts=$("$NL" sql --catalog "$QCATALOG" --quiet --format csv \
+  "SELECT concat((SELECT count(*) FROM demo.bronze), ' ', (SELECT count(*) FROM demo.bronze_quarantine))" | tail -1)
+echo "bronze rows: ${counts% *} (expected 102001), quarantined rows: ${counts#* } (expected 2)"
+[ "$counts" = "102001 2" ] || { echo "demo: ingest with expectations wrote the wrong rows" >&2; exit 1; }
+run "$NL" mv status --catalog "$QCATALOG"
+run "$NL" mv refresh gold.events_by_type --catalog "$QCATALOG" | tee "$WORK/refresh.out"
+grep -q "mode incremental" "$WORK/refresh.out" || { echo "demo: the second refresh was not incremental" >&2; exit 1; }
+run "$NL" sql --catalog "$QCATALOG" \
+  "SELECT event_type, sum(events) AS events, round(sum(revenue), 2) AS revenue
+   FROM gold.events_by_type GROUP BY event_type ORDER BY events DESC"
+# The view equals its query recomputed over the Bronze table (sums of doubles to 1e-6).
+differ=$("$NL" sql --catalog "$QCATALOG" --quiet --format csv \
+  "WITH f AS (SELECT event_type, country, count(*) AS events, sum(revenue) AS revenue
+              FROM demo.bronze GROUP BY event_type, country)
+   SELECT count(*) FROM gold.events_by_type m FULL JOIN f USING (event_type, country)
+   WHERE m.events IS DISTINCT FROM f.events OR (m.revenue IS NULL) <> (f.revenue IS NULL)
+      OR abs(m.revenue - f.revenue) > 1e-6" | tail -1)
+echo "groups where the view differs from a full recompute: $differ (expected 0)"
+[ "$differ" -eq 0 ] || { echo "demo: the incremental view differs from its query" >&2; exit 1; }
+run "$NL" sql --catalog "$QCATALOG" \
+  "SELECT event_id, user_id, event_type, revenue, _expectation, _kafka_partition, _kafka_offset
+   FROM demo.bronze_quarantine ORDER BY event_id"
+run "$NL" check demo.bronze --catalog "$QCATALOG"
+run "$NL" sql --catalog "$QCATALOG" \
+  "SELECT operation, version, expectation, action, rows_checked, violations, passed, sample
+   FROM demo.quality ORDER BY checked_at, expectation"
+# The view's own expectations ran on the rows each refresh committed.
+run "$NL" sql --catalog "$QCATALOG" \
+  "SELECT operation, expectation, action, rows_checked, violations, passed FROM gold.quality ORDER BY checked_at"
+# A CHECK constraint is the table's own rule: every writer is held to it, catalog or not.
+run "$NL" table constraint add "$BRONZE" revenue_not_negative "revenue IS NULL OR revenue >= 0"
+run "$NL" table constraint list "$BRONZE"
+echo '{"event_id": 900004, "event_time": "2026-01-02T11:00:00Z", "user_id": 44, "event_type": "purchase", "country": "US", "revenue": -5.0}' \
+  > "$WORK/negative.jsonl"
+if "$NL" table append "$BRONZE" --from "$WORK/negative.jsonl" 2>"$WORK/err"; then
+  echo "unexpected: an append violating a CHECK constraint was committed" >&2; exit 1
+fi
+echo "an append violating the CHECK constraint was refused as expected: $(head -1 "$WORK/err")"
+
 step "Done. Everything the demo wrote is under $BASE (MinIO console: http://127.0.0.1:9001)"
