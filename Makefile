@@ -7,7 +7,7 @@ BUILD_TYPE ?= RelWithDebInfo
 CTEST_JOBS ?= 2
 CMAKE_FLAGS ?=
 
-.PHONY: all setup build test test-asan unit-test demo services-up services-down services-status bench bench-sql bench-ingest bench-api bench-mv clean asan
+.PHONY: all setup build test test-asan unit-test demo services-up services-down services-status bench bench-sql bench-ingest bench-api bench-mv bench-quality clean asan
 
 all: build
 
@@ -60,6 +60,10 @@ bench-api: setup build services-up
 # Materialized view over 50M events on MinIO: full vs incremental refresh after 1% appends: make bench-mv [ROWS=N]
 bench-mv: setup build services-up
 	ROWS=$(or $(ROWS),50000000) bench/mv/mv_bench.sh
+
+# Expectations overhead: a 10M-row events append on MinIO, plain vs 5 warn expectations: make bench-quality [ROWS=N]
+bench-quality: setup build services-up
+	ROWS=$(or $(ROWS),10000000) bench/quality/quality_bench.sh
 
 # TPC-H over Delta vs DuckDB/Polars on the same data: make bench-sql SF=1 (or SF=10)
 bench-sql: setup build services-up
