@@ -19,7 +19,8 @@ function range(from, to) {
 }
 
 // demo.events: version 0 holds ids 0..5999, version 1 adds 6000..9999 (10,000 rows), partitioned
-// by grp. demo.evil: a description with markup. Returns the catalog file path.
+// by grp, with two expectations checked once. demo.evil: a description with markup. Returns the
+// catalog file path.
 export function makeLake(work) {
   rmSync(work, { recursive: true, force: true });
   mkdirSync(work, { recursive: true });
@@ -39,10 +40,16 @@ export function makeLake(work) {
     "databases:",
     "  demo:",
     "    tables:",
-    `      events: {type: delta, uri: ${JSON.stringify(events)}, description: "generated events, two versions"}`,
+    "      events:",
+    `        {type: delta, uri: ${JSON.stringify(events)}, description: "generated events, two versions",`,
+    "         expectations: [{name: has_id, type: not_null, column: id},",
+    "                        {name: score_at_most_4000, type: range, column: score, max: 4000}]}",
     `      evil: {type: delta, uri: ${JSON.stringify(evil)}, description: ${JSON.stringify(EVIL_DESCRIPTION)}}`,
     "",
   ].join("\n"));
+  // Results in <work>/_quality: has_id holds, score_at_most_4000 (warn) is violated by ids
+  // 8001..9999 (score = id / 2), 1,999 rows. demo.evil declares none: no Quality section.
+  neuralake("check", "demo.events", "--catalog", catalog);
   return { catalog, events, evil };
 }
 

@@ -119,6 +119,25 @@ async function tableSteps(page, base) {
     assert.match(await page.textContent("#snippets-h + figure"), /curl -s/);
     await shot(page, "table");
   });
+  await step("quality section lists each expectation's latest result, a violated one marked", async () => {
+    await page.waitForSelector("#quality-table tbody tr");
+    const rows = await page.$$eval("#quality-table tbody tr", (trs) => trs.map((tr) =>
+      [tr.dataset.expectation, ...[...tr.querySelectorAll("td")].map((td) => td.textContent)]));
+    assert.deepEqual(rows.map((r) => r.slice(0, 7)), [
+      ["has_id", "has_id", "not_null", "warn", "10,000", "0", "passed"],
+      ["score_at_most_4000", "score_at_most_4000", "range", "warn", "10,000", "1,999", "violated"],
+    ]);
+    assert.match(rows[1][7], /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}/);  // checked_at
+    assert.match(await page.textContent("#quality-summary"), /^2 expectations, 1 violated/);
+    // A table without results has no Quality section.
+    await page.goto(base + "/#/table/demo/evil");
+    await page.waitForSelector("#history-table, #history-h + p");
+    await page.waitForTimeout(300);
+    assert.equal(await page.$eval("#quality-section", (s) => s.hidden), true);
+    await page.goto(base + "/#/table/demo/events");
+    await page.waitForSelector("#quality-table tbody tr");
+    await page.waitForFunction(() => /rows/.test(document.querySelector("#sample-status")?.textContent ?? ""));
+  });
   await step("filter the sample; the API call beside it changes and its rows match", async () => {
     await page.click("#add-filter");
     const filter = page.locator("#filters .filter").last();

@@ -1,10 +1,11 @@
-// One table: schema (with partition columns), history, a filtered sample whose API call is shown
+// One table: schema (with partition columns), data-quality results (quality_section.ts), history, a filtered sample whose API call is shown
 // beside it, a version picker and code snippets.
 import {
   ApiError, Column, Commit, QueryAnswer, TableInfo, apiBase, catalog, getJson, isStatic, tablePath,
 } from "./api";
 import { clear, codeBlock, formatBytes, formatCount, h, uniqueId } from "./dom";
 import { Grid } from "./grid";
+import { qualitySection } from "./quality_section";
 import { tableSnippets } from "./snippets";
 
 const OPERATORS = ["eq", "ne", "lt", "lte", "gt", "gte", "in", "notin", "contains", "startswith",
@@ -43,7 +44,7 @@ export async function renderTable(main: HTMLElement, database: string, name: str
   }
   const historySection = h("section", { "aria-labelledby": "history-h" }, h("h2", { id: "history-h" }, "History"));
   const sampleSection = h("section", { "aria-labelledby": "sample-h" }, h("h2", { id: "sample-h" }, "Sample"));
-  main.append(sampleSection, historySection, snippetsSection);
+  main.append(sampleSection, qualitySection(database, name), historySection, snippetsSection);
 
   const [schema, history] = await Promise.all([
     getJson<{ columns: Column[]; partitions: string[]; version: number }>(
