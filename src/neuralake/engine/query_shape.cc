@@ -1,6 +1,8 @@
 // AnalyzeQueryShape (query_shape.h): the maintainable shapes of a SELECT, by DuckDB's parser.
 #include "neuralake/engine/query_shape.h"
 
+#include "neuralake/engine/sql_parse.h"
+
 #include <mutex>
 #include <set>
 
@@ -281,18 +283,8 @@ std::string_view ShapeColumnKindName(ShapeColumn::Kind kind) {
 }
 
 Result<QueryShape> AnalyzeQueryShape(std::string_view sql) {
-  try {
-    duckdb::Parser parser;
-    parser.ParseQuery(std::string(sql));
-    if (parser.statements.size() != 1 ||
-        parser.statements[0]->type != duckdb::StatementType::SELECT_STATEMENT) {
-      return Status::Invalid("expected one SELECT statement");
-    }
-    auto& select = parser.statements[0]->Cast<duckdb::SelectStatement>();
-    return ShapeOf(*select.node);
-  } catch (const std::exception& exception) {
-    return Status::Invalid(duckdb::ErrorData(exception).RawMessage());
-  }
+  return AnalyzeOneSelect(
+      sql, [](duckdb::QueryNode& node) -> Result<QueryShape> { return ShapeOf(node); });
 }
 
 }  // namespace neuralake::engine

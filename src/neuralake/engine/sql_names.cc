@@ -12,6 +12,7 @@
 #include "duckdb/parser/tableref/basetableref.hpp"
 #include "duckdb/parser/tableref/table_function_ref.hpp"
 #include "neuralake/engine/engine.h"
+#include "neuralake/engine/sql_parse.h"
 
 namespace neuralake::engine {
 namespace {
@@ -79,20 +80,12 @@ class NameCollector {
 }  // namespace
 
 Result<std::vector<std::pair<std::string, std::string>>> TableNamesInQuery(std::string_view sql) {
-  try {
-    duckdb::Parser parser;
-    parser.ParseQuery(std::string(sql));
-    if (parser.statements.size() != 1 ||
-        parser.statements[0]->type != duckdb::StatementType::SELECT_STATEMENT) {
-      return Status::Invalid("expected one SELECT statement");
-    }
-    auto& select = parser.statements[0]->Cast<duckdb::SelectStatement>();
-    NameCollector collector;
-    collector.Node(*select.node);
-    return collector.Take();
-  } catch (const std::exception& exception) {
-    return Status::Invalid(duckdb::ErrorData(exception).RawMessage());
-  }
+  return AnalyzeOneSelect(
+      sql, [](duckdb::QueryNode& node) -> Result<std::vector<std::pair<std::string, std::string>>> {
+        NameCollector collector;
+        collector.Node(node);
+        return collector.Take();
+      });
 }
 
 }  // namespace neuralake::engine
