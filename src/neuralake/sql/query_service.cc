@@ -138,6 +138,9 @@ Result<std::unique_ptr<QueryService>> QueryService::Make(catalog::Catalog catalo
     service->providers_[definition->QualifiedName()] = std::move(*provider);
   }
   NL_RETURN_NOT_OK(service->CheckViewCycles());
+  for (const auto* definition : service->catalog_.AllTables()) {
+    if (definition->metadata.deprecated) service->any_deprecated_ = true;
+  }
   NL_ASSIGN_OR_RETURN(service->engine_, engine::Engine::Make(engine_options));
   return service;
 }
@@ -275,6 +278,8 @@ void QueryService::AddDeprecations(std::string_view sql, std::vector<std::string
 
 std::vector<std::string> QueryService::Deprecations(std::string_view sql) const {
   std::vector<std::string> out, seen;
+  // Parsing every query for names only pays off when some table is deprecated.
+  if (!any_deprecated_) return out;
   AddDeprecations(sql, out, seen);
   return out;
 }

@@ -189,6 +189,7 @@ class QueryService {
   // An unrestricted private engine for metadata reads (Parquet footers of catalog tables).
   std::unique_ptr<engine::Engine> metadata_engine_;
   mutable std::mutex metadata_mutex_;
+  bool any_deprecated_ = false;  // some catalog table is deprecated (set in Make)
 };
 
 }  // namespace neuralake::sql
