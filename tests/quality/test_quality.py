@@ -179,6 +179,32 @@ def test_append_drop_quarantines_exactly_the_bad_rows(lake):
                       storage_options=STORAGE).to_pyarrow_table().num_rows == len(bad)
 
 
+def test_append_drop_reads_csv_with_the_table_types(lake):
+    # A CSV's timestamps come out as TIMESTAMP (no zone); the table's column is a Delta timestamp
+    # (UTC). The split of good and dropped rows must read the CSV as a plain append does, and the
+    # quarantine must hold the table's types.
+    uri = f"{ROOT}/typed_drop"
+    schema = pa.schema([("id", pa.int64()), ("ts", pa.timestamp("us", tz="UTC")),
+                        ("val", pa.int64())])
+    write_deltalake(uri, pa.table({"id": [1], "ts": [0], "val": [1]}, schema=schema),
+                    storage_options=STORAGE)
+    catalog = lake / "typed_drop.yaml"
+    catalog.write_text(catalog_yaml("typed_drop", uri, [
+        "{name: positive, type: range, column: val, min: 0, on_violation: drop}"]))
+    data = lake / "typed.csv"
+    data.write_text("id,ts,val\n2,2024-01-01 10:00:00,5\n3,2024-01-02 11:30:00,-3\n"
+                    "4,2024-01-03 12:00:00,7\n")
+    proc = run("table", "append", uri, "--from", str(data), "--catalog", str(catalog), check=0)
+    assert "quarantined 1 row violating positive" in proc.stdout
+    main = DeltaTable(uri, storage_options=STORAGE).to_pyarrow_table().sort_by("id")
+    assert main.column("id").to_pylist() == [1, 2, 4]
+    assert main.schema.field("ts").type == pa.timestamp("us", tz="UTC")
+    assert str(main.column("ts")[1].as_py()) == "2024-01-01 10:00:00+00:00"
+    quarantine = DeltaTable(f"{uri}_quarantine", storage_options=STORAGE).to_pyarrow_table()
+    assert quarantine.column("id").to_pylist() == [3]
+    assert quarantine.schema.field("ts").type == pa.timestamp("us", tz="UTC")
+
+
 def test_append_warn_appends_everything_and_results_are_queryable(lake):
     uri, catalog = make_table(lake, "items", [
         "{name: named, type: not_null, column: name, on_violation: warn}"], rows=ROWS[:2])

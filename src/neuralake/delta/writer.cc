@@ -341,6 +341,18 @@ Result<WriteResult> CreateTable(DeltaTable& table, const CreateTableOptions& opt
   return FinishResult(*commit, written, 0, false);
 }
 
+Result<DataSource> TypedForTable(DeltaTable& table, const DataSource& source) {
+  if (source.rows.kind != engine::WriteSource::Kind::kFiles) return source;
+  NL_ASSIGN_OR_RETURN(bool exists, table.Exists());
+  if (!exists) return source;
+  NL_ASSIGN_OR_RETURN(Engine * engine, table.GetEngine());
+  NL_ASSIGN_OR_RETURN(auto snapshot, LatestForWrite(table));
+  NL_ASSIGN_OR_RETURN(ResolvedSource resolved, ResolveSource(*engine, source, &snapshot->schema));
+  DataSource typed = source;
+  typed.rows = std::move(resolved.rows);
+  return typed;
+}
+
 Result<WriteResult> Append(DeltaTable& table, const DataSource& source,
                            const WriteOptions& options) {
   NL_ASSIGN_OR_RETURN(Engine * engine, table.GetEngine());

@@ -98,6 +98,10 @@ struct WriteResult {
 Result<WriteResult> CreateTable(DeltaTable& table, const CreateTableOptions& options);
 Result<WriteResult> Append(DeltaTable& table, const DataSource& source,
                            const WriteOptions& options = {});
+// `source` as Append would read it: CSV and JSON columns the table already has are read with the
+// table's types (the same source, unchanged, for other kinds or when the table does not exist).
+// For callers that read the rows themselves before appending them (expectations).
+Result<DataSource> TypedForTable(DeltaTable& table, const DataSource& source);
 // Replaces the whole table, or with `predicate` only the partitions it selects (replaceWhere:
 // every new row must satisfy the predicate). Schema mode overwrite replaces the schema (whole-table
 // overwrites only).

@@ -142,14 +142,17 @@ std::string DefaultQuarantineUri(const std::string& table_uri) {
 }
 
 Result<EnforcedWrite> AppendWithExpectations(delta::DeltaTable& table,
-                                             const delta::DataSource& source,
+                                             const delta::DataSource& untyped,
                                              const std::vector<Expectation>& expectations,
                                              const EnforceOptions& options) {
   EnforcedWrite outcome;
   if (expectations.empty()) {
-    NL_ASSIGN_OR_RETURN(outcome.written, delta::Append(table, source, options.write));
+    NL_ASSIGN_OR_RETURN(outcome.written, delta::Append(table, untyped, options.write));
     return outcome;
   }
+  // The rows are checked and split as the append will read them (CSV/JSON columns typed from the
+  // table): the staged split is a query, which Append would not retype.
+  NL_ASSIGN_OR_RETURN(delta::DataSource source, delta::TypedForTable(table, untyped));
   NL_ASSIGN_OR_RETURN(Engine * engine, table.GetEngine());
   StagedTables staged(*engine);
   std::optional<std::string> staged_rows;
@@ -202,7 +205,15 @@ Result<EnforcedWrite> AppendWithExpectations(delta::DeltaTable& table,
   auto good = delta::DataSource::FromQuery("SELECT * EXCLUDE (__nl_failed) FROM " +
                                            Q(*staged_rows) + " WHERE __nl_failed = ''");
   good.description = source.description + " (rows passing the drop expectations)";
-  NL_ASSIGN_OR_RETURN(outcome.written, delta::Append(table, good, options.write));
+  auto written = delta::Append(table, good, options.write);
+  if (!written.ok()) {
+    // The quarantine commit stands (rows are never lost); say so instead of leaving it silent.
+    return written.status().WithContext(
+        std::to_string(outcome.dropped_rows) + " dropped rows were committed to the quarantine " +
+        options.quarantine_uri + " at version " + std::to_string(outcome.quarantine->version) +
+        "; the table is unchanged");
+  }
+  outcome.written = std::move(written).value();
   return outcome;
 }
 
