@@ -181,12 +181,12 @@ TEST(ProtocolSupportTest, NamesUnsupportedFeatures) {
   EXPECT_TRUE(CheckReadSupported(Protocol{}, metadata).ok());
   EXPECT_TRUE(CheckWriteSupported(Protocol{}, metadata, schema).ok());
 
-  Protocol dv{3, 7, std::vector<std::string>{"deletionVectors"},
-              std::vector<std::string>{"deletionVectors"}};
-  Status read = CheckReadSupported(dv, metadata);
+  Protocol variant{3, 7, std::vector<std::string>{"variantType"},
+                  std::vector<std::string>{"variantType"}};
+  Status read = CheckReadSupported(variant, metadata);
   ASSERT_TRUE(read.IsUnsupported());
   EXPECT_EQ(read.message(),
-            "table requires reader feature 'deletionVectors' which neuralake does not support");
+            "table requires reader feature 'variantType' which neuralake does not support");
 
   Protocol ntz{3, 7, std::vector<std::string>{"timestampNtz"},
                std::vector<std::string>{"timestampNtz", "appendOnly"}};

@@ -63,7 +63,7 @@ Status UnsupportedFeature(const char* kind, std::string_view feature) {
 const std::vector<std::string>& SupportedReaderFeatures() {
   static const std::vector<std::string> kFeatures = {
       "columnMapping", "timestampNtz", "typeWidening", "typeWidening-preview",
-      "vacuumProtocolCheck"};
+      "vacuumProtocolCheck", "deletionVectors"};
   return kFeatures;
 }
 
@@ -72,7 +72,7 @@ const std::vector<std::string>& SupportedWriterFeatures() {
       "appendOnly",        "invariants",      "checkConstraints",    "changeDataFeed",
       "generatedColumns",  "identityColumns", "columnMapping",       "timestampNtz",
       "domainMetadata",    "vacuumProtocolCheck", "inCommitTimestamp", "typeWidening",
-      "typeWidening-preview"};
+      "typeWidening-preview", "deletionVectors"};
   return kFeatures;
 }
 

@@ -470,13 +470,13 @@ TEST_F(WriterTest, ConcurrentAppendsBothLand) {
 
 TEST_F(WriterTest, UnknownReaderFeatureIsUnsupported) {
   MustCreate(kTrips);
-  Protocol protocol{3, 7, std::vector<std::string>{"deletionVectors"},
-                    std::vector<std::string>{"deletionVectors"}};
+  Protocol protocol{3, 7, std::vector<std::string>{"variantType"},
+                    std::vector<std::string>{"variantType"}};
   ASSERT_TRUE(table_->store().PutIfAbsent(CommitKey(1), SerializeCommit({protocol})).ok());
   auto snapshot = table_->LoadSnapshot();
   ASSERT_TRUE(snapshot.status().IsUnsupported());
   EXPECT_EQ(snapshot.status().message(),
-            "table requires reader feature 'deletionVectors' which neuralake does not support");
+            "table requires reader feature 'variantType' which neuralake does not support");
   auto appended = Append(*table_, DataSource::FromQuery("SELECT 1::BIGINT AS id"));
   ASSERT_TRUE(appended.status().IsUnsupported());
   // Older versions stay readable.
