@@ -2,7 +2,7 @@
 # Installs what Neuralake needs, idempotently, caching under $NEURALAKE_CACHE (~/.cache/neuralake).
 #   scripts/setup.sh all          everything below
 #   scripts/setup.sh build-deps   what compiling needs: apt packages + DuckDB + the web UI
-#   scripts/setup.sh apt|duckdb|minio|kafka|venv|web
+#   scripts/setup.sh apt|duckdb|minio|kafka|venv|spark|web
 # Each step is skipped in well under a second when already done.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -166,15 +166,67 @@ step_web() {
   (cd "$root/web" && npm run --silent build >/dev/null)
 }
 
+# Apache Spark + Delta for the dual-engine demo and the interop tests (docs/spark.md): PyPI pyspark
+# (it bundles Spark's jars and Hadoop's client) and delta-spark in the venv, and from Maven Central
+# the Delta and s3a jars of spark/jars-pom.xml in $SPARK_JARS, less what pyspark/jars already has.
+# Nothing is downloaded at run time: scripts/spark-submit.sh passes these jars with --jars.
+PYSPARK_VERSION=4.1.4
+DELTA_SPARK_PY_VERSION=4.4.1
+SPARK_JARS=$NEURALAKE_CACHE/spark-jars
+
+step_spark() {
+  local root pom stamp
+  root=$(cd "$(dirname "$0")/.." && pwd)
+  pom=$root/spark/jars-pom.xml
+  stamp=$SPARK_JARS/.complete-$( (sha256sum "$pom"; echo "$PYSPARK_VERSION $DELTA_SPARK_PY_VERSION") |
+    sha256sum | cut -c1-16)
+  if [ -f "$stamp" ] && [ -f "$VENV/.spark-$PYSPARK_VERSION-$DELTA_SPARK_PY_VERSION" ]; then
+    say "setup: spark $PYSPARK_VERSION + delta ok (cached)"
+    return
+  fi
+  [ -x "$VENV/bin/python" ] || step_venv
+  if [ ! -f "$VENV/.spark-$PYSPARK_VERSION-$DELTA_SPARK_PY_VERSION" ]; then
+    say "setup: installing pyspark $PYSPARK_VERSION and delta-spark $DELTA_SPARK_PY_VERSION in the venv..."
+    local links=()
+    # Wheels fetched earlier (optional) save the download; PyPI is used for anything missing.
+    [ -d "${NEURALAKE_SPARK_WHEELS:-/tmp/spark-wheels}" ] &&
+      links=(--find-links "${NEURALAKE_SPARK_WHEELS:-/tmp/spark-wheels}")
+    "$VENV/bin/pip" install -q "${links[@]}" "pyspark==$PYSPARK_VERSION" "delta-spark==$DELTA_SPARK_PY_VERSION"
+    rm -f "$VENV"/.spark-*
+    touch "$VENV/.spark-$PYSPARK_VERSION-$DELTA_SPARK_PY_VERSION"
+  fi
+  local pyspark_jars
+  pyspark_jars=$("$VENV/bin/python" -c 'import os, pyspark; print(os.path.join(os.path.dirname(pyspark.__file__), "jars"))')
+  [ -d "$pyspark_jars" ] || die "pyspark has no jars folder at $pyspark_jars"
+  say "setup: fetching the Delta and s3a jars from Maven Central (the AWS SDK bundle is ~0.6 GB)..."
+  local work
+  mkdir -p "$NEURALAKE_CACHE"
+  work=$(mktemp -d "$NEURALAKE_CACHE/.spark-jars-XXXXXX")
+  mvn -q -B -f "$pom" -Dmaven.repo.local="$NEURALAKE_CACHE/m2" dependency:copy-dependencies \
+    -DoutputDirectory="$work" -DincludeScope=runtime -DexcludeGroupIds=org.apache.spark,org.scala-lang
+  # pyspark's own copy of a library wins: drop any jar whose artifact (name less version) it bundles.
+  local jar artifact
+  for jar in "$work"/*.jar; do
+    artifact=$(basename "$jar" | sed -E 's/-[0-9][^/]*\.jar$//')
+    if compgen -G "$pyspark_jars/$artifact-[0-9]*.jar" >/dev/null; then rm -f "$jar"; fi
+  done
+  compgen -G "$work/delta-spark_*.jar" >/dev/null && compgen -G "$work/hadoop-aws-*.jar" >/dev/null ||
+    die "delta-spark or hadoop-aws jar missing after maven ran"
+  rm -rf "$SPARK_JARS"
+  mv "$work" "$SPARK_JARS"
+  touch "$stamp"
+  say "setup: spark jars in $SPARK_JARS ($(ls "$SPARK_JARS" | wc -l) jars)"
+}
+
 main() {
   local steps=("$@")
   [ ${#steps[@]} -gt 0 ] || steps=(all)
   for step in "${steps[@]}"; do
     case $step in
-      all) step_apt; step_duckdb; step_minio; step_kafka; step_venv; step_web ;;
+      all) step_apt; step_duckdb; step_minio; step_kafka; step_venv; step_spark; step_web ;;
       build-deps) step_apt; step_duckdb; step_web ;;
-      apt|duckdb|minio|kafka|venv|web) "step_$step" ;;
-      *) die "unknown setup step '$step' (all, build-deps, apt, duckdb, minio, kafka, venv, web)" ;;
+      apt|duckdb|minio|kafka|venv|spark|web) "step_$step" ;;
+      *) die "unknown setup step '$step' (all, build-deps, apt, duckdb, minio, kafka, venv, spark, web)" ;;
     esac
   done
 }
