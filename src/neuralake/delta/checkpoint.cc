@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <set>
 
 #include <nlohmann/json.hpp>
 
@@ -88,6 +89,14 @@ std::vector<ParquetField> CheckpointColumns(bool with_domains) {
   }
   return columns;
 }
+
+}  // namespace
+
+std::vector<ParquetField> CheckpointSchema(bool with_domains) {
+  return CheckpointColumns(with_domains);
+}
+
+namespace {
 
 int64_t Retention(const Snapshot& snapshot, std::string_view property, int64_t fallback) {
   auto value = snapshot.Property(property);
@@ -316,6 +325,52 @@ Result<LastCheckpoint> WriteCheckpoint(DeltaTable& table, const Snapshot& snapsh
   return last;
 }
 
+namespace {
+
+// V2 checkpoint sidecars (`_delta_log/_sidecars/`) older than `cutoff` that no retained checkpoint
+// (version >= keep_from, `log_objects` is the listing of `_delta_log/` before cleanup) names.
+// Retained checkpoints are read only when there is such an old sidecar, so tables without V2
+// checkpoints pay one listing.
+Result<int64_t> CleanupSidecars(DeltaTable& table, const std::vector<storage::ObjectInfo>& log_objects,
+                                int64_t keep_from, int64_t cutoff) {
+  NL_ASSIGN_OR_RETURN(auto sidecars, table.store().List(kSidecarPrefix));
+  std::vector<const storage::ObjectInfo*> old;
+  for (const auto& sidecar : sidecars) {
+    if (sidecar.modified_ms <= cutoff) old.push_back(&sidecar);
+  }
+  if (old.empty()) return 0;
+  std::set<std::string> referenced;
+  for (const auto& object : log_objects) {
+    LogFileName name = ParseLogFileName(object.key);
+    bool single_file = name.kind == LogFileName::Kind::kCheckpoint ||
+                       name.kind == LogFileName::Kind::kUuidCheckpoint;
+    if (!single_file || name.version < keep_from) continue;
+    auto actions = table.log().ReadCheckpoint(CheckpointFiles{name.version, {object}},
+                                              /*resolve_sidecars=*/false);
+    if (!actions.ok()) {
+      // Unreadable: keep every sidecar rather than guess which ones it needs.
+      return 0;
+    }
+    for (const auto& action : *actions) {
+      const auto* unknown = std::get_if<UnknownAction>(&action);
+      if (unknown == nullptr || unknown->key != "sidecar" || !unknown->value.is_object()) continue;
+      auto path = unknown->value.find("path");
+      if (path == unknown->value.end() || !path->is_string()) continue;
+      auto key = SidecarKey(path->get<std::string>());
+      if (key.ok()) referenced.insert(*key);
+    }
+  }
+  int64_t deleted = 0;
+  for (const auto* sidecar : old) {
+    if (referenced.count(sidecar->key) > 0) continue;
+    NL_RETURN_NOT_OK(table.store().Delete(sidecar->key));
+    ++deleted;
+  }
+  return deleted;
+}
+
+}  // namespace
+
 Result<CleanupResult> CleanupLog(DeltaTable& table, const Snapshot& latest, int64_t now_ms) {
   CleanupResult result;
   auto enabled = latest.Property("delta.enableExpiredLogCleanup");
@@ -349,6 +404,8 @@ Result<CleanupResult> CleanupLog(DeltaTable& table, const Snapshot& latest, int6
     NL_RETURN_NOT_OK(table.store().Delete(object.key));
     ++result.deleted_files;
   }
+  NL_ASSIGN_OR_RETURN(int64_t sidecars, CleanupSidecars(table, objects, keep_from, cutoff));
+  result.deleted_files += sidecars;
   return result;
 }
 

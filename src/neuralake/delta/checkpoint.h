@@ -9,9 +9,16 @@
 // typed cells and other rows as JSON out). Reading accepts classic and multi-part checkpoints
 // written by Spark, delta-rs or us.
 //
+// Tables with the v2Checkpoint feature (delta.checkpointPolicy=v2, as Spark writes them) get the
+// same classic V1-spec checkpoint: PROTOCOL.md allows a classic V1 checkpoint on every table and
+// forbids only multi-part ones there, and every V2-aware reader (Spark, delta-rs, us) reads it.
+// We read every kind: V2 UUID-named JSON/Parquet checkpoints and their `_delta_log/_sidecars/`
+// are resolved by DeltaLog::ReadCheckpoint (log.h), with this file's Parquet decoding.
+//
 // After a checkpoint, `_delta_log/_last_checkpoint` points to it. Log cleanup deletes JSON commits
 // and checkpoints older than `delta.logRetentionDuration` (default 30 days), but only below a
-// checkpoint that is itself old enough, so every retained version stays reconstructable.
+// checkpoint that is itself old enough, so every retained version stays reconstructable; V2
+// sidecars older than the cutoff that no retained checkpoint names are deleted with them.
 //
 // Thread safety: free functions; concurrent checkpoints of the same version write identical
 // content (the protocol allows the last writer to win).
@@ -25,12 +32,18 @@
 #include "neuralake/delta/log.h"
 #include "neuralake/delta/snapshot.h"
 #include "neuralake/engine/engine.h"
+#include "neuralake/engine/parquet_json.h"
 
 namespace neuralake::delta {
 
 class DeltaTable;
 
-// The actions stored in a checkpoint (all its parts, in order).
+// The Parquet columns of the checkpoints we write (Spark's V1 schema; a domainMetadata column when
+// `with_domains`). Tests build V2 checkpoints and sidecars from it.
+std::vector<engine::ParquetField> CheckpointSchema(bool with_domains);
+
+// The actions stored in Parquet checkpoint files (all parts of a multi-part checkpoint in order,
+// a UUID-named V2 checkpoint or sidecar files); see log.h's CheckpointReader.
 Result<std::vector<Action>> ReadCheckpointActions(engine::Engine& engine, const DeltaTable& table,
                                                   const CheckpointFiles& files);
 

@@ -4,7 +4,6 @@
 #include <cctype>
 #include <cstdio>
 #include <future>
-#include <set>
 
 #include <nlohmann/json.hpp>
 
@@ -18,6 +17,23 @@ bool AllDigits(std::string_view text) {
   return !text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
     return std::isdigit(static_cast<unsigned char>(c));
   });
+}
+
+// The sidecar file a V2 checkpoint's `sidecar` action names.
+Result<storage::ObjectInfo> SidecarFile(const nlohmann::json& sidecar) {
+  auto path = sidecar.find("path");
+  if (!sidecar.is_object() || path == sidecar.end() || !path->is_string()) {
+    return Status::Corrupt("a 'sidecar' action has no path");
+  }
+  storage::ObjectInfo info;
+  NL_ASSIGN_OR_RETURN(info.key, SidecarKey(path->get<std::string>()));
+  auto number = [&](const char* key) -> int64_t {
+    auto it = sidecar.find(key);
+    return it != sidecar.end() && it->is_number_integer() ? it->get<int64_t>() : 0;
+  };
+  info.size = number("sizeInBytes");
+  info.modified_ms = number("modificationTime");
+  return info;
 }
 
 
@@ -41,6 +57,28 @@ std::string CheckpointPartKey(int64_t version, int part, int parts) {
   char suffix[64];
   std::snprintf(suffix, sizeof(suffix), ".checkpoint.%010d.%010d.parquet", part, parts);
   return std::string(kLogPrefix) + VersionString(version) + suffix;
+}
+
+Result<std::string> SidecarKey(std::string_view sidecar_path) {
+  auto decoded = DecodePath(sidecar_path);
+  if (!decoded.ok()) {
+    return Status::Corrupt("sidecar path '" + std::string(sidecar_path) +
+                           "': " + decoded.status().message());
+  }
+  const std::string& path = *decoded;
+  constexpr std::string_view kFolder = "_delta_log/_sidecars/";
+  std::string name;
+  size_t at = path.rfind(kFolder);
+  if (at != std::string::npos && (at == 0 || path[at - 1] == '/')) {
+    name = path.substr(at + kFolder.size());
+  } else if (!IsAbsolutePath(path) && !path.starts_with('/')) {
+    name = path;  // the file name (or a path) below `_delta_log/_sidecars/`
+  }
+  if (name.empty() || name.find("..") != std::string::npos) {
+    return Status::Corrupt("sidecar path '" + std::string(sidecar_path) +
+                           "' is not a file in the table's _delta_log/_sidecars/");
+  }
+  return std::string(kSidecarPrefix) + name;
 }
 
 LogFileName ParseLogFileName(std::string_view key) {
@@ -163,7 +201,7 @@ Result<LogListing> DeltaLog::List(std::optional<int64_t> from_version) const {
   LogListing listing;
   // version -> parts count -> part number -> object
   std::map<int64_t, std::map<int, std::map<int, storage::ObjectInfo>>> parts;
-  std::set<int64_t> uuid_versions;
+  std::map<int64_t, storage::ObjectInfo> uuid_checkpoints;  // the first (by key) per version
   for (auto& object : objects) {
     LogFileName name = ParseLogFileName(object.key);
     if (name.kind == LogFileName::Kind::kOther) continue;
@@ -181,14 +219,20 @@ Result<LogListing> DeltaLog::List(std::optional<int64_t> from_version) const {
         }
         break;
       case LogFileName::Kind::kUuidCheckpoint:
-        uuid_versions.insert(name.version);
+        uuid_checkpoints.emplace(name.version, std::move(object));
         break;
       case LogFileName::Kind::kOther:
         break;
     }
   }
+  for (auto& [version, object] : uuid_checkpoints) {
+    // A classic checkpoint of the same version is preferred (one file, no sidecars).
+    if (listing.checkpoints.count(version) == 0) {
+      listing.checkpoints[version] = CheckpointFiles{version, {std::move(object)}};
+    }
+  }
   for (auto& [version, by_count] : parts) {
-    if (listing.checkpoints.count(version) > 0) continue;  // a classic one is preferred
+    if (listing.checkpoints.count(version) > 0) continue;  // a single-file one is preferred
     bool found = false;
     std::vector<std::string> missing;
     for (auto& [count, by_part] : by_count) {
@@ -205,7 +249,6 @@ Result<LogListing> DeltaLog::List(std::optional<int64_t> from_version) const {
     }
     if (!found) listing.incomplete_checkpoints[version] = std::move(missing);
   }
-  listing.uuid_checkpoints.assign(uuid_versions.begin(), uuid_versions.end());
   return listing;
 }
 
@@ -270,17 +313,95 @@ Status DeltaLog::ReplayCommits(const LogListing& listing, int64_t from, int64_t 
   return Status::OK();
 }
 
+Result<std::vector<Action>> DeltaLog::ReadCheckpoint(const CheckpointFiles& checkpoint,
+                                                     bool resolve_sidecars) const {
+  if (checkpoint.files.empty()) return std::vector<Action>{};
+  const std::string& key = checkpoint.files.front().key;
+  std::vector<Action> actions;
+  if (checkpoint.files.size() == 1 && key.ends_with(".json")) {
+    auto text = store_->Get(key);
+    if (!text.ok()) {
+      if (text.status().IsNotFound()) {
+        return Status::Corrupt("checkpoint file " + key + " disappeared while reading the log");
+      }
+      return text.status().WithContext("reading " + key);
+    }
+    NL_ASSIGN_OR_RETURN(actions, ParseCommit(*text, key));
+  } else {
+    if (!checkpoint_reader_) {
+      return Status::Internal("the Delta log needs a checkpoint reader to load version " +
+                              std::to_string(checkpoint.version));
+    }
+    NL_ASSIGN_OR_RETURN(actions, checkpoint_reader_(checkpoint));
+  }
+  if (!resolve_sidecars) return actions;
+
+  // V2 spec: one checkpointMetadata of this version; file actions possibly in sidecars.
+  CheckpointFiles sidecars{checkpoint.version, {}};
+  bool has_checkpoint_metadata = false;
+  std::vector<Action> state;
+  state.reserve(actions.size());
+  for (Action& action : actions) {
+    if (const auto* unknown = std::get_if<UnknownAction>(&action)) {
+      if (unknown->key == "sidecar") {
+        auto file = SidecarFile(unknown->value);
+        if (!file.ok()) return file.status().WithContext("checkpoint " + key);
+        sidecars.files.push_back(std::move(file).value());
+        continue;
+      }
+      if (unknown->key == "checkpointMetadata") {
+        auto version = unknown->value.is_object() ? unknown->value.find("version")
+                                                  : unknown->value.end();
+        if (version == unknown->value.end() || !version->is_number_integer() ||
+            version->get<int64_t>() != checkpoint.version) {
+          return Status::Corrupt("checkpoint " + key + " has a checkpointMetadata action " +
+                                 unknown->value.dump() + " that does not name version " +
+                                 std::to_string(checkpoint.version));
+        }
+        has_checkpoint_metadata = true;
+        continue;
+      }
+    }
+    state.push_back(std::move(action));
+  }
+  bool uuid_named = ParseLogFileName(key).kind == LogFileName::Kind::kUuidCheckpoint;
+  if ((uuid_named || !sidecars.files.empty()) && !has_checkpoint_metadata) {
+    return Status::Corrupt("V2 checkpoint " + key + " has no checkpointMetadata action");
+  }
+  if (sidecars.files.empty()) return state;
+  if (!checkpoint_reader_) {
+    return Status::Internal("the Delta log needs a checkpoint reader to read the sidecars of " +
+                            key);
+  }
+  auto file_actions = checkpoint_reader_(sidecars);
+  if (!file_actions.ok()) {
+    // Name a missing sidecar rather than the reader's message when that is the cause.
+    for (const auto& sidecar : sidecars.files) {
+      auto head = store_->Head(sidecar.key);
+      if (!head.ok() && head.status().IsNotFound()) {
+        return Status::Corrupt("checkpoint " + key + " names sidecar " + sidecar.key +
+                               ", which does not exist");
+      }
+    }
+    return file_actions.status().WithContext("reading the sidecars of checkpoint " + key);
+  }
+  for (Action& action : *file_actions) {
+    if (!std::holds_alternative<AddFile>(action) && !std::holds_alternative<RemoveFile>(action)) {
+      return Status::Corrupt("a sidecar of checkpoint " + key +
+                             " holds an action other than add or remove");
+    }
+    state.push_back(std::move(action));
+  }
+  return state;
+}
+
 Result<std::shared_ptr<const Snapshot>> DeltaLog::Build(const LogListing& listing,
                                                         const CheckpointFiles* checkpoint,
                                                         int64_t version) const {
   LogReplay replay;
   int64_t next = 0;
   if (checkpoint != nullptr) {
-    if (!checkpoint_reader_) {
-      return Status::Internal("the Delta log needs a checkpoint reader to load version " +
-                              std::to_string(checkpoint->version));
-    }
-    auto actions = checkpoint_reader_(*checkpoint);
+    auto actions = ReadCheckpoint(*checkpoint);
     if (!actions.ok()) {
       return actions.status().WithContext("reading checkpoint " + checkpoint->files.front().key);
     }
@@ -309,13 +430,6 @@ Result<std::shared_ptr<const Snapshot>> DeltaLog::LoadSnapshot(
                              incomplete->second.front() + " is missing");
     }
     if (listing.checkpoints.count(last->version) == 0) {
-      bool uuid = std::find(listing.uuid_checkpoints.begin(), listing.uuid_checkpoints.end(),
-                            last->version) != listing.uuid_checkpoints.end();
-      if (uuid) {
-        return Status::Unsupported("checkpoint of version " + std::to_string(last->version) +
-                                   " is a V2 (UUID-named) checkpoint, which neuralake cannot "
-                                   "read");
-      }
       std::string expected = last->parts && *last->parts > 1
                                  ? CheckpointPartKey(last->version, 1, int(*last->parts))
                                  : CheckpointKey(last->version);

@@ -1,11 +1,13 @@
 // DeltaLog: reading one table's `_delta_log/` through an ObjectStore.
 //
-// Knows the file naming of the log (20-digit zero-padded versions, classic and multi-part
-// checkpoints, `_last_checkpoint`), lists and reads commits, and builds Snapshots at the latest
-// version, at a version or at a timestamp by handing the actions to LogReplay (snapshot.h).
+// Knows the file naming of the log (20-digit zero-padded versions, classic, multi-part and
+// UUID-named V2 checkpoints with their `_sidecars/`, `_last_checkpoint`), lists and reads commits,
+// and builds Snapshots at the latest version, at a version or at a timestamp by handing the
+// actions to LogReplay (snapshot.h).
 // Checkpoint Parquet decoding is not done here: the caller passes a CheckpointReader (normally
 // ReadCheckpointActions from checkpoint.h, which uses the engine), so the log logic is testable
-// with a memory store and a fake reader.
+// with a memory store and a fake reader. JSON V2 checkpoints are parsed here; the sidecar files a
+// V2 checkpoint names are read through the same CheckpointReader.
 //
 // Thread safety: a DeltaLog only borrows the store and holds no mutable state; concurrent calls
 // are fine if the store and the reader allow them.
@@ -34,6 +36,11 @@ std::string VersionString(int64_t version);  // 20-digit zero-padded
 std::string CommitKey(int64_t version);      // "_delta_log/00000000000000000007.json"
 std::string CheckpointKey(int64_t version);  // "_delta_log/<v>.checkpoint.parquet"
 std::string CheckpointPartKey(int64_t version, int part, int parts);
+inline constexpr std::string_view kSidecarPrefix = "_delta_log/_sidecars/";
+// The key of the sidecar file a V2 checkpoint's `sidecar.path` names (a file name, a path
+// relative to `_delta_log/_sidecars/` or an absolute URI into that folder; URI-encoded).
+// Corrupt when the path does not lead into `_delta_log/_sidecars/`.
+Result<std::string> SidecarKey(std::string_view sidecar_path);
 
 // What a key below `_delta_log/` is.
 struct LogFileName {
@@ -56,7 +63,10 @@ struct LastCheckpoint {
 Result<LastCheckpoint> ParseLastCheckpoint(std::string_view text);
 std::string SerializeLastCheckpoint(const LastCheckpoint& last);
 
-// The files of one checkpoint (one for classic, all parts in order for multi-part).
+// The files of one checkpoint (one for classic and UUID-named V2 checkpoints, all parts in order
+// for multi-part). A checkpoint file whose key ends in ".json" is a JSON V2 checkpoint; every
+// other one is Parquet. For V2 checkpoints these are the top-level files; their sidecars are read
+// as a further CheckpointFiles of the `_delta_log/_sidecars/` files.
 struct CheckpointFiles {
   int64_t version = -1;
   std::vector<storage::ObjectInfo> files;
@@ -65,11 +75,11 @@ struct CheckpointFiles {
 // A listing of `_delta_log/` (possibly only from some version on).
 struct LogListing {
   std::map<int64_t, storage::ObjectInfo> commits;
-  std::map<int64_t, CheckpointFiles> checkpoints;  // complete checkpoints only
+  // Complete checkpoints only, one per version: classic first, then UUID-named V2, then
+  // multi-part (the protocol lets a reader pick any of several checkpoints of one version).
+  std::map<int64_t, CheckpointFiles> checkpoints;
   // Multi-part checkpoints with missing parts: version -> the keys that are missing.
   std::map<int64_t, std::vector<std::string>> incomplete_checkpoints;
-  // Versions that have a V2 (UUID-named) checkpoint, which we cannot read.
-  std::vector<int64_t> uuid_checkpoints;
 
   std::optional<int64_t> LatestVersion() const;
   // The newest complete checkpoint at or below `version`.
@@ -78,7 +88,8 @@ struct LogListing {
   std::optional<int64_t> EarliestReconstructableVersion() const;
 };
 
-// Decodes the actions of a checkpoint (Parquet) into actions.
+// Decodes the actions of Parquet checkpoint files (classic, multi-part, UUID-named V2 or V2
+// sidecars) into actions; `sidecar` and `checkpointMetadata` rows come back as UnknownAction.
 using CheckpointReader = std::function<Result<std::vector<Action>>(const CheckpointFiles&)>;
 
 // One row of table history.
@@ -126,6 +137,14 @@ class DeltaLog {
   // `base` itself when there is nothing newer.
   Result<std::shared_ptr<const Snapshot>> Update(std::shared_ptr<const Snapshot> base,
                                                  std::optional<int64_t> version = std::nullopt) const;
+
+  // The actions of a checkpoint. With `resolve_sidecars`: the top-level file (JSON or Parquet),
+  // then the add/remove actions of every sidecar a V2 checkpoint names, with the `sidecar` and
+  // `checkpointMetadata` actions checked (Corrupt on a version mismatch or a missing sidecar,
+  // naming the file) and dropped. Without it: the top-level actions as stored, `sidecar` actions
+  // included (as UnknownAction).
+  Result<std::vector<Action>> ReadCheckpoint(const CheckpointFiles& checkpoint,
+                                             bool resolve_sidecars = true) const;
 
   // Commits newest first (at most `limit` when > 0), with their commitInfo.
   Result<std::vector<CommitRecord>> History(int64_t limit = 0) const;

@@ -63,7 +63,7 @@ Status UnsupportedFeature(const char* kind, std::string_view feature) {
 const std::vector<std::string>& SupportedReaderFeatures() {
   static const std::vector<std::string> kFeatures = {
       "columnMapping", "timestampNtz", "typeWidening", "typeWidening-preview",
-      "vacuumProtocolCheck", "deletionVectors"};
+      "vacuumProtocolCheck", "deletionVectors", "v2Checkpoint"};
   return kFeatures;
 }
 
@@ -72,7 +72,9 @@ const std::vector<std::string>& SupportedWriterFeatures() {
       "appendOnly",        "invariants",      "checkConstraints",    "changeDataFeed",
       "generatedColumns",  "identityColumns", "columnMapping",       "timestampNtz",
       "domainMetadata",    "vacuumProtocolCheck", "inCommitTimestamp", "typeWidening",
-      "typeWidening-preview", "deletionVectors"};
+      "typeWidening-preview", "deletionVectors", "v2Checkpoint", "clustering",
+      // Accepted only while delta.rowTrackingSuspended=true (see CheckWriteSupported).
+      "rowTracking"};
   return kFeatures;
 }
 
@@ -293,6 +295,13 @@ Status CheckWriteSupported(const Protocol& protocol, const Metadata& metadata,
   }
   if (active("identityColumns", 6) && AnyFieldMetadata(schema.fields, "delta.identity.")) {
     return Status::Unsupported("writing tables with identity columns is not supported yet");
+  }
+  // Row tracking: while supported and not suspended every write must assign baseRowId /
+  // defaultRowCommitVersion and raise the delta.rowTracking high-water mark, which we do not yet.
+  auto suspended = metadata.configuration.find("delta.rowTrackingSuspended");
+  if (protocol.HasWriterFeature("rowTracking") &&
+      (suspended == metadata.configuration.end() || Lower(suspended->second) != "true")) {
+    return UnsupportedFeature("writer", "rowTracking");
   }
   return Status::OK();
 }
