@@ -316,7 +316,9 @@ TEST_F(ConstraintsTest, ConstraintAndAppendRacingConflict) {
   WriteOptions write;
   write.commit.max_attempts = 3;
   write.commit.before_commit = [&](int64_t) {
-    if (Load()->version == 0) ASSERT_TRUE(AddConstraint(**rival, "positive", "id > 0").ok());
+    if (Load()->version == 0) {
+      ASSERT_TRUE(AddConstraint(**rival, "positive", "id > 0").ok());
+    }
   };
   int files = ParquetFiles();
   auto raced = Append(*table_, DataSource::FromQuery(kBad), write);

@@ -219,7 +219,7 @@ TEST_F(QueryServiceTest, DeltaDescribeAndScanAgreeWithSql) {
 
   engine::ScanRequest request;
   request.columns = {"fare", "city"};
-  request.filters = {{"city", engine::ScanFilter::Op::kEqual, engine::QueryParam(std::string("rome"))}};
+  request.filters = {{"city", engine::ScanFilter::Op::kEqual, engine::QueryParam(std::string("rome")), {}}};
   int64_t rows = 0;
   auto scanned = service->Scan("demo.trips", {2, std::nullopt}, request,
                                [&](const engine::RecordBatch& batch) -> Status {
