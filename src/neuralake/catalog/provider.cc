@@ -17,8 +17,8 @@ TableDescription DescribePlan(const engine::LakeSnapshot& plan) {
   bool rows_known = true;
   for (const auto& file : plan.files) {
     bytes += file.size_bytes;
-    if (file.num_records < 0) rows_known = false;
-    rows += std::max<int64_t>(file.num_records, 0);
+    if (file.LiveRecords() < 0) rows_known = false;
+    rows += std::max<int64_t>(file.LiveRecords(), 0);
   }
   description.files = static_cast<int64_t>(plan.files.size());
   description.bytes = bytes;

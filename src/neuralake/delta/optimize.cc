@@ -33,13 +33,14 @@ double Seconds(std::chrono::steady_clock::time_point since) {
 // Bins bigger than this are read by DuckDB straight from the store instead of staged in memory.
 constexpr int64_t kMaxStagedBytes = int64_t{1} << 30;
 
-// The files that can be rewritten (`keep`, and no deletion vector: rows hidden by one must not
-// come back), grouped by partition, each group in path order.
+// The files that can be rewritten (`keep`), grouped by partition, each group in path order. A file
+// with a deletion vector is read through the scan plan, which drops its deleted rows, and its
+// remove carries the vector (RemoveFor), so the rewrite purges the vector.
 std::vector<std::vector<AddFile>> FilesByPartition(
     const std::vector<AddFile>& files, const std::function<bool(const AddFile&)>& keep) {
   std::map<std::string, std::vector<AddFile>> by_partition;
   for (const AddFile& file : files) {
-    if (!file.deletion_vector && keep(file)) {
+    if (keep(file)) {
       by_partition[PartitionKey(file.partition_values)].push_back(file);
     }
   }
@@ -52,23 +53,30 @@ std::vector<std::vector<AddFile>> FilesByPartition(
   return groups;
 }
 
-// Bins of small files per partition, each about `target` bytes, two files or more.
+// Bins of small files per partition, each about `target` bytes, two files or more. Files with a
+// deletion vector are rewritten whatever their size (a bin of one such file too), as Spark's
+// OPTIMIZE purges deletion vectors.
 std::vector<std::vector<AddFile>> PlanBins(const std::vector<AddFile>& files, int64_t target) {
   std::vector<std::vector<AddFile>> bins;
-  auto small = [target](const AddFile& file) { return file.size < target; };
-  for (auto& candidates : FilesByPartition(files, small)) {
+  auto eligible = [target](const AddFile& file) {
+    return file.size < target || file.deletion_vector.has_value();
+  };
+  auto worth_rewriting = [](const std::vector<AddFile>& bin) {
+    return bin.size() > 1 || (bin.size() == 1 && bin[0].deletion_vector.has_value());
+  };
+  for (auto& candidates : FilesByPartition(files, eligible)) {
     std::vector<AddFile> bin;
     int64_t bytes = 0;
     for (AddFile& file : candidates) {
       if (!bin.empty() && bytes + file.size > target) {
-        if (bin.size() > 1) bins.push_back(std::move(bin));
+        if (worth_rewriting(bin)) bins.push_back(std::move(bin));
         bin.clear();
         bytes = 0;
       }
       bytes += file.size;
       bin.push_back(std::move(file));
     }
-    if (bin.size() > 1) bins.push_back(std::move(bin));
+    if (worth_rewriting(bin)) bins.push_back(std::move(bin));
   }
   return bins;
 }

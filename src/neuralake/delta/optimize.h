@@ -1,7 +1,8 @@
 // OPTIMIZE: compaction of small files into files near a target size, safe beside live writers.
 //
-// Per partition, files smaller than the target are bin-packed (in path order) into bins of about
-// the target size; each bin with at least two files is rewritten through DuckDB (streamed: the
+// Per partition, files smaller than the target (and files with a deletion vector, whatever their
+// size) are bin-packed (in path order) into bins of about the target size; each bin with at least
+// two files, or with a deletion vector, is rewritten through DuckDB (streamed: the
 // rows are never held in memory by us). All the rewritten bins of a run are committed together,
 // as ONE commit of remove + add actions with dataChange=false, so readers and streaming consumers
 // see no new data and the history gets one OPTIMIZE version per run. Only a long run commits more

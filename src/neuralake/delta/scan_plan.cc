@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "neuralake/common/json.h"
+#include "neuralake/delta/deletion_vector.h"
 #include "neuralake/delta/schema.h"
 #include "neuralake/delta/snapshot.h"
 #include "neuralake/delta/table.h"
@@ -29,18 +30,28 @@ std::optional<std::string> StatText(const json& value) {
   return std::nullopt;
 }
 
-}  // namespace
+// A deletion vector's rows as the engine's DeletedRows.
+class DeletionVectorRows : public engine::DeletedRows {
+ public:
+  explicit DeletionVectorRows(DeletionVector rows) : rows_(std::move(rows)) {}
+  bool Contains(uint64_t row) const override { return rows_.Contains(row); }
 
-Status CheckNoDeletionVectors(const std::vector<AddFile>& files, const std::string& table) {
-  for (const auto& add : files) {
-    if (add.deletion_vector) {
-      return Status::Unsupported((table.empty() ? "" : "table " + table + " ") + "file '" +
-                                 add.path +
-                                 "' has a deletion vector, which neuralake cannot apply yet");
-    }
-  }
-  return Status::OK();
+ private:
+  DeletionVector rows_;
+};
+
+std::shared_ptr<const engine::LakeDeletionVector> DeletionVectorOf(
+    const DeltaTable& table, const DeletionVectorDescriptor& descriptor) {
+  auto loader = [store = table.shared_store(), uri = table.uri(),
+                 descriptor]() -> Result<std::shared_ptr<const engine::DeletedRows>> {
+    NL_ASSIGN_OR_RETURN(DeletionVector rows, ReadDeletionVector(*store, uri, descriptor));
+    return std::shared_ptr<const engine::DeletedRows>(
+        std::make_shared<DeletionVectorRows>(std::move(rows)));
+  };
+  return std::make_shared<engine::LakeDeletionVector>(descriptor.cardinality, std::move(loader));
 }
+
+}  // namespace
 
 void ParseAddStats(const AddFile& add, const std::map<std::string, std::string>& physical_to_logical,
                    engine::LakeFile& file) {
@@ -78,14 +89,14 @@ void ParseAddStats(const AddFile& add, const std::map<std::string, std::string>&
 int64_t NumRecords(const AddFile& add) {
   engine::LakeFile file;
   ParseAddStats(add, {}, file);
-  return file.num_records;
+  if (file.num_records < 0 || !add.deletion_vector) return file.num_records;
+  return std::max<int64_t>(file.num_records - add.deletion_vector->cardinality, 0);
 }
 
 Result<std::shared_ptr<const engine::LakeSnapshot>> BuildScanPlan(
     const DeltaTable& table, const Snapshot& snapshot, const std::string& name,
     const std::vector<AddFile>* files) {
   if (files == nullptr) files = &snapshot.files;
-  NL_RETURN_NOT_OK(CheckNoDeletionVectors(*files, name));
   auto plan = std::make_shared<engine::LakeSnapshot>();
   plan->table = name;
   plan->version = snapshot.version;
@@ -120,6 +131,7 @@ Result<std::shared_ptr<const engine::LakeSnapshot>> BuildScanPlan(
       file.partition_values[logical == physical_to_logical.end() ? key : logical->second] = value;
     }
     ParseAddStats(add, physical_to_logical, file);
+    if (add.deletion_vector) file.deletion_vector = DeletionVectorOf(table, *add.deletion_vector);
     plan->files.push_back(std::move(file));
   }
   return std::shared_ptr<const engine::LakeSnapshot>(std::move(plan));

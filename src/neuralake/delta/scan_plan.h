@@ -2,8 +2,8 @@
 //
 // Every reader of a snapshot (SQL through lake_scan, `table read` and OPTIMIZE through
 // engine::RegisteredScanPlan) starts here: the snapshot's columns with their column-mapping physical names and types, and its data
-// files with partition values, add-file statistics (parsed here, once) and the deletion-vector
-// check. The plan is the engine's LakeSnapshot, so the engine executes it without knowing Delta.
+// files with partition values, add-file statistics (parsed here, once) and deletion vectors
+// (loaded lazily, applied by lake_scan). The plan is the engine's LakeSnapshot, so the engine executes it without knowing Delta.
 #pragma once
 
 #include <map>
@@ -20,22 +20,20 @@ namespace neuralake::delta {
 class DeltaTable;
 struct Snapshot;
 
-// The deletion-vector check of every scan: Unsupported naming the first file with one (`table`
-// names the table in the message when not empty). Until deletion vectors are read, no reader
-// may scan such a file, since it would return deleted rows.
-Status CheckNoDeletionVectors(const std::vector<AddFile>& files, const std::string& table = "");
-
 // The typed statistics of one add action's `stats` JSON, keyed by the columns' physical names in
 // `physical_to_logical` and returned by logical name. Missing, empty or malformed stats leave
 // num_records at -1 and the stats empty (stats are hints, never errors).
 void ParseAddStats(const AddFile& add, const std::map<std::string, std::string>& physical_to_logical,
                    engine::LakeFile& file);
 
-// numRecords of an add action's stats (through ParseAddStats); -1 when unknown.
+// The rows a reader sees in an add action's logical file: numRecords of its stats (through
+// ParseAddStats, the physical rows) minus its deletion vector's cardinality; -1 when unknown.
 int64_t NumRecords(const AddFile& add);
 
 // The scan plan of `snapshot` (`files`, when given, a subset of its files) for `table`;
-// `name` is the catalog name reported by scans (may be empty).
+// `name` is the catalog name reported by scans (may be empty). A file with a deletion vector gets
+// an engine::LakeDeletionVector that reads it (deletion_vector.h) through the table's store when
+// a scan first needs it; lake_scan then drops those rows for every reader.
 Result<std::shared_ptr<const engine::LakeSnapshot>> BuildScanPlan(
     const DeltaTable& table, const Snapshot& snapshot, const std::string& name = "",
     const std::vector<AddFile>* files = nullptr);

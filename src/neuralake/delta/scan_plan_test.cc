@@ -41,17 +41,15 @@ TEST(ScanPlanTest, NumRecordsIsUnknownForMissingOrMalformedStats) {
   EXPECT_EQ(NumRecords(add), 12);
 }
 
-TEST(ScanPlanTest, DeletionVectorsAreRefusedNamingTheFile) {
-  AddFile plain;
-  plain.path = "a.parquet";
-  AddFile with_dv;
-  with_dv.path = "b.parquet";
-  with_dv.deletion_vector = DeletionVectorDescriptor{"u", "ab^-aqEH.-t@S}K{vb[*k^", 4, 40, 6};
-  EXPECT_TRUE(CheckNoDeletionVectors({plain}).ok());
-  Status refused = CheckNoDeletionVectors({plain, with_dv}, "demo.t");
-  EXPECT_EQ(refused.code(), StatusCode::kUnsupported);
-  EXPECT_EQ(refused.message(),
-            "table demo.t file 'b.parquet' has a deletion vector, which neuralake cannot apply yet");
+TEST(ScanPlanTest, NumRecordsCountsRowsLeftByADeletionVector) {
+  AddFile add;
+  add.path = "b.parquet";
+  add.stats = R"({"numRecords":10})";
+  add.deletion_vector = DeletionVectorDescriptor{"u", "ab^-aqEH.-t@S}K{vb[*k^", 4, 40, 6};
+  EXPECT_EQ(NumRecords(add), 4);
+  engine::LakeFile file;
+  ParseAddStats(add, {}, file);
+  EXPECT_EQ(file.num_records, 10);  // physical rows, as null counts are
 }
 
 TEST(ScanPlanTest, PlanOfATableHasColumnsFilesPartitionsAndStats) {
@@ -101,10 +99,13 @@ TEST(ScanPlanTest, PlanOfATableHasColumnsFilesPartitionsAndStats) {
   ASSERT_TRUE(subset.ok()) << subset.status().ToString();
   EXPECT_EQ((*subset)->files.size(), 1u);
 
-  // A deletion vector anywhere in the scanned files refuses the plan.
+  // A file with a deletion vector carries it, unread until a scan needs it.
   one[0].deletion_vector = DeletionVectorDescriptor{"u", "ab^-aqEH.-t@S}K{vb[*k^", 4, 40, 6};
-  EXPECT_EQ(BuildScanPlan(**table, **snapshot, "", &one).status().code(),
-            StatusCode::kUnsupported);
+  auto with_dv = BuildScanPlan(**table, **snapshot, "", &one);
+  ASSERT_TRUE(with_dv.ok()) << with_dv.status().ToString();
+  ASSERT_NE((*with_dv)->files[0].deletion_vector, nullptr);
+  EXPECT_EQ((*with_dv)->files[0].deletion_vector->cardinality(), 6);
+  EXPECT_TRUE((*with_dv)->files[0].deletion_vector->Load().status().IsNotFound());
 }
 
 TEST(ScanPlanTest, TypedBatchesOfATableMatchItsSqlScan) {

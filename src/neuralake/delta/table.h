@@ -46,6 +46,8 @@ class DeltaTable {
   const std::string& uri() const { return uri_; }
   const storage::Location& location() const { return location_; }
   storage::ObjectStore& store() { return *store_; }
+  // The same store, shared (e.g. by a scan plan's deletion-vector loaders).
+  std::shared_ptr<storage::ObjectStore> shared_store() const { return store_; }
   const DeltaLog& log() const { return *log_; }
 
   // How SQL names the table root and a file below it: a plain absolute path for local tables,

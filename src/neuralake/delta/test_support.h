@@ -1,7 +1,7 @@
 // Reading a table back in tests, benchmarks and tools: a snapshot's scan plan (BuildScanPlan)
 // registered for SQL, so a check such as "SELECT count(*) FROM (<scan>)" reads exactly what
 // `table read`, SQL and OPTIMIZE read (one scan path: column mapping, partition values, columns
-// missing from older files read as NULL, the deletion-vector check).
+// missing from older files read as NULL, rows hidden by deletion vectors dropped).
 //
 // The relation is valid while the SnapshotScan lives, in any engine. Not for the product's own
 // reads: those run a plan with engine::RegisteredScanPlan or engine::ScanBatches directly.

@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 #include <unordered_set>
 
+#include "neuralake/delta/deletion_vector.h"
 #include "neuralake/delta/transaction.h"
 
 namespace neuralake::delta {
@@ -51,15 +53,25 @@ Result<VacuumResult> Vacuum(DeltaTable& table, const VacuumOptions& options) {
   // Files are compared by the URI a reader would open, so that an absolute path in the log naming
   // a file below the table root protects that file too.
   auto uri_of = [&table](const std::string& path) { return table.DataFileUri(path); };
+  // A data file and the deletion-vector file below the table root that its action names.
+  auto insert_uris = [&](std::unordered_set<std::string>& set, const std::string& path,
+                         const std::optional<DeletionVectorDescriptor>& dv) {
+    set.insert(uri_of(path));
+    if (!dv || dv->storage_type == "i") return;
+    auto location = LocateDeletionVector(*dv, table.uri());
+    if (location.ok() && location->in_table) set.insert(uri_of(location->path));
+  };
   std::unordered_set<std::string> referenced;   // active, or removed inside the window
   std::unordered_set<std::string> tombstoned;   // removed before the window
-  for (const AddFile& file : snapshot->files) referenced.insert(uri_of(file.path));
+  for (const AddFile& file : snapshot->files) {
+    insert_uris(referenced, file.path, file.deletion_vector);
+  }
   for (const RemoveFile& tombstone : snapshot->tombstones) {
     // A file removed inside the window is still needed by the versions before its removal.
     if (tombstone.deletion_timestamp.value_or(0) >= removed_cutoff) {
-      referenced.insert(uri_of(tombstone.path));
+      insert_uris(referenced, tombstone.path, tombstone.deletion_vector);
     } else {
-      tombstoned.insert(uri_of(tombstone.path));
+      insert_uris(tombstoned, tombstone.path, tombstone.deletion_vector);
     }
   }
 
@@ -86,7 +98,9 @@ Result<VacuumResult> Vacuum(DeltaTable& table, const VacuumOptions& options) {
     NL_ASSIGN_OR_RETURN(auto latest, table.log().Update(snapshot));
     std::unordered_set<std::string> active;
     if (latest != snapshot) {
-      for (const AddFile& file : latest->files) active.insert(uri_of(file.path));
+      for (const AddFile& file : latest->files) {
+        insert_uris(active, file.path, file.deletion_vector);
+      }
     }
     for (const storage::ObjectInfo* object : candidates) {
       if (active.count(uri_of(object->key)) > 0) continue;

@@ -1,7 +1,8 @@
 // VACUUM: deletes data files that no table version inside the retention window needs.
 //
 // Every object below the table root (except the log and hidden paths) is one of three kinds in
-// the snapshot VACUUM loads:
+// the snapshot VACUUM loads (a deletion-vector file below the root counts as named by every add or
+// remove whose vector it holds, so it lives as long as the longest-lived of them):
 //  - active: named by an add action of the latest version. Never deleted.
 //  - tombstone: named by a remove action the snapshot still keeps. Deleted once the removal is
 //    older than the retention window (versions before the removal need it until then).

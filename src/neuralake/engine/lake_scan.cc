@@ -39,6 +39,7 @@
 #include "duckdb/storage/statistics/base_statistics.hpp"
 #include "duckdb/storage/statistics/numeric_stats.hpp"
 #include "duckdb/storage/statistics/string_stats.hpp"
+#include "neuralake/engine/lake_scan_deletes.h"
 #include "neuralake/engine/lake_scan_duckdb.h"
 #include "neuralake/engine/source_scan.h"
 
@@ -378,7 +379,7 @@ class LakeFileList : public duckdb::MultiFileList {
     if (!bound_) return nullptr;
     duckdb::idx_t rows = 0;
     for (size_t index : selected_) {
-      int64_t records = bound_->snapshot->files[index].num_records;
+      int64_t records = bound_->snapshot->files[index].LiveRecords();
       if (records < 0) return nullptr;
       rows += static_cast<duckdb::idx_t>(records);
     }
@@ -580,11 +581,13 @@ class LakeMultiFileReader : public duckdb::MultiFileReader {
   bool physical_ = false;  // kPhysicalParameter: columns typed as in the files
 };
 
-// lake_scan over a table whose nested fields are renamed by column mapping binds to
+// lake_scan over a table whose nested fields are renamed by column mapping, or with deletion
+// vectors, binds to
 //   SELECT <col> | CAST(<rename of col> AS <type>) AS <col>, ...
-//   FROM lake_scan('<table>', version => <resolved>, __nl_physical => true)
-// (the inner scan reads those columns with the files' names; the version is pinned so both agree).
-// Other tables bind directly (nullptr).
+//   FROM lake_scan('<table>', version => <resolved>, __nl_physical => <renamed>)
+//   [WHERE NOT __nl_row_deleted('<table>', <resolved>, filename, file_row_number)]
+// (the inner scan reads renamed columns with the files' names; the version is pinned so all
+// agree). Other tables bind directly (nullptr).
 duckdb::unique_ptr<duckdb::TableRef> LakeBindReplace(duckdb::ClientContext& context,
                                                      duckdb::TableFunctionBindInput& input) {
   if (input.inputs.size() != 1 || input.inputs[0].IsNull()) return nullptr;
@@ -616,11 +619,20 @@ duckdb::unique_ptr<duckdb::TableRef> LakeBindReplace(duckdb::ClientContext& cont
     }
     select += (select.empty() ? "" : ", ") + item;
   }
-  if (!renamed) return nullptr;
+  bool deletes = HasDeletionVectors(snapshot);
+  if (!renamed && !deletes) return nullptr;
+  for (const auto& column : snapshot.columns) {
+    std::string lower = duckdb::StringUtil::Lower(column.name);
+    if (deletes && (lower == "filename" || lower == "file_row_number")) {
+      throw duckdb::BinderException("%s has deletion vectors and a column named %s, which "
+                                    "neuralake cannot read yet", snapshot.table, column.name);
+    }
+  }
   std::string sql = "SELECT " + select + " FROM " + kFunctionName + "(" +
                     QuoteText(request.table) + ", version => " +
-                    std::to_string(snapshot.version) + ", " + kPhysicalParameter + " => true" +
-                    forwarded + ")";
+                    std::to_string(snapshot.version) + ", " + kPhysicalParameter + " => " +
+                    (renamed ? "true" : "false") + forwarded + ")";
+  if (deletes) sql += " WHERE " + RowDeletedFilterSql(QuoteText(request.table), snapshot.version);
   duckdb::Parser parser(context.GetParserOptions());
   parser.ParseQuery(sql);
   if (parser.statements.size() != 1 ||
@@ -734,6 +746,9 @@ void RegisterLakeScan(duckdb::DuckDB& db, const LakeScanOptions& options) {
     duckdb::CreateTableFunctionInfo info(std::move(set));
     info.on_conflict = duckdb::OnCreateConflict::REPLACE_ON_CONFLICT;
     catalog.CreateTableFunction(context, info);
+    RegisterRowDeletedFunction(context, [shared](const LakeScanRequest& request) {
+      return ResolvePlan(shared->options, request);
+    });
   });
   auto result = connection.Query(
       "CREATE OR REPLACE MACRO delta_at(t, v) AS TABLE SELECT * FROM lake_scan(t, at => v)");

@@ -14,6 +14,8 @@
 // our file list: DuckDB pushes the query's filters into the list, which drops files whose partition
 // values or min/max/null-count statistics cannot match (evaluated with DuckDB's own filter logic
 // against statistics built from the snapshot); projections and row-group pruning are DuckDB's.
+// Rows hidden by a file's deletion vector never leave lake_scan: a plan with any such file binds
+// to a subquery over the physical scan that drops them by (filename, file_row_number).
 // Each scan reports how many files it considered, pruned and read (ScanReport).
 #pragma once
 
@@ -21,6 +23,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -49,14 +52,49 @@ struct LakeColumnStats {
   std::optional<int64_t> null_count;
 };
 
+// Rows of one data file that a deletion vector hides: positions in the file's physical row order,
+// counted from 0 (DuckDB's file_row_number).
+class DeletedRows {
+ public:
+  virtual ~DeletedRows() = default;
+  virtual bool Contains(uint64_t row) const = 0;
+};
+
+// A data file's deletion vector: its cardinality, known from the plan, and its rows, loaded on
+// first use and then kept, so a scan loads only the vectors of files it reads after pruning and
+// a plan shared by many queries loads each once. Thread-safe; a failed load is retried next time.
+class LakeDeletionVector {
+ public:
+  using Loader = std::function<Result<std::shared_ptr<const DeletedRows>>()>;
+  LakeDeletionVector(int64_t cardinality, Loader loader)
+      : cardinality_(cardinality), loader_(std::move(loader)) {}
+  int64_t cardinality() const { return cardinality_; }
+  Result<std::shared_ptr<const DeletedRows>> Load() const;
+
+ private:
+  int64_t cardinality_;
+  Loader loader_;
+  mutable std::mutex mutex_;
+  mutable std::shared_ptr<const DeletedRows> rows_;
+};
+
 struct LakeFile {
   std::string uri;                 // absolute: s3://..., memory://..., or a local path
   int64_t size_bytes = 0;
   int64_t modification_time_ms = 0;
-  int64_t num_records = -1;        // -1: unknown
+  int64_t num_records = -1;        // rows in the data file (physical, as stats say); -1: unknown
   // Partition values by column name; nullopt is SQL NULL. Text, cast to the column type.
   std::map<std::string, std::optional<std::string>> partition_values;
   std::map<std::string, LakeColumnStats> stats;  // by logical column name; may be empty
+  // Rows the table no longer shows (Delta deletion vectors); null: every row is live. Every
+  // lake_scan of a plan with any such file filters these rows out (one place for all readers).
+  std::shared_ptr<const LakeDeletionVector> deletion_vector;
+
+  // The rows a reader sees: num_records minus the deletion vector's cardinality; -1: unknown.
+  int64_t LiveRecords() const {
+    if (num_records < 0) return -1;
+    return num_records - (deletion_vector ? deletion_vector->cardinality() : 0);
+  }
 };
 
 struct LakeSnapshot {

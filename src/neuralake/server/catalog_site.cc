@@ -194,8 +194,8 @@ nlohmann::json TableJson(const sql::QueryService& service, const catalog::TableD
   bool rows_known = true;
   for (const auto& file : snapshot.files) {
     bytes += file.size_bytes;
-    if (file.num_records < 0) rows_known = false;
-    rows += std::max<int64_t>(file.num_records, 0);
+    if (file.LiveRecords() < 0) rows_known = false;
+    rows += std::max<int64_t>(file.LiveRecords(), 0);
     last_write = std::max(last_write, file.modification_time_ms);
   }
   nlohmann::json schema = nlohmann::json::array();

@@ -4,8 +4,8 @@
 // checks the log for commits newer than the cached version (one LIST from that version, skipped
 // while the cached state is younger than ProviderContext::refresh_interval_ms) and replays only
 // those. Time travel (a version, or the version current at a timestamp) loads that snapshot once
-// and keeps the 16 most recent ones. Every plan is delta::BuildScanPlan's (the deletion-vector
-// check, typed add-file statistics, column mapping).
+// and keeps the 16 most recent ones. Every plan is delta::BuildScanPlan's (deletion vectors,
+// typed add-file statistics, column mapping).
 //
 // Thread safety: Plan/Describe/Scan may be called from many threads; the cache is locked.
 #pragma once
