@@ -7,7 +7,7 @@ BUILD_TYPE ?= RelWithDebInfo
 CTEST_JOBS ?= 2
 CMAKE_FLAGS ?=
 
-.PHONY: all setup build test test-asan unit-test demo services-up services-down services-status bench bench-sql bench-ingest bench-api bench-mv bench-quality clean asan
+.PHONY: all setup build test test-asan unit-test demo spark-demo services-up services-down services-status bench bench-sql bench-ingest bench-api bench-mv bench-quality clean asan
 
 all: build
 
@@ -45,6 +45,11 @@ unit-test: build
 
 demo: setup build services-up
 	scripts/demo.sh
+
+# Dual engine: Kafka -> ingest -> Spark ELT (silver, gold) -> neuralake sql and the API over gold,
+# the gold query timed in Spark and neuralake side by side (docs/spark.md)
+spark-demo: setup build services-up
+	scripts/spark-demo.sh
 
 bench: setup build services-up
 	scripts/bench.sh
