@@ -9,12 +9,13 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/lib.sh"
 
-"$here/setup.sh" spark 2>/dev/null || "$here/setup.sh" spark
+# Installs on first use; quiet when everything is cached already.
+"$here/setup.sh" spark 2> >(grep -v '(cached)$' >&2)
 SPARK_JARS=$NEURALAKE_CACHE/spark-jars
 # On the JVM's class path, after Spark's own jars (SPARK_DIST_CLASSPATH is appended by Spark's
-# launcher), rather than --jars: in local mode the driver is the executor, and --jars would make it
-# copy every jar (the AWS SDK bundle is 0.6 GB) into a temp folder on each start. After, not before
-# (--driver-class-path): the SDK bundle carries an slf4j 1.x that must not shadow Spark's.
+# launcher), rather than --jars, which registers each jar (the AWS SDK bundle is 0.6 GB) with the
+# file server for the executor to fetch (a session started in 20 s with --jars, 9-13 s like this,
+# on a busy VM). After, not before (--driver-class-path): the SDK bundle carries an slf4j 1.x.
 export SPARK_DIST_CLASSPATH=$(ls "$SPARK_JARS"/*.jar | paste -sd: -)
 repo=$(cd "$here/.." && pwd)
 
