@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include "neuralake/delta/checkpoint.h"
 #include "neuralake/delta/deletion_vector.h"
 #include "neuralake/delta/log.h"
 #include "neuralake/delta/optimize.h"
@@ -248,6 +249,27 @@ TEST_F(DeletionVectorScanTest, AppendAndPartitionDeleteKeepVectorsRight) {
   EXPECT_EQ(Scalar("SELECT count(*) FROM (" +
                    ScanSnapshot(*table_, **table_->LoadSnapshot())->sql + ")"),
             Scalar("SELECT count(*) + 1 FROM range(500, 1000) t(id) WHERE id % 10 <> 3"));
+}
+
+TEST_F(DeletionVectorScanTest, CheckpointsKeepDescriptorsExactly) {
+  DeleteRows();
+  auto before = table_->LoadSnapshot();
+  ASSERT_TRUE(before.ok());
+  auto written = WriteCheckpoint(*table_, **before);
+  ASSERT_TRUE(written.ok()) << written.status().ToString();
+  // A fresh table object replays from the checkpoint alone.
+  auto reopened = DeltaTable::Open(uri_);
+  ASSERT_TRUE(reopened.ok());
+  auto after = (*reopened)->LoadSnapshot();
+  ASSERT_TRUE(after.ok()) << after.status().ToString();
+  EXPECT_EQ((*after)->checkpoint_version, (*before)->version);
+  ASSERT_EQ((*after)->files.size(), (*before)->files.size());
+  for (size_t i = 0; i < (*after)->files.size(); ++i) {
+    ASSERT_TRUE((*after)->files[i].deletion_vector.has_value());
+    EXPECT_EQ(*(*after)->files[i].deletion_vector, *(*before)->files[i].deletion_vector);
+  }
+  table_ = std::move(*reopened);
+  ExpectRows("count(*), sum(id), sum(v)", "", 1, true);
 }
 
 }  // namespace
