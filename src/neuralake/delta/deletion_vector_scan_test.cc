@@ -272,5 +272,32 @@ TEST_F(DeletionVectorScanTest, CheckpointsKeepDescriptorsExactly) {
   ExpectRows("count(*), sum(id), sum(v)", "", 1, true);
 }
 
+TEST(DeletionVectorColumnsTest, AColumnNamedLikeTheScansVirtualColumnsIsRefused) {
+  auto table = DeltaTable::Open("memory://" + testing::UniqueName("dv-filename") + "/t");
+  ASSERT_TRUE(table.ok());
+  CreateTableOptions create;
+  create.source =
+      DataSource::FromQuery("SELECT i::BIGINT AS id, 'x' AS filename FROM range(10) t(i)");
+  ASSERT_TRUE(CreateTable(**table, create).ok());
+  auto snapshot = (*table)->LoadSnapshot();
+  ASSERT_TRUE(snapshot.ok());
+  DeletionVector rows;
+  rows.Add(1);
+  AddFile with_dv = (*snapshot)->files.at(0);
+  with_dv.deletion_vector = InlineDescriptor(rows);
+  std::vector<Action> actions = {Protocol{3, 7, std::vector<std::string>{"deletionVectors"},
+                                          std::vector<std::string>{"deletionVectors"}},
+                                 RemoveFor((*snapshot)->files.at(0), NowMs()), with_dv};
+  ASSERT_TRUE((*table)->store().PutIfAbsent(CommitKey(1), SerializeCommit(actions)).ok());
+  auto latest = (*table)->LoadSnapshot();
+  ASSERT_TRUE(latest.ok());
+  auto scan = ScanSnapshot(**table, **latest);
+  ASSERT_TRUE(scan.ok());
+  auto result = (*(*table)->GetEngine())->Query("SELECT count(*) FROM (" + scan->sql + ")");
+  ASSERT_FALSE(result.ok());  // never the deleted row silently shown
+  EXPECT_NE(result.status().message().find("a column named filename"), std::string::npos)
+      << result.status().message();
+}
+
 }  // namespace
 }  // namespace neuralake::delta
