@@ -46,6 +46,21 @@ Status Corrupt(const std::string& message) {
 // Reads one portable 32-bit roaring bitmap of at most `available` bytes; sets `used`.
 Result<roaring_bitmap_t*> ReadRoaring32(const char* data, size_t available, size_t* used,
                                         const std::string& what) {
+  // The container count from the header (RoaringFormatSpec), checked before libroaring allocates
+  // for it: at most 65536 containers, each with 4 header bytes that must be present.
+  constexpr uint32_t kCookieNoRuns = 12346, kCookieRuns = 12347;
+  if (available < 8) return Corrupt(what + " is truncated");
+  uint32_t cookie = ReadLe32(data);
+  uint64_t containers = (cookie & 0xffff) == kCookieRuns ? (cookie >> 16) + 1
+                        : cookie == kCookieNoRuns        ? ReadLe32(data + 4)
+                                                         : 0;
+  if (containers == 0 && cookie != kCookieNoRuns) {
+    return Corrupt(what + " is not a roaring bitmap (cookie " + std::to_string(cookie) + ")");
+  }
+  if (containers > 65536 || 8 + 4 * containers > available) {
+    return Corrupt(what + " is truncated (" + std::to_string(containers) + " containers in " +
+                   std::to_string(available) + " bytes)");
+  }
   size_t size = roaring_bitmap_portable_deserialize_size(data, available);
   if (size == 0 || size > available) {
     return Corrupt(what + " is not a valid roaring bitmap (truncated or damaged)");
