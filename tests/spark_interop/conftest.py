@@ -87,6 +87,16 @@ class Location:
         infos = s3.get_file_info(fs.FileSelector(prefix, recursive=True, allow_not_found=True))
         return sorted(i.path[len(prefix):] for i in infos if i.type == fs.FileType.File)
 
+    def commits_mention(self, text):
+        """Whether any JSON commit of the log contains `text`."""
+        s3 = minio_fs()
+        for name in self.log_files():
+            if name.endswith(".json") and "/" not in name and ".checkpoint." not in name:
+                with s3.open_input_stream(f"lake/{self.key}/_delta_log/{name}") as f:
+                    if text in f.read().decode():
+                        return True
+        return False
+
 
 def minio_fs():
     endpoint = MINIO["endpoint"]

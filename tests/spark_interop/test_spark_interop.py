@@ -6,8 +6,8 @@
    refused with the feature's name (asserted, never skipped).
 2. Tables we write (create, append, overwrite, partition delete, schema merge, OPTIMIZE, Z-ORDER,
    checkpoint, VACUUM), read by Spark.
-3. Alternating writers on one table: Spark appends, we append, Spark MERGEs, we OPTIMIZE, five
-   rounds; then both read the same rows. Writers take turns (s3a has no conditional put).
+3. Alternating writers on one table with deletion vectors enabled: Spark appends, we append,
+   Spark MERGEs (writing DVs), we OPTIMIZE, five rounds; then both read the same rows. Writers take turns (s3a has no conditional put).
 """
 import pytest
 
@@ -200,8 +200,10 @@ def test_tables_we_write_are_read_by_spark(spark, nl, location):
 
 def test_alternating_writers(spark, nl, location):
     loc = location("alternating")
+    # Deletion vectors on: Spark's MERGE marks updated rows deleted in place (a DV) and our
+    # OPTIMIZE rewrites those files without the deleted rows.
     spark.sql(f"CREATE TABLE {loc.sql} (id BIGINT, country STRING, amount DOUBLE) USING delta "
-              "PARTITIONED BY (country)")
+              "PARTITIONED BY (country) TBLPROPERTIES ('delta.enableDeletionVectors' = 'true')")
     header = ["id", "country", "amount"]
     for r in range(5):
         base = 1000 * r
@@ -217,6 +219,7 @@ def test_alternating_writers(spark, nl, location):
         nl.run("table", "optimize", loc.s3)
     rows = assert_same_at_every_version(spark, nl, loc)
     assert len(rows) == 5 * 16
+    assert loc.commits_mention("deletionVector"), "Spark's MERGE wrote no deletion vector"
     by_id = {dict(r)["id"]: dict(r) for r in rows}
     assert by_id[4001]["amount"] == -1.0 and by_id[4100]["amount"] == -2.0
     assert by_id[4500]["country"] == "us"
