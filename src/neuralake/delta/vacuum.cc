@@ -44,6 +44,11 @@ Result<VacuumResult> Vacuum(DeltaTable& table, const VacuumOptions& options) {
     return Status::NotFound("'" + table.uri() + "' is not a Delta table (no _delta_log/)");
   }
   NL_ASSIGN_OR_RETURN(auto snapshot, table.LoadSnapshot());
+  // vacuumProtocolCheck: VACUUM deletes files, so it must also understand every writer feature.
+  if (snapshot->protocol.HasWriterFeature("vacuumProtocolCheck")) {
+    NL_RETURN_NOT_OK(
+        CheckWriteSupported(snapshot->protocol, snapshot->metadata, snapshot->schema));
+  }
   if (options.after_snapshot) options.after_snapshot();
   const int64_t now = NowMs();
   const double grace_hours = std::max(options.retention_hours, kUntrackedFileGraceHours);

@@ -219,5 +219,34 @@ TEST_F(VacuumTest, TombstonedFilesGoOnceTheirRemovalIsOlderThanTheRetention) {
   EXPECT_EQ(ReadLatest(), Expected());
 }
 
+// vacuumProtocolCheck: VACUUM deletes files, so a writer feature we do not support refuses it by
+// name (here row tracking, which we read but do not write); without the check, VACUUM runs.
+TEST_F(VacuumTest, VacuumProtocolCheckRefusesTablesWithUnsupportedWriterFeatures) {
+  MakeTable(1);
+  auto snapshot = table_->LoadSnapshot();
+  ASSERT_TRUE(snapshot.ok()) << snapshot.status().ToString();
+  Metadata metadata = (*snapshot)->metadata;
+  metadata.configuration["delta.enableRowTracking"] = "true";
+  // Commits another writer (Spark) would make; ours refuse such tables, so they are put directly.
+  auto put_commit = [&](int64_t version, std::vector<std::string> writer_features) {
+    Protocol protocol{1, 7, std::nullopt, std::move(writer_features)};
+    std::string text = ActionToJson(protocol).dump() + "\n" + ActionToJson(metadata).dump() + "\n";
+    char name[32];
+    std::snprintf(name, sizeof(name), "%020lld.json", static_cast<long long>(version));
+    ASSERT_TRUE(table_->store().PutIfAbsent(std::string("_delta_log/") + name, text).ok());
+  };
+  int64_t version = (*snapshot)->version;
+  put_commit(version + 1, {"vacuumProtocolCheck", "rowTracking"});
+  auto refused = Vacuum(*table_, RetentionZero());
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("'rowTracking'"), std::string::npos)
+      << refused.status().ToString();
+
+  put_commit(version + 2, {"rowTracking"});
+  auto vacuumed = Vacuum(*table_, RetentionZero());
+  EXPECT_TRUE(vacuumed.ok()) << vacuumed.status().ToString();
+  EXPECT_EQ(ReadLatest(), Expected());
+}
+
 }  // namespace
 }  // namespace neuralake::delta
