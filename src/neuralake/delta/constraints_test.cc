@@ -8,6 +8,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "neuralake/delta/shared_engine_test.h"
 #include "neuralake/delta/test_support.h"
 #include "neuralake/delta/writer.h"
 #include "neuralake/storage/test_environment.h"
@@ -17,20 +18,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-class ConstraintsTest : public ::testing::Test {
+class ConstraintsTest : public SharedEngineTest {
  protected:
-  static void SetUpTestSuite() {
-    engine::EngineOptions options;
-    options.threads = 2;
-    auto made = engine::Engine::Make(options);
-    ASSERT_TRUE(made.ok()) << made.status().ToString();
-    engine_ = std::move(made).value().release();
-  }
-  static void TearDownTestSuite() {
-    delete engine_;
-    engine_ = nullptr;
-  }
-
   void SetUp() override {
     dir_ = fs::temp_directory_path() / testing::UniqueName("nl-constraints");
     fs::create_directories(dir_);
@@ -90,12 +79,10 @@ class ConstraintsTest : public ::testing::Test {
     return Append(*table_, DataSource::FromQuery(query));
   }
 
-  static engine::Engine* engine_;
   fs::path dir_;
   std::unique_ptr<DeltaTable> table_;
 };
 
-engine::Engine* ConstraintsTest::engine_ = nullptr;
 
 constexpr const char* kGood = "SELECT i::BIGINT AS id, 'n' || i AS name FROM range(1, 6) t(i)";
 // Three violators of id > 0: 0, -1 and NULL (NULL fails as in Spark).

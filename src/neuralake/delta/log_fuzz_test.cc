@@ -10,26 +10,15 @@
 
 #include "neuralake/delta/checkpoint.h"
 #include "neuralake/delta/log.h"
+#include "neuralake/delta/shared_engine_test.h"
 #include "neuralake/delta/writer.h"
 #include "neuralake/storage/test_environment.h"
 
 namespace neuralake::delta {
 namespace {
 
-class LogFuzzTest : public ::testing::Test {
+class LogFuzzTest : public SharedEngineTest {
  protected:
-  static void SetUpTestSuite() {
-    engine::EngineOptions options;
-    options.threads = 1;
-    auto made = engine::Engine::Make(options);
-    ASSERT_TRUE(made.ok()) << made.status().ToString();
-    engine_ = std::move(made).value().release();
-  }
-  static void TearDownTestSuite() {
-    delete engine_;
-    engine_ = nullptr;
-  }
-
   // A partitioned table with a struct column: versions 0-3, a checkpoint at 2, commit 3 after it.
   void SetUp() override {
     TableOptions options;
@@ -96,12 +85,10 @@ class LogFuzzTest : public ::testing::Test {
     }
   }
 
-  static engine::Engine* engine_;
   std::unique_ptr<DeltaTable> table_;
   std::vector<std::pair<std::string, std::string>> pristine_;
 };
 
-engine::Engine* LogFuzzTest::engine_ = nullptr;
 
 std::string DeepNesting(size_t levels, bool objects) {
   std::string text;

@@ -10,6 +10,7 @@
 
 #include "neuralake/delta/checkpoint.h"
 #include "neuralake/delta/log.h"
+#include "neuralake/delta/shared_engine_test.h"
 #include "neuralake/delta/table.h"
 #include "neuralake/delta/test_support.h"
 #include "neuralake/delta/transaction.h"
@@ -288,20 +289,8 @@ TEST_F(V2LogTest, SidecarHoldingOtherActionsIsCorrupt) {
 }
 
 // Real Parquet: a table written by us, then given a V2 checkpoint the way Spark lays it out.
-class V2TableTest : public ::testing::Test {
+class V2TableTest : public SharedEngineTest {
  protected:
-  static void SetUpTestSuite() {
-    engine::EngineOptions options;
-    options.threads = 2;
-    auto made = engine::Engine::Make(options);
-    ASSERT_TRUE(made.ok()) << made.status().ToString();
-    engine_ = std::move(made).value().release();
-  }
-  static void TearDownTestSuite() {
-    delete engine_;
-    engine_ = nullptr;
-  }
-
   void SetUp() override {
     TableOptions options;
     options.engine = engine_;
@@ -392,11 +381,9 @@ class V2TableTest : public ::testing::Test {
     for (int64_t v = 0; v <= 2; ++v) ASSERT_TRUE(table_->store().Delete(CommitKey(v)).ok());
   }
 
-  static engine::Engine* engine_;
   std::unique_ptr<DeltaTable> table_;
 };
 
-engine::Engine* V2TableTest::engine_ = nullptr;
 
 TEST_F(V2TableTest, JsonCheckpointWithParquetSidecarReadsTheSameRows) {
   std::vector<std::string> expected = Rows();

@@ -8,26 +8,15 @@
 #include <set>
 
 #include "neuralake/delta/checkpoint.h"
+#include "neuralake/delta/shared_engine_test.h"
 #include "neuralake/delta/test_support.h"
 #include "neuralake/storage/test_environment.h"
 
 namespace neuralake::delta {
 namespace {
 
-class WriterTest : public ::testing::Test {
+class WriterTest : public SharedEngineTest {
  protected:
-  static void SetUpTestSuite() {
-    engine::EngineOptions options;
-    options.threads = 2;
-    auto made = engine::Engine::Make(options);
-    ASSERT_TRUE(made.ok()) << made.status().ToString();
-    engine_ = std::move(made).value().release();
-  }
-  static void TearDownTestSuite() {
-    delete engine_;
-    engine_ = nullptr;
-  }
-
   void SetUp() override { table_ = Open("memory://" + testing::UniqueName("delta-writer") + "/t"); }
 
   std::unique_ptr<DeltaTable> Open(const std::string& uri) {
@@ -95,11 +84,9 @@ class WriterTest : public ::testing::Test {
     return result.ok() ? *result : WriteResult{};
   }
 
-  static engine::Engine* engine_;
   std::unique_ptr<DeltaTable> table_;
 };
 
-engine::Engine* WriterTest::engine_ = nullptr;
 
 constexpr const char* kTrips =
     "SELECT i::BIGINT AS id, CASE i % 3 WHEN 0 THEN 'paris' WHEN 1 THEN 'rome' ELSE 'oslo' END "
