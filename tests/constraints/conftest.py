@@ -1,29 +1,14 @@
 """Fixtures: the neuralake CLI, fresh table locations (local and MinIO), delta-rs options."""
-import subprocess
 import uuid
 
 import pytest
 
-from nltest import binary, cli_env, delta_rs_storage_options
-
-
-class Neuralake:
-    def __init__(self):
-        self.binary = binary()
-        self.env = cli_env()
-
-    def run(self, *args, check=True):
-        proc = subprocess.run([self.binary, *args], capture_output=True, text=True, env=self.env,
-                              timeout=300)
-        if check and proc.returncode != 0:
-            raise AssertionError(f"neuralake {' '.join(args)} failed ({proc.returncode}):\n"
-                                 f"{proc.stderr}")
-        return proc
+from nltest import NeuralakeCli, delta_rs_storage_options
 
 
 @pytest.fixture
 def nl():
-    return Neuralake()
+    return NeuralakeCli()
 
 
 @pytest.fixture(params=["local", "minio"])

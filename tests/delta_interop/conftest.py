@@ -1,43 +1,22 @@
 """Shared fixtures: the neuralake binary, fresh table locations, MinIO options for delta-rs."""
-import subprocess
 import uuid
 
-import pyarrow as pa
-import pyarrow.parquet as pq
 import pytest
 
-from nltest import binary, cli_env, delta_rs_storage_options  # noqa: F401 (tests import it here)
+from nltest import NeuralakeCli, binary, cli_env, delta_rs_storage_options  # noqa: F401 (tests import it here)
 
 
-class Neuralake:
+class Neuralake(NeuralakeCli):
     """Runs the CLI as a script would and returns its output; fails the test on a non-zero exit."""
-
-    def __init__(self, binary, tmp_path):
-        self.binary = binary
-        self.tmp_path = tmp_path
-        self.env = cli_env()
-
-    def run(self, *args, check=True):
-        proc = subprocess.run([self.binary, *args], capture_output=True, text=True, env=self.env,
-                              timeout=300)
-        if check and proc.returncode != 0:
-            raise AssertionError(f"neuralake {' '.join(args)} failed ({proc.returncode}):\n"
-                                 f"{proc.stderr}")
-        return proc
 
     def read(self, uri, version=None):
         """The table at `version` (or latest) as a pyarrow Table, through our Parquet output."""
-        out = self.tmp_path / f"read-{uuid.uuid4().hex}.parquet"
-        args = ["table", "read", uri, "--format", "parquet", "--output", str(out)]
-        if version is not None:
-            args += ["--version", str(version)]
-        self.run(*args)
-        return pq.read_table(out)
+        return self.read_arrow(uri, version)
 
 
 @pytest.fixture
 def nl(tmp_path):
-    return Neuralake(binary(), tmp_path)
+    return Neuralake(tmp_path)
 
 
 @pytest.fixture(params=["local", "minio"])

@@ -7,16 +7,14 @@ conditional put (S3SingleDriverLogStore), so only one writer may commit at once.
 import datetime
 import decimal
 import os
-import subprocess
 import sys
 import time
 import uuid
 
-import pyarrow.parquet as pq
 import pytest
 from pyarrow import fs
 
-from nltest import MINIO, binary, cli_env
+from nltest import MINIO, NeuralakeCli, binary, cli_env
 
 os.environ["TZ"] = "UTC"  # Python datetimes from Spark are local time: make that UTC
 time.tzset()
@@ -31,30 +29,12 @@ def spark():
     session.stop()
 
 
-class Neuralake:
+class Neuralake(NeuralakeCli):
     """Runs the CLI; fails the test on a non-zero exit unless check=False."""
-
-    def __init__(self, tmp_path):
-        self.binary = binary()
-        self.tmp_path = tmp_path
-        self.env = cli_env()
-
-    def run(self, *args, check=True):
-        proc = subprocess.run([self.binary, *args], capture_output=True, text=True, env=self.env,
-                              timeout=300)
-        if check and proc.returncode != 0:
-            raise AssertionError(f"neuralake {' '.join(args)} failed ({proc.returncode}):\n"
-                                 f"{proc.stderr}")
-        return proc
 
     def read(self, uri, version=None):
         """The rows of `uri` at `version` (latest when None), normalized (see normalize_rows)."""
-        out = self.tmp_path / f"read-{uuid.uuid4().hex}.parquet"
-        args = ["table", "read", uri, "--format", "parquet", "--output", str(out)]
-        if version is not None:
-            args += ["--version", str(version)]
-        self.run(*args)
-        table = pq.read_table(out)
+        table = self.read_arrow(uri, version)
         return normalize_rows(table.column_names, table.to_pylist())
 
     def csv(self, header, records):
