@@ -353,11 +353,9 @@ Result<int64_t> CleanupSidecars(DeltaTable& table, const std::vector<storage::Ob
     }
     for (const auto& action : *actions) {
       const auto* unknown = std::get_if<UnknownAction>(&action);
-      if (unknown == nullptr || unknown->key != "sidecar" || !unknown->value.is_object()) continue;
-      auto path = unknown->value.find("path");
-      if (path == unknown->value.end() || !path->is_string()) continue;
-      auto key = SidecarKey(path->get<std::string>());
-      if (key.ok()) referenced.insert(*key);
+      if (unknown == nullptr || unknown->key != "sidecar") continue;
+      auto file = SidecarFile(unknown->value);
+      if (file.ok()) referenced.insert(file->key);
     }
   }
   int64_t deleted = 0;

@@ -19,22 +19,6 @@ bool AllDigits(std::string_view text) {
   });
 }
 
-// The sidecar file a V2 checkpoint's `sidecar` action names.
-Result<storage::ObjectInfo> SidecarFile(const nlohmann::json& sidecar) {
-  auto path = sidecar.find("path");
-  if (!sidecar.is_object() || path == sidecar.end() || !path->is_string()) {
-    return Status::Corrupt("a 'sidecar' action has no path");
-  }
-  storage::ObjectInfo info;
-  NL_ASSIGN_OR_RETURN(info.key, SidecarKey(path->get<std::string>()));
-  auto number = [&](const char* key) -> int64_t {
-    auto it = sidecar.find(key);
-    return it != sidecar.end() && it->is_number_integer() ? it->get<int64_t>() : 0;
-  };
-  info.size = number("sizeInBytes");
-  info.modified_ms = number("modificationTime");
-  return info;
-}
 
 
 }  // namespace
@@ -79,6 +63,22 @@ Result<std::string> SidecarKey(std::string_view sidecar_path) {
                            "' is not a file in the table's _delta_log/_sidecars/");
   }
   return std::string(kSidecarPrefix) + name;
+}
+
+Result<storage::ObjectInfo> SidecarFile(const nlohmann::json& sidecar) {
+  auto path = sidecar.find("path");
+  if (!sidecar.is_object() || path == sidecar.end() || !path->is_string()) {
+    return Status::Corrupt("a 'sidecar' action has no path");
+  }
+  storage::ObjectInfo info;
+  NL_ASSIGN_OR_RETURN(info.key, SidecarKey(path->get<std::string>()));
+  auto number = [&](const char* key) -> int64_t {
+    auto it = sidecar.find(key);
+    return it != sidecar.end() && it->is_number_integer() ? it->get<int64_t>() : 0;
+  };
+  info.size = number("sizeInBytes");
+  info.modified_ms = number("modificationTime");
+  return info;
 }
 
 LogFileName ParseLogFileName(std::string_view key) {

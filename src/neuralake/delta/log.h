@@ -41,6 +41,9 @@ inline constexpr std::string_view kSidecarPrefix = "_delta_log/_sidecars/";
 // relative to `_delta_log/_sidecars/` or an absolute URI into that folder; URI-encoded).
 // Corrupt when the path does not lead into `_delta_log/_sidecars/`.
 Result<std::string> SidecarKey(std::string_view sidecar_path);
+// The sidecar file (key, size, modification time) a V2 checkpoint's `sidecar` action names.
+// Corrupt when the action has no path or the path is not a sidecar's (SidecarKey).
+Result<storage::ObjectInfo> SidecarFile(const nlohmann::json& sidecar);
 
 // What a key below `_delta_log/` is.
 struct LogFileName {

@@ -129,8 +129,8 @@ TEST(ScanPlanTest, TypedBatchesOfATableMatchItsSqlScan) {
 
   engine::ScanRequest request;
   request.columns = {"fare", "city"};
-  request.filters = {{"city", engine::ScanFilter::Op::kEqual, std::string("paris")},
-                     {"id", engine::ScanFilter::Op::kLess, int64_t{2000}}};
+  request.filters = {{"city", engine::ScanFilter::Op::kEqual, std::string("paris"), {}},
+                     {"id", engine::ScanFilter::Op::kLess, int64_t{2000}, {}}};
   int64_t rows = 0;
   __int128 fare_sum = 0;
   auto outcome = engine::ScanBatches(**engine, *plan, request, [&](const engine::RecordBatch& b) {
