@@ -23,11 +23,8 @@ class ConstraintsTest : public SharedEngineTest {
   void SetUp() override {
     dir_ = fs::temp_directory_path() / testing::UniqueName("nl-constraints");
     fs::create_directories(dir_);
-    TableOptions options;
-    options.engine = engine_;
-    auto table = DeltaTable::Open(dir_.string(), options);
-    ASSERT_TRUE(table.ok()) << table.status().ToString();
-    table_ = std::move(table).value();
+    table_ = OpenOnEngine(dir_.string());
+    ASSERT_NE(table_, nullptr);
   }
   void TearDown() override {
     table_.reset();

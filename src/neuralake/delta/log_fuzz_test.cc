@@ -21,11 +21,8 @@ class LogFuzzTest : public SharedEngineTest {
  protected:
   // A partitioned table with a struct column: versions 0-3, a checkpoint at 2, commit 3 after it.
   void SetUp() override {
-    TableOptions options;
-    options.engine = engine_;
-    auto table = DeltaTable::Open("memory://" + testing::UniqueName("log-fuzz") + "/t", options);
-    ASSERT_TRUE(table.ok()) << table.status().ToString();
-    table_ = std::move(table).value();
+    table_ = OpenOnEngine("memory://" + testing::UniqueName("log-fuzz") + "/t");
+    ASSERT_NE(table_, nullptr);
     CreateTableOptions create;
     create.source = DataSource::FromQuery(
         "SELECT range AS id, 'c' || (range % 3) AS city, {'x': range, 'y': 'v' || range} AS s "

@@ -292,11 +292,8 @@ TEST_F(V2LogTest, SidecarHoldingOtherActionsIsCorrupt) {
 class V2TableTest : public SharedEngineTest {
  protected:
   void SetUp() override {
-    TableOptions options;
-    options.engine = engine_;
-    auto table = DeltaTable::Open("memory://" + testing::UniqueName("delta-v2") + "/t", options);
-    ASSERT_TRUE(table.ok()) << table.status().ToString();
-    table_ = std::move(table).value();
+    table_ = OpenOnEngine("memory://" + testing::UniqueName("delta-v2") + "/t");
+    ASSERT_NE(table_, nullptr);
     CreateTableOptions create;
     create.source = DataSource::FromQuery(
         "SELECT i::BIGINT AS id, CASE WHEN i % 2 = 0 THEN 'even' ELSE 'odd' END AS kind "

@@ -20,11 +20,7 @@ class WriterTest : public SharedEngineTest {
   void SetUp() override { table_ = Open("memory://" + testing::UniqueName("delta-writer") + "/t"); }
 
   std::unique_ptr<DeltaTable> Open(const std::string& uri) {
-    TableOptions options;
-    options.engine = engine_;
-    auto table = DeltaTable::Open(uri, options);
-    EXPECT_TRUE(table.ok()) << table.status().ToString();
-    return table.ok() ? std::move(table).value() : nullptr;
+    return OpenOnEngine(uri);
   }
 
   // Rows of `sql`, each row as "a|b|c", sorted.
