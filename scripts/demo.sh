@@ -4,10 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 NL=${NEURALAKE_BIN:-build/bin/neuralake}
-export NEURALAKE_S3_ENDPOINT=${NEURALAKE_S3_ENDPOINT:-http://127.0.0.1:9000}
-export NEURALAKE_S3_ACCESS_KEY=${NEURALAKE_S3_ACCESS_KEY:-minioadmin}
-export NEURALAKE_S3_SECRET_KEY=${NEURALAKE_S3_SECRET_KEY:-minioadmin}
-export NEURALAKE_S3_REGION=${NEURALAKE_S3_REGION:-us-east-1}
+source scripts/lib.sh
+export_minio_env
 RUN_ID=$(date +%Y%m%d-%H%M%S)-$$
 BASE=s3://lake/demo/$RUN_ID
 WORK=$(mktemp -d)

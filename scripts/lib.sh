@@ -19,3 +19,11 @@ VENV=$NEURALAKE_CACHE/venv
 
 say() { printf '%s\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# The local MinIO as the neuralake CLI and Spark reach it, unless the caller set otherwise.
+export_minio_env() {
+  export NEURALAKE_S3_ENDPOINT=${NEURALAKE_S3_ENDPOINT:-http://127.0.0.1:9000}
+  export NEURALAKE_S3_ACCESS_KEY=${NEURALAKE_S3_ACCESS_KEY:-minioadmin}
+  export NEURALAKE_S3_SECRET_KEY=${NEURALAKE_S3_SECRET_KEY:-minioadmin}
+  export NEURALAKE_S3_REGION=${NEURALAKE_S3_REGION:-us-east-1}
+}

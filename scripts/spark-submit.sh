@@ -19,11 +19,9 @@ SPARK_JARS=$NEURALAKE_CACHE/spark-jars
 export SPARK_DIST_CLASSPATH=$(ls "$SPARK_JARS"/*.jar | paste -sd: -)
 repo=$(cd "$here/.." && pwd)
 
-endpoint=${NEURALAKE_S3_ENDPOINT:-http://127.0.0.1:9000}
-access_key=${NEURALAKE_S3_ACCESS_KEY:-minioadmin}
-secret_key=${NEURALAKE_S3_SECRET_KEY:-minioadmin}
+export_minio_env
 ssl=false
-case $endpoint in https://*) ssl=true ;; esac
+case $NEURALAKE_S3_ENDPOINT in https://*) ssl=true ;; esac
 
 export AWS_EC2_METADATA_DISABLED=true
 export PYSPARK_PYTHON=${PYSPARK_PYTHON:-$VENV/bin/python}
@@ -35,11 +33,11 @@ exec "$VENV/bin/spark-submit" --master 'local[2]' --conf spark.driver.host=127.0
   --conf spark.driver.extraJavaOptions="-Daws.ec2.metadata.disabled=true -Dlog4j2.configurationFile=file:$repo/spark/log4j2.properties" \
   --conf spark.sql.extensions=io.delta.sql.DeltaSparkSessionExtension \
   --conf spark.sql.catalog.spark_catalog=org.apache.spark.sql.delta.catalog.DeltaCatalog \
-  --conf spark.hadoop.fs.s3a.endpoint="$endpoint" \
+  --conf spark.hadoop.fs.s3a.endpoint="$NEURALAKE_S3_ENDPOINT" \
   --conf spark.hadoop.fs.s3a.path.style.access=true \
-  --conf spark.hadoop.fs.s3a.endpoint.region=us-east-1 \
-  --conf spark.hadoop.fs.s3a.access.key="$access_key" \
-  --conf spark.hadoop.fs.s3a.secret.key="$secret_key" \
+  --conf spark.hadoop.fs.s3a.endpoint.region="$NEURALAKE_S3_REGION" \
+  --conf spark.hadoop.fs.s3a.access.key="$NEURALAKE_S3_ACCESS_KEY" \
+  --conf spark.hadoop.fs.s3a.secret.key="$NEURALAKE_S3_SECRET_KEY" \
   --conf spark.hadoop.fs.s3a.aws.credentials.provider=org.apache.hadoop.fs.s3a.SimpleAWSCredentialsProvider \
   --conf spark.hadoop.fs.s3a.connection.ssl.enabled=$ssl \
   --conf spark.ui.enabled=false \

@@ -6,9 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source scripts/lib.sh
-export NEURALAKE_S3_ENDPOINT=${NEURALAKE_S3_ENDPOINT:-http://127.0.0.1:9000}
-export NEURALAKE_S3_ACCESS_KEY=${NEURALAKE_S3_ACCESS_KEY:-minioadmin}
-export NEURALAKE_S3_SECRET_KEY=${NEURALAKE_S3_SECRET_KEY:-minioadmin}
+export_minio_env
 NL=$PWD/build/bin/neuralake
 PY=$VENV/bin/python
 ROWS=${ROWS:-10000000}

@@ -7,9 +7,8 @@
 # count stays within 10% of ROWS (every run appends APPENDS x 1%); past that it is regenerated.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-export NEURALAKE_S3_ENDPOINT=${NEURALAKE_S3_ENDPOINT:-http://127.0.0.1:9000}
-export NEURALAKE_S3_ACCESS_KEY=${NEURALAKE_S3_ACCESS_KEY:-minioadmin}
-export NEURALAKE_S3_SECRET_KEY=${NEURALAKE_S3_SECRET_KEY:-minioadmin}
+source scripts/lib.sh
+export_minio_env
 NL=${NL:-$PWD/build/bin/neuralake}
 ROWS=${ROWS:-50000000}
 FULL_RUNS=${FULL_RUNS:-3}

@@ -8,9 +8,8 @@
 # (s3://lake/bench/quality/_quality), which the script reads back to confirm the checks ran.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-export NEURALAKE_S3_ENDPOINT=${NEURALAKE_S3_ENDPOINT:-http://127.0.0.1:9000}
-export NEURALAKE_S3_ACCESS_KEY=${NEURALAKE_S3_ACCESS_KEY:-minioadmin}
-export NEURALAKE_S3_SECRET_KEY=${NEURALAKE_S3_SECRET_KEY:-minioadmin}
+source scripts/lib.sh
+export_minio_env
 unset NEURALAKE_CATALOG
 NL=${NL:-$PWD/build/bin/neuralake}
 ROWS=${ROWS:-10000000}
