@@ -1,4 +1,5 @@
-// `neuralake table create|append|overwrite|delete|read|history|describe|checkpoint`: Delta tables.
+// `neuralake table create|append|overwrite|read|history|describe|checkpoint`: Delta tables
+// (delete, update and merge: dml_commands.cc).
 //
 // Thin wrappers over neuralake::delta (writer.h, checkpoint.h): parse flags, run one operation,
 // print a one-line summary (or the rows / history / description) on stdout. Failures come back as
@@ -20,6 +21,7 @@
 
 #include "neuralake/cli/cli.h"
 #include "neuralake/cli/constraint_commands.h"
+#include "neuralake/cli/dml_commands.h"
 #include "neuralake/cli/flag_values.h"
 #include "neuralake/cli/output.h"
 #include "neuralake/cli/quality_commands.h"
@@ -156,23 +158,6 @@ Status OverwriteCommand(const GlobalOptions& global, const WriteFlags& flags, st
   NL_ASSIGN_OR_RETURN(delta::WriteResult result,
                       delta::Overwrite(*table, source, flags.where, options));
   PrintWrite("wrote", *table, result, out);
-  ReportPostCommit(result, err);
-  return Status::OK();
-}
-
-Status DeleteCommand(const GlobalOptions& global, const WriteFlags& flags, std::ostream& out,
-                     std::ostream& err) {
-  NL_ASSIGN_OR_RETURN(auto table, OpenTable(global, flags.uri));
-  NL_ASSIGN_OR_RETURN(delta::WriteOptions options, WriteOptionsOf(flags, false));
-  NL_ASSIGN_OR_RETURN(delta::WriteResult result,
-                      delta::DeleteWhere(*table, flags.where.value_or(""), options));
-  if (!result.committed) {
-    out << "no files matched; " << table->uri() << " unchanged at version " << result.version
-        << "\n";
-    return Status::OK();
-  }
-  out << "removed " << Plural(result.files_removed, "file") << ": " << table->uri() << " version "
-      << result.version << "\n";
   ReportPostCommit(result, err);
   return Status::OK();
 }
@@ -400,19 +385,6 @@ void AddOverwriteCommand(CLI::App* table, CommandContext& context) {
   });
 }
 
-void AddDeleteCommand(CLI::App* table, CommandContext& context) {
-  auto flags = std::make_shared<WriteFlags>();
-  CLI::App* remove = table->add_subcommand("delete", "Delete the partitions a predicate selects");
-  remove->add_option("uri", flags->uri, "table location")->required();
-  remove->add_option("--where", flags->where, "SQL predicate on partition columns")->required();
-  AddIdempotencyFlags(remove, *flags);
-  remove->callback([&context, flags] {
-    context.action = [&context, flags] {
-      return DeleteCommand(context.options, *flags, *context.out, *context.err);
-    };
-  });
-}
-
 void AddReadCommand(CLI::App* table, CommandContext& context) {
   auto flags = std::make_shared<ReadFlags>();
   CLI::App* read = table->add_subcommand("read", "Print or export the rows of a version");
@@ -480,7 +452,7 @@ void AddTableCommands(CLI::App& app, CommandContext& context) {
   AddCreateCommand(table, context);
   AddAppendCommand(table, context);
   AddOverwriteCommand(table, context);
-  AddDeleteCommand(table, context);
+  AddDmlCommands(table, context);
   AddReadCommand(table, context);
   AddHistoryCommand(table, context);
   AddDescribeCommand(table, context);

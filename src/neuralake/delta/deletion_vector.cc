@@ -159,6 +159,10 @@ roaring_bitmap_s* DeletionVector::BucketFor(uint32_t key) {
   return it->second;
 }
 
+void DeletionVector::Union(const DeletionVector& other) {
+  for (const auto& [key, bitmap] : other.buckets_) roaring_bitmap_or_inplace(BucketFor(key), bitmap);
+}
+
 void DeletionVector::Add(uint64_t row) {
   roaring_bitmap_add(BucketFor(static_cast<uint32_t>(row >> 32)), static_cast<uint32_t>(row));
 }

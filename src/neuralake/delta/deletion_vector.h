@@ -58,6 +58,8 @@ class DeletionVector {
 
   // Row positions must be below 2^63 (Delta keys have a zero top bit).
   void Add(uint64_t row);
+  // Adds every row of `other` (a row in both stays one row).
+  void Union(const DeletionVector& other);
   bool Contains(uint64_t row) const;
   uint64_t Cardinality() const;
   std::vector<uint64_t> Rows() const;  // ascending

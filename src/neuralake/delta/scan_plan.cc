@@ -33,11 +33,12 @@ std::optional<std::string> StatText(const json& value) {
 // A deletion vector's rows as the engine's DeletedRows.
 class DeletionVectorRows : public engine::DeletedRows {
  public:
-  explicit DeletionVectorRows(DeletionVector rows) : rows_(std::move(rows)) {}
-  bool Contains(uint64_t row) const override { return rows_.Contains(row); }
+  explicit DeletionVectorRows(std::shared_ptr<const DeletionVector> rows)
+      : rows_(std::move(rows)) {}
+  bool Contains(uint64_t row) const override { return rows_->Contains(row); }
 
  private:
-  DeletionVector rows_;
+  std::shared_ptr<const DeletionVector> rows_;
 };
 
 std::shared_ptr<const engine::LakeDeletionVector> DeletionVectorOf(
@@ -45,13 +46,22 @@ std::shared_ptr<const engine::LakeDeletionVector> DeletionVectorOf(
   auto loader = [store = table.shared_store(), uri = table.uri(),
                  descriptor]() -> Result<std::shared_ptr<const engine::DeletedRows>> {
     NL_ASSIGN_OR_RETURN(DeletionVector rows, ReadDeletionVector(*store, uri, descriptor));
-    return std::shared_ptr<const engine::DeletedRows>(
-        std::make_shared<DeletionVectorRows>(std::move(rows)));
+    return std::shared_ptr<const engine::DeletedRows>(std::make_shared<DeletionVectorRows>(
+        std::make_shared<const DeletionVector>(std::move(rows))));
   };
   return std::make_shared<engine::LakeDeletionVector>(descriptor.cardinality, std::move(loader));
 }
 
 }  // namespace
+
+std::shared_ptr<const engine::LakeDeletionVector> InMemoryDeletionVector(
+    std::shared_ptr<const DeletionVector> rows) {
+  auto cardinality = static_cast<int64_t>(rows->Cardinality());
+  auto loader = [rows]() -> Result<std::shared_ptr<const engine::DeletedRows>> {
+    return std::shared_ptr<const engine::DeletedRows>(std::make_shared<DeletionVectorRows>(rows));
+  };
+  return std::make_shared<engine::LakeDeletionVector>(cardinality, std::move(loader));
+}
 
 void ParseAddStats(const AddFile& add, const std::map<std::string, std::string>& physical_to_logical,
                    engine::LakeFile& file) {

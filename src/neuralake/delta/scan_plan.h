@@ -18,6 +18,7 @@
 namespace neuralake::delta {
 
 class DeltaTable;
+class DeletionVector;
 struct Snapshot;
 
 // The typed statistics of one add action's `stats` JSON, keyed by the columns' physical names in
@@ -29,6 +30,11 @@ void ParseAddStats(const AddFile& add, const std::map<std::string, std::string>&
 // The rows a reader sees in an add action's logical file: numRecords of its stats (through
 // ParseAddStats, the physical rows) minus its deletion vector's cardinality; -1 when unknown.
 int64_t NumRecords(const AddFile& add);
+
+// `rows` as a plan file's deletion vector (row-level DML rewrites a file through a plan whose
+// vector also holds the rows it deletes).
+std::shared_ptr<const engine::LakeDeletionVector> InMemoryDeletionVector(
+    std::shared_ptr<const DeletionVector> rows);
 
 // The scan plan of `snapshot` (`files`, when given, a subset of its files) for `table`;
 // `name` is the catalog name reported by scans (may be empty). A file with a deletion vector gets

@@ -245,6 +245,10 @@ Status CheckNewTableProperties(const std::map<std::string, std::string>& propert
     if (key == kTargetFileSizeProperty) {
       NL_RETURN_NOT_OK(ParseByteSize(value).status().WithContext("property " + key));
     }
+    if (key == "delta.enableDeletionVectors" && Lower(value) != "true" &&
+        Lower(value) != "false") {
+      return Status::Invalid("property " + key + " must be true or false, not '" + value + "'");
+    }
     if (key == kColumnMappingModeProperty && Lower(value) != "none") {
       return Status::Unsupported("creating tables with column mapping is not supported yet");
     }
@@ -262,7 +266,9 @@ Protocol ProtocolFor(const Schema& schema, const std::map<std::string, std::stri
   auto cdf = properties.find("delta.enableChangeDataFeed");
   bool change_data_feed = cdf != properties.end() && Lower(cdf->second) == "true";
   bool check_constraints = !CheckConstraintsOf(properties).empty();
-  if (!ntz && !in_commit_timestamps) {
+  auto dv = properties.find("delta.enableDeletionVectors");
+  bool deletion_vectors = dv != properties.end() && Lower(dv->second) == "true";
+  if (!ntz && !in_commit_timestamps && !deletion_vectors) {
     if (check_constraints) protocol.min_writer_version = 3;
     if (change_data_feed) protocol.min_writer_version = 4;
     return protocol;
@@ -272,10 +278,18 @@ Protocol ProtocolFor(const Schema& schema, const std::map<std::string, std::stri
   if (change_data_feed) writer.push_back("changeDataFeed");
   if (in_commit_timestamps) writer.push_back("inCommitTimestamp");
   protocol.min_writer_version = 7;
+  std::vector<std::string> reader;
+  if (deletion_vectors) {
+    writer.push_back("deletionVectors");
+    reader.push_back("deletionVectors");
+  }
   if (ntz) {
     writer.push_back("timestampNtz");
+    reader.push_back("timestampNtz");
+  }
+  if (!reader.empty()) {
     protocol.min_reader_version = 3;
-    protocol.reader_features = std::vector<std::string>{"timestampNtz"};
+    protocol.reader_features = reader;
   }
   protocol.writer_features = writer;
   return protocol;

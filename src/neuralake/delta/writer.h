@@ -126,7 +126,8 @@ Result<std::vector<AddFile>> WriteFiles(DeltaTable& table, const Snapshot& snaps
 
 // The Delta protocol a new table with this schema and properties needs: (1,2) unless features
 // (timestampNtz, in-commit timestamps) require table features; writer version 3 (or the
-// checkConstraints feature) with `delta.constraints.*` properties.
+// checkConstraints feature) with `delta.constraints.*` properties; reader 3 / writer 7 with the
+// deletionVectors feature for `delta.enableDeletionVectors=true`.
 Protocol ProtocolFor(const Schema& schema, const std::map<std::string, std::string>& properties);
 
 // The `add.stats` JSON for a written file: numRecords, and minValues / maxValues / nullCount for

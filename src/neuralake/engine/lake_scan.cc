@@ -146,6 +146,9 @@ Result<std::string> RenameSql(const std::string& expression, const duckdb::Logic
 constexpr const char* kFunctionName = "lake_scan";
 // Internal named parameter: read nested columns with their physical types (see LakeBindReplace).
 constexpr const char* kPhysicalParameter = "__nl_physical";
+// Named parameter of row-level DML (delta/dml.h): also return each row's data file and position in
+// it as the columns kPositionFileColumn and kPositionRowColumn (lake_scan.h).
+constexpr const char* kPositionsParameter = "__nl_positions";
 constexpr const char* kReportsKey = "neuralake_lake_scan_reports";
 
 // Per-connection collection of scan reports (DuckDB client-context state).
@@ -582,8 +585,9 @@ class LakeMultiFileReader : public duckdb::MultiFileReader {
 };
 
 // lake_scan over a table whose nested fields are renamed by column mapping, or with deletion
-// vectors, binds to
-//   SELECT <col> | CAST(<rename of col> AS <type>) AS <col>, ...
+// vectors, or asked for row positions (__nl_positions => true), binds to
+//   SELECT <col> | CAST(<rename of col> AS <type>) AS <col>, ... [, filename AS __nl_file,
+//          file_row_number AS __nl_row]
 //   FROM lake_scan('<table>', version => <resolved>, __nl_physical => <renamed>)
 //   [WHERE NOT __nl_row_deleted('<table>', <resolved>, filename, file_row_number)]
 // (the inner scan reads renamed columns with the files' names; the version is pinned so all
@@ -594,9 +598,14 @@ duckdb::unique_ptr<duckdb::TableRef> LakeBindReplace(duckdb::ClientContext& cont
   LakeScanRequest request;
   request.table = input.inputs[0].ToString();
   std::string forwarded;
+  bool positions = false;
   for (const auto& [key, value] : input.named_parameters) {
     if (duckdb::StringUtil::Lower(key) == kPhysicalParameter) return nullptr;
     if (ParseAt(key, value, &request.version, &request.timestamp)) continue;
+    if (duckdb::StringUtil::Lower(key) == kPositionsParameter) {
+      positions = !value.IsNull() && duckdb::BooleanValue::Get(value);
+      continue;
+    }
     forwarded += ", " + QuoteName(key) + " => " + value.ToSQLString();
   }
   auto& shared = input.info->Cast<LakeFunctionInfo>().shared;
@@ -620,13 +629,18 @@ duckdb::unique_ptr<duckdb::TableRef> LakeBindReplace(duckdb::ClientContext& cont
     select += (select.empty() ? "" : ", ") + item;
   }
   bool deletes = HasDeletionVectors(snapshot);
-  if (!renamed && !deletes) return nullptr;
+  if (!renamed && !deletes && !positions) return nullptr;
   for (const auto& column : snapshot.columns) {
     std::string lower = duckdb::StringUtil::Lower(column.name);
-    if (deletes && (lower == "filename" || lower == "file_row_number")) {
-      throw duckdb::BinderException("%s has deletion vectors and a column named %s, which "
-                                    "neuralake cannot read yet", snapshot.table, column.name);
+    if ((deletes || positions) && (lower == "filename" || lower == "file_row_number")) {
+      throw duckdb::BinderException("%s has a column named %s, which neuralake cannot read with "
+                                    "deletion vectors or change by row yet", snapshot.table,
+                                    column.name);
     }
+  }
+  if (positions) {
+    select += std::string(", filename AS ") + kPositionFileColumn + ", file_row_number AS " +
+              kPositionRowColumn;
   }
   std::string sql = "SELECT " + select + " FROM " + kFunctionName + "(" +
                     QuoteText(request.table) + ", version => " +
@@ -739,6 +753,7 @@ void RegisterLakeScan(duckdb::DuckDB& db, const LakeScanOptions& options) {
       function.named_parameters["timestamp"] = duckdb::LogicalType::VARCHAR;
       function.named_parameters["at"] = duckdb::LogicalType::ANY;
       function.named_parameters[kPhysicalParameter] = duckdb::LogicalType::BOOLEAN;
+      function.named_parameters[kPositionsParameter] = duckdb::LogicalType::BOOLEAN;
       function.bind_replace = LakeBindReplace;
       set.AddFunction(std::move(function));
     }

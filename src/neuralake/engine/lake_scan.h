@@ -152,6 +152,14 @@ Result<std::string> RenameNestedFieldsSql(const std::string& expression,
 // A scan plan run directly (table read, OPTIMIZE): while the handle lives, Relation() names it in
 // any engine's SQL as `lake_scan('<id>')`, with the same pruning, column mapping and typing as a
 // catalog table. Unregistered when the handle is destroyed.
+//
+// Row-level changes (delta/dml.h) need to know where each row lives: with
+//   lake_scan('<id>', __nl_positions => true)
+// the scan also returns the columns below, the row's data file (LakeFile::uri) and its position
+// in the file's physical row order (what a deletion vector holds). Rows a deletion vector already
+// hides are not returned.
+inline constexpr const char* kPositionFileColumn = "__nl_file";
+inline constexpr const char* kPositionRowColumn = "__nl_row";
 class RegisteredScanPlan {
  public:
   explicit RegisteredScanPlan(std::shared_ptr<const LakeSnapshot> plan);

@@ -1,0 +1,159 @@
+// Row-level DML, step 1 for DELETE and UPDATE (dml.h); MERGE is in dml_merge.cc, step 2 in
+// dml_apply.cc.
+
+#include "neuralake/delta/dml.h"
+
+#include <set>
+
+#include "neuralake/delta/dml_internal.h"
+#include "neuralake/delta/scan_plan.h"
+#include "neuralake/delta/snapshot.h"
+#include "neuralake/delta/writer_internal.h"
+#include "neuralake/engine/sql_expressions.h"
+
+namespace neuralake::delta {
+namespace {
+
+using engine::Engine;
+using nlohmann::json;
+using namespace dml_internal;
+
+std::string Q(std::string_view name) { return Engine::QuoteIdentifier(name); }
+
+std::string ColumnNames(const DmlScan& scan) {
+  std::string names;
+  for (const auto& column : Columns(scan)) names += (names.empty() ? "" : ", ") + column.name;
+  return names;
+}
+
+Status WithContext(Status status, const std::string& what) {
+  if (status.ok()) return status;
+  return Status(status.code(), what + ": " + status.message());
+}
+
+// Drops the engine table on scope exit.
+class TempTable {
+ public:
+  TempTable(Engine& engine, std::string name) : engine_(engine), name_(std::move(name)) {}
+  ~TempTable() { (void)engine_.DropTable(name_); }
+  const std::string& name() const { return name_; }
+
+ private:
+  Engine& engine_;
+  std::string name_;
+};
+
+int64_t Count(const Positions& positions) {
+  int64_t total = 0;
+  for (const auto& [index, rows] : positions) total += static_cast<int64_t>(rows.Cardinality());
+  return total;
+}
+
+}  // namespace
+
+bool DeletionVectorsEnabled(const Snapshot& snapshot) {
+  auto property = snapshot.Property("delta.enableDeletionVectors");
+  return property && write_internal::Lower(*property) == "true" &&
+         snapshot.protocol.HasWriterFeature("deletionVectors");
+}
+
+Result<DmlResult> DeleteRows(DeltaTable& table, const std::string& predicate_text,
+                             const DmlOptions& options) {
+  NL_ASSIGN_OR_RETURN(std::string predicate,
+                      engine::ParseScalarExpression(predicate_text, "--where predicate"));
+  NL_ASSIGN_OR_RETURN(Engine * engine, table.GetEngine());
+  NL_ASSIGN_OR_RETURN(DmlScan scan, OpenScan(table));
+  Changes changes;
+  changes.operation = "DELETE";
+  changes.parameters = {{"predicate", json(std::vector<std::string>{predicate}).dump()}};
+  // Partition columns only: whole files go, nothing is read. Otherwise (or when the predicate
+  // does not evaluate on partition values) row by row.
+  if (!scan.snapshot->partition_columns().empty() || predicate == "true") {
+    auto whole = write_internal::FilesMatching(*engine, *scan.snapshot, predicate);
+    if (whole.ok()) {
+      const AddFile* first = scan.snapshot->files.data();
+      for (const AddFile* file : *whole) {
+        changes.whole_files.push_back(static_cast<size_t>(file - first));
+        changes.rows_deleted += std::max<int64_t>(NumRecords(*file), 0);
+      }
+      return ApplyChanges(table, *engine, scan, std::move(changes), options);
+    }
+  }
+  std::string sql = "SELECT " + std::string(engine::kPositionFileColumn) + ", " +
+                    engine::kPositionRowColumn + " FROM " + scan.WithPositions() + " WHERE " +
+                    predicate;
+  auto positions = CollectPositions(*engine, scan, sql);
+  if (!positions.ok()) return WithContext(positions.status(), "--where predicate");
+  changes.deleted = std::move(positions).value();
+  changes.rows_deleted = Count(changes.deleted);
+  return ApplyChanges(table, *engine, scan, std::move(changes), options);
+}
+
+Result<DmlResult> UpdateRows(DeltaTable& table, const std::string& set_list,
+                             const std::optional<std::string>& predicate_text,
+                             const DmlOptions& options) {
+  NL_ASSIGN_OR_RETURN(auto assignments, engine::ParseAssignments(set_list, "--set"));
+  std::string predicate = "true";
+  if (predicate_text) {
+    NL_ASSIGN_OR_RETURN(predicate,
+                        engine::ParseScalarExpression(*predicate_text, "--where predicate"));
+  }
+  NL_ASSIGN_OR_RETURN(Engine * engine, table.GetEngine());
+  NL_ASSIGN_OR_RETURN(DmlScan scan, OpenScan(table));
+
+  // Which column gets which expression; unknown and repeated columns are refused.
+  std::map<std::string, std::string> assigned;  // column name as the table spells it -> SQL
+  std::string probe;
+  for (const auto& assignment : assignments) {
+    const engine::LakeColumn* column = FindColumn(scan, assignment.column);
+    if (column == nullptr) {
+      return Status::Invalid("--set: unknown column '" + assignment.column + "' (columns: " +
+                             ColumnNames(scan) + ")");
+    }
+    if (!assigned.emplace(column->name, assignment.expression).second) {
+      return Status::Invalid("--set: column '" + column->name + "' is assigned twice");
+    }
+    probe += (probe.empty() ? "" : ", ") + assignment.expression;
+  }
+  // The values' types, from the bound query (no rows read).
+  auto types = engine->Query("SELECT " + probe + " FROM " + scan.Rows() + " LIMIT 0");
+  if (!types.ok()) return WithContext(types.status(), "--set");
+  size_t i = 0;
+  for (const auto& assignment : assignments) {
+    const engine::LakeColumn* column = FindColumn(scan, assignment.column);
+    NL_RETURN_NOT_OK(CheckAssignable(column->name, column->type, types->columns[i++].type,
+                                     "--set"));
+  }
+
+  std::string select = std::string(engine::kPositionFileColumn) + ", " +
+                       engine::kPositionRowColumn;
+  std::string columns;
+  for (const auto& column : Columns(scan)) {
+    auto it = assigned.find(column.name);
+    std::string value = it == assigned.end()
+                            ? Q(column.name)
+                            : "CAST((" + it->second + ") AS " + column.type + ")";
+    select += ", " + value + " AS " + Q(column.name);
+    columns += (columns.empty() ? "" : ", ") + Q(column.name);
+  }
+  TempTable changed(*engine, TempTableName());
+  Status created = engine->Execute("CREATE TABLE " + Q(changed.name()) + " AS SELECT " + select +
+                                   " FROM " + scan.WithPositions() + " WHERE " + predicate);
+  if (!created.ok()) return WithContext(created, "update");
+
+  Changes changes;
+  changes.operation = "UPDATE";
+  changes.parameters = {{"predicate", json(std::vector<std::string>{predicate}).dump()}};
+  NL_ASSIGN_OR_RETURN(changes.deleted,
+                      CollectPositions(*engine, scan,
+                                       "SELECT " + std::string(engine::kPositionFileColumn) +
+                                           ", " + engine::kPositionRowColumn + " FROM " +
+                                           Q(changed.name())));
+  changes.rows_updated = Count(changes.deleted);
+  if (changes.rows_updated > 0) {
+    changes.new_rows_sql = "SELECT " + columns + " FROM " + Q(changed.name());
+  }
+  return ApplyChanges(table, *engine, scan, std::move(changes), options);
+}
+
+}  // namespace neuralake::delta
