@@ -7,7 +7,7 @@ BUILD_TYPE ?= RelWithDebInfo
 CTEST_JOBS ?= 2
 CMAKE_FLAGS ?=
 
-.PHONY: all setup build test test-asan unit-test demo spark-demo services-up services-down services-status bench bench-sql bench-ingest bench-api bench-mv bench-quality clean asan
+.PHONY: all setup build test test-asan unit-test demo spark-demo services-up services-down services-status bench bench-sql bench-ingest bench-api bench-mv bench-quality bench-dml clean asan
 
 all: build
 
@@ -69,6 +69,12 @@ bench-mv: setup build services-up
 # Expectations overhead: a 10M-row events append on MinIO, plain vs 5 warn expectations: make bench-quality [ROWS=N]
 bench-quality: setup build services-up
 	ROWS=$(or $(ROWS),10000000) bench/quality/quality_bench.sh
+
+# Row-level DML on MinIO, ours (deletion vectors, copy-on-write) vs delta-rs: DELETE of 0.1% of a
+# SCALE_GB events table, MERGE of MERGE_UPSERTS into MERGE_ROWS, DV scan overhead: make bench-dml
+bench-dml: setup build services-up
+	bench/dml/dml_bench.sh --scale-gb $(or $(SCALE_GB),2) --merge-rows $(or $(MERGE_ROWS),10000000) \
+	  --merge-upserts $(or $(MERGE_UPSERTS),1000000)
 
 # TPC-H over Delta vs DuckDB/Polars on the same data: make bench-sql SF=1 (or SF=10)
 bench-sql: setup build services-up
