@@ -121,8 +121,10 @@ Result<DmlResult> UpdateRows(DeltaTable& table, const std::string& set_list,
   size_t i = 0;
   for (const auto& assignment : assignments) {
     const engine::LakeColumn* column = FindColumn(scan, assignment.column);
-    NL_RETURN_NOT_OK(CheckAssignable(column->name, column->type, types->columns[i++].type,
-                                     "--set"));
+    // DuckDB reports a bare NULL as INTEGER; it fits any column.
+    std::string type = assignment.expression == "NULL" ? "NULL" : types->columns[i].type;
+    ++i;
+    NL_RETURN_NOT_OK(CheckAssignable(column->name, column->type, type, "--set"));
   }
 
   std::string select = std::string(engine::kPositionFileColumn) + ", " +

@@ -112,8 +112,10 @@ Result<ColumnValues> BuildValues(Engine& engine, const DmlScan& scan, const Merg
       std::string name = assignment.column;
       if (auto dot = name.rfind('.'); dot != std::string::npos) name = name.substr(dot + 1);
       const engine::LakeColumn* column = FindColumn(scan, name);
-      NL_RETURN_NOT_OK(CheckAssignable(column->name, column->type, types->columns[i++].type,
-                                       "--when-matched-update"));
+      // DuckDB reports a bare NULL as INTEGER; it fits any column.
+      std::string type = assignment.expression == "NULL" ? "NULL" : types->columns[i].type;
+      ++i;
+      NL_RETURN_NOT_OK(CheckAssignable(column->name, column->type, type, "--when-matched-update"));
     }
   }
   ColumnValues values;
