@@ -264,13 +264,16 @@ void DeleteOutputs(DeltaTable& table, const RewrittenBin& bin) {
   for (const AddFile& add : bin.added) (void)table.store().Delete(add.path);
 }
 
-// Whether every file of `bin` is still active in `snapshot`.
+// Whether every file of `bin` is still active in `snapshot` with the same deletion vector (a
+// concurrent DELETE that re-added a file with a new vector changed its rows: the bin's rewrite
+// would bring them back).
 bool StillActive(const Snapshot& snapshot, const std::vector<AddFile>& bin) {
   for (const AddFile& file : bin) {
     auto it = std::lower_bound(
         snapshot.files.begin(), snapshot.files.end(), file.path,
         [](const AddFile& active, const std::string& path) { return active.path < path; });
     if (it == snapshot.files.end() || it->path != file.path) return false;
+    if (it->deletion_vector != file.deletion_vector) return false;
   }
   return true;
 }
