@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include "neuralake/delta/dml.h"
 #include "neuralake/delta/checkpoint.h"
 #include "neuralake/delta/deletion_vector.h"
 #include "neuralake/delta/log.h"
@@ -233,7 +234,7 @@ TEST_F(DeletionVectorScanTest, AppendAndPartitionDeleteKeepVectorsRight) {
             Scalar("SELECT count(*) + 1 FROM range(1000) t(id) WHERE NOT " +
                    std::string(kDeleted)));
   // A partition delete removes the logical file: its remove names the vector.
-  auto deleted = DeleteWhere(*table_, "p = 'a'");
+  auto deleted = delta::DeleteRows(*table_, "p = 'a'");
   ASSERT_TRUE(deleted.ok()) << deleted.status().ToString();
   auto commit = table_->store().Get(CommitKey(deleted->version));
   ASSERT_TRUE(commit.ok());

@@ -101,7 +101,8 @@ struct MergeSpec {
 };
 
 // MERGE INTO table t USING source s ON <on> ... A target row matched by more than one source row
-// that an update or conditional delete would change is an error (nothing written), as in Delta.
+// is an error (nothing written) unless the only matched clause is an unconditional delete, as in
+// Delta (DELTA_MULTIPLE_SOURCE_ROW_MATCHING_TARGET_ROW_IN_MERGE).
 Result<DmlResult> MergeRows(DeltaTable& table, const MergeSpec& spec,
                             const DmlOptions& options = {});
 

@@ -26,6 +26,9 @@ constexpr int kUpdate = 1;
 constexpr int kDeleteMatched = 2;
 constexpr int kDeleteBySource = 3;
 constexpr int kInsert = 4;
+// A matched row no clause changes (a conditional delete's other rows): kept for the duplicate
+// check only.
+constexpr int kMatchedNoAction = 5;
 
 struct ParsedMerge {
   std::string on;
@@ -163,7 +166,10 @@ std::string ChangesSql(const DmlScan& scan, const MergeSpec& spec, const ParsedM
   std::string kind = "CASE WHEN " + file + " IS NULL THEN " + std::to_string(kInsert) +
                      " WHEN s.__nl_present IS NULL THEN " + std::to_string(kDeleteBySource) +
                      matched_delete +
-                     (parsed.update ? " ELSE " + std::to_string(kUpdate) : std::string()) + " END";
+                     (parsed.update ? " ELSE " + std::to_string(kUpdate)
+                      : parsed.delete_condition ? " ELSE " + std::to_string(kMatchedNoAction)
+                                                : std::string()) +
+                     " END";
   std::string select = file + " AS " + engine::kPositionFileColumn + ", t." +
                        engine::kPositionRowColumn + " AS " + engine::kPositionRowColumn + ", " +
                        kind + " AS __nl_kind";
@@ -227,7 +233,7 @@ Result<DmlResult> MergeRows(DeltaTable& table, const MergeSpec& spec, const DmlO
   if (parsed.update || parsed.delete_condition) {
     NL_ASSIGN_OR_RETURN(int64_t repeated,
                         CountOf(*engine, "SELECT count(*) FROM (SELECT 1" + from +
-                                             " WHERE __nl_kind IN (1, 2) GROUP BY " + position +
+                                             " WHERE __nl_kind IN (1, 2, 5) GROUP BY " + position +
                                              " HAVING count(*) > 1)"));
     if (repeated > 0) {
       return Status::Invalid(

@@ -419,6 +419,32 @@ TEST_F(DmlTest, BadInputIsRefusedBeforeAnythingIsWritten) {
   EXPECT_EQ(Load()->version, 0);
 }
 
+TEST_F(DmlTest, MergeDuplicateMatchesFollowDelta) {
+  Create("SELECT i::BIGINT AS id, 'x' || i AS s FROM range(5) t(i)", /*vectors=*/true);
+  // Two source rows match target row 3: an error even when only one satisfies the condition...
+  MergeSpec conditional;
+  conditional.source =
+      DataSource::FromQuery("SELECT * FROM (VALUES (3::BIGINT, NULL::INTEGER), (3, 4)) s(id, v)");
+  conditional.on = "t.id = s.id";
+  conditional.matched_delete = true;
+  conditional.matched_delete_condition = "s.v > 0";
+  auto refused = MergeRows(*table_, conditional);
+  ASSERT_TRUE(refused.status().IsInvalid()) << refused.status().ToString();
+  EXPECT_NE(refused.status().message().find("matched more than one source row"),
+            std::string::npos);
+  // ... but not for an unconditional delete, the one clause that cannot conflict.
+  MergeSpec unconditional = conditional;
+  unconditional.matched_delete_condition.reset();
+  auto deleted = MergeRows(*table_, unconditional);
+  ASSERT_TRUE(deleted.ok()) << deleted.status().ToString();
+  EXPECT_EQ(deleted->rows_deleted, 1);
+  // SET to NULL fits a column of any type.
+  auto nulled = UpdateRows(*table_, "s = NULL", std::string("id = 1"));
+  ASSERT_TRUE(nulled.ok()) << nulled.status().ToString();
+  EXPECT_EQ(nulled->rows_updated, 1);
+  EXPECT_EQ(TableRows(), (std::vector<std::string>{"0|x0", "1|NULL", "2|x2", "4|x4"}));
+}
+
 // ---- concurrency (Delta's conflict rules, transaction.h) ----
 
 TEST_F(DmlTest, DeleteRacingAnAppendCommutes) {

@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include "neuralake/delta/dml.h"
 #include "neuralake/delta/optimize.h"
 #include "neuralake/delta/test_support.h"
 #include "neuralake/delta/vacuum.h"
@@ -152,7 +153,7 @@ TEST_F(OptimizeTest, DeleteRacingOneBinDropsItAndCommitsTheOthers) {
   MakeSmallFiles(3);
   OptimizeOptions options;
   options.before_commit = [&](int64_t) {
-    ASSERT_TRUE(DeleteWhere(*table_, "p = 'a'").ok());  // removes bin a's files
+    ASSERT_TRUE(DeleteRows(*table_, "p = 'a'").ok());  // removes bin a's files
   };
   auto result = Optimize(*table_, options);
   ASSERT_TRUE(result.ok()) << result.status().ToString();
@@ -317,7 +318,7 @@ TEST_F(OptimizeTest, DeleteRacingTheCompactionSkipsTheBinAndDuplicatesNothing) {
   OptimizeOptions options;
   options.partition_predicate = "p = 'a'";
   options.before_commit = [&](int64_t) {
-    ASSERT_TRUE(DeleteWhere(*table_, "p = 'a'").ok());  // removes the bin's files
+    ASSERT_TRUE(DeleteRows(*table_, "p = 'a'").ok());  // removes the bin's files
   };
   auto result = Optimize(*table_, options);
   ASSERT_TRUE(result.ok()) << result.status().ToString();

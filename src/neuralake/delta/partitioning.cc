@@ -1,5 +1,5 @@
 // Partition values of written files, and predicates over partition columns (replaceWhere,
-// DeleteWhere, conflict detection).
+// DeleteRows on partition columns, conflict detection).
 
 #include <map>
 #include <mutex>

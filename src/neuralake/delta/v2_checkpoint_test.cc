@@ -10,6 +10,7 @@
 
 #include "neuralake/delta/checkpoint.h"
 #include "neuralake/delta/log.h"
+#include "neuralake/delta/dml.h"
 #include "neuralake/delta/shared_engine_test.h"
 #include "neuralake/delta/table.h"
 #include "neuralake/delta/test_support.h"
@@ -302,7 +303,7 @@ class V2TableTest : public SharedEngineTest {
     ASSERT_TRUE(CreateTable(*table_, create).ok());
     ASSERT_TRUE(Append(*table_, DataSource::FromQuery("SELECT 100::BIGINT AS id, 'odd' AS kind"))
                     .ok());
-    ASSERT_TRUE(DeleteWhere(*table_, "kind = 'even'").ok());  // version 2: a tombstone
+    ASSERT_TRUE(DeleteRows(*table_, "kind = 'even'").ok());  // version 2: a tombstone
     ASSERT_TRUE(Append(*table_, DataSource::FromQuery("SELECT 200::BIGINT AS id, 'even' AS kind"))
                     .ok());  // version 3
   }

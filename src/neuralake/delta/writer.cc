@@ -1,4 +1,4 @@
-// Table operations: CreateTable, Append, Overwrite, DeleteWhere. Each resolves its source,
+// Table operations: CreateTable, Append, Overwrite. Each resolves its source,
 // checks the schema (enforce, merge or overwrite), writes data files (data_files.cc), and commits
 // the add/remove actions through a Transaction (AppendCommitter: retries, checkpoint when due).
 
@@ -446,33 +446,6 @@ Result<WriteResult> Overwrite(DeltaTable& table, const DataSource& source,
     txn.AddAction(RemoveFor(*file, now));
   }
   return CommitPrepared(table, prepared, txn, options, static_cast<int64_t>(removed.size()));
-}
-
-Result<WriteResult> DeleteWhere(DeltaTable& table, const std::string& predicate,
-                                const WriteOptions& options) {
-  NL_ASSIGN_OR_RETURN(Engine * engine, table.GetEngine());
-  NL_ASSIGN_OR_RETURN(auto snapshot, LatestForWrite(table));
-  NL_ASSIGN_OR_RETURN(auto removed, FilesMatching(*engine, *snapshot, predicate));
-  WriteResult result;
-  result.version = snapshot->version;
-  result.snapshot = snapshot;
-  if (removed.empty()) return result;
-  Transaction txn(&table.log(), snapshot);
-  txn.SetOperation("DELETE", {{"predicate", json(std::vector<std::string>{predicate}).dump()}});
-  txn.ReadPartitions(PartitionPredicate(engine, snapshot, predicate), predicate);
-  int64_t now = NowMs();
-  int64_t rows = 0;
-  for (const AddFile* file : removed) {
-    txn.ReadFile(file->path);
-    txn.AddAction(RemoveFor(*file, now));
-    rows += std::max<int64_t>(NumRecords(*file), 0);
-  }
-  if (options.app_id) txn.SetAppTransaction(*options.app_id, options.app_version);
-  txn.SetCommitInfoField("operationMetrics",
-                         {{"numRemovedFiles", std::to_string(removed.size())},
-                          {"numDeletedRows", std::to_string(rows)}});
-  NL_ASSIGN_OR_RETURN(CommitResult commit, CommitAppend(table, txn, options));
-  return FinishResult(commit, WrittenData{}, static_cast<int64_t>(removed.size()), false);
 }
 
 

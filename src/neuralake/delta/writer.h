@@ -1,4 +1,4 @@
-// Table operations: create, append, overwrite, delete.
+// Table operations: create, append, overwrite (row-level DELETE / UPDATE / MERGE: dml.h).
 //
 // Every write has the same shape: describe the source with the engine, check its schema against
 // the table (enforcement, or merge / overwrite evolution), write immutable Parquet data files with
@@ -17,8 +17,8 @@
 // NOT NULL fields before writing a file (constraints.h): a violation fails the write, naming the
 // constraint, its expression, the number of violating rows and an example row.
 //
-// Predicates of Overwrite (replaceWhere) and DeleteWhere are SQL over partition columns only;
-// a predicate naming a data column is Unsupported for now.
+// The predicate of Overwrite (replaceWhere) is SQL over partition columns only; a predicate naming
+// a data column is Unsupported for now. Deleting, updating and merging rows: dml.h.
 //
 // The implementation: writer.cc (the operations), write_source.cc (sources), data_files.cc (data
 // files through the engine, WriteFiles), partitioning.cc (partition values and predicates).
@@ -108,10 +108,6 @@ Result<DataSource> TypedForTable(DeltaTable& table, const DataSource& source);
 Result<WriteResult> Overwrite(DeltaTable& table, const DataSource& source,
                               const std::optional<std::string>& predicate,
                               const WriteOptions& options = {});
-// Removes the files of the partitions `predicate` selects. Nothing is committed when no file
-// matches.
-Result<WriteResult> DeleteWhere(DeltaTable& table, const std::string& predicate,
-                                const WriteOptions& options = {});
 
 // Writes the rows of `source` as new data files of the table `snapshot` describes (schema
 // enforced, columns cast to the table types, partitioned like the table) WITHOUT committing them.

@@ -8,6 +8,7 @@
 #include <set>
 
 #include "neuralake/delta/checkpoint.h"
+#include "neuralake/delta/dml.h"
 #include "neuralake/delta/shared_engine_test.h"
 #include "neuralake/delta/test_support.h"
 #include "neuralake/storage/test_environment.h"
@@ -242,7 +243,7 @@ TEST_F(WriterTest, OverwriteWholeTableAndPartitions) {
 
 TEST_F(WriterTest, DeleteWherePartitionPredicate) {
   MustCreate(kTrips, {"city"});
-  auto deleted = DeleteWhere(*table_, "city IN ('paris', 'rome')");
+  auto deleted = DeleteRows(*table_, "city IN ('paris', 'rome')");
   ASSERT_TRUE(deleted.ok()) << deleted.status().ToString();
   EXPECT_EQ(deleted->files_removed, 2);
   EXPECT_EQ(deleted->version, 1);
@@ -250,18 +251,18 @@ TEST_F(WriterTest, DeleteWherePartitionPredicate) {
   EXPECT_EQ(Count(0), 30);
   EXPECT_EQ(Load()->tombstones.size(), 2u);
 
-  auto nothing = DeleteWhere(*table_, "city = 'nowhere'");
+  auto nothing = DeleteRows(*table_, "city = 'nowhere'");
   ASSERT_TRUE(nothing.ok());
   EXPECT_FALSE(nothing->committed);
   EXPECT_EQ(nothing->version, 1);
 
-  auto data_column = DeleteWhere(*table_, "fare > 3");
-  ASSERT_TRUE(data_column.status().IsUnsupported());
-  EXPECT_NE(data_column.status().message().find("'fare'"), std::string::npos)
-      << data_column.status().message();
-  auto unknown = DeleteWhere(*table_, "planet = 'mars'");
+  // A data column: row by row (dml.h).
+  auto data_column = DeleteRows(*table_, "fare > 3");
+  ASSERT_TRUE(data_column.ok()) << data_column.status().ToString();
+  EXPECT_EQ(data_column->mode, "copy-on-write");
+  auto unknown = DeleteRows(*table_, "planet = 'mars'");
   ASSERT_TRUE(unknown.status().IsInvalid());
-  EXPECT_NE(unknown.status().message().find("'planet'"), std::string::npos);
+  EXPECT_NE(unknown.status().message().find("planet"), std::string::npos);
 }
 
 TEST_F(WriterTest, NullPartitionValues) {
@@ -273,7 +274,7 @@ TEST_F(WriterTest, NullPartitionValues) {
   EXPECT_EQ(nulls, 1);
   auto line = SerializeAction(snapshot->files[0]);
   EXPECT_EQ(TableRows(), (std::vector<std::string>{"1|NULL", "2|rome"}));
-  auto deleted = DeleteWhere(*table_, "city IS NULL");
+  auto deleted = DeleteRows(*table_, "city IS NULL");
   ASSERT_TRUE(deleted.ok()) << deleted.status().ToString();
   EXPECT_EQ(TableRows(), std::vector<std::string>{"2|rome"});
 }
@@ -298,7 +299,7 @@ TEST_F(WriterTest, CheckpointReadsBackLikeJsonReplay) {
   merge.app_id = "app";
   merge.app_version = 9;
   MustAppend("SELECT 100::BIGINT AS id, 'a b/c:d' AS city, 1.0::DOUBLE AS fare, 1 AS tip", merge);
-  ASSERT_TRUE(DeleteWhere(*table_, "city = 'rome'").ok());
+  ASSERT_TRUE(DeleteRows(*table_, "city = 'rome'").ok());
   WriteResult third = MustAppend("SELECT 101::BIGINT AS id, 'oslo' AS city");  // version 3
   EXPECT_TRUE(third.post_commit_status.ok()) << third.post_commit_status.ToString();
   auto last = table_->log().ReadLastCheckpoint();
@@ -407,33 +408,7 @@ TEST_F(WriterTest, CsvSourcesAreTypedByTheTable) {
   EXPECT_TRUE(DataSource::FromFile("x.xlsx").status().IsInvalid());
 }
 
-TEST_F(WriterTest, DeleteRacingAnAppendIntoTheSamePartitionConflicts) {
-  MustCreate(kTrips, {"city"});
-  WriteOptions options;
-  bool raced = false;
-  options.commit.before_commit = [&](int64_t) {
-    if (raced) return;
-    raced = true;
-    MustAppend("SELECT 99::BIGINT AS id, 'paris' AS city, 1.0::DOUBLE AS fare");
-  };
-  auto deleted = DeleteWhere(*table_, "city = 'paris'", options);
-  ASSERT_TRUE(deleted.status().IsConflict()) << deleted.status().ToString();
-  EXPECT_NE(deleted.status().message().find("version 1"), std::string::npos);
-  EXPECT_EQ(Load()->version, 1);
-  EXPECT_EQ(Count(), 31);
-
-  // Racing an append into another partition commutes.
-  raced = false;
-  options.commit.before_commit = [&](int64_t) {
-    if (raced) return;
-    raced = true;
-    MustAppend("SELECT 98::BIGINT AS id, 'oslo' AS city, 1.0::DOUBLE AS fare");
-  };
-  auto other = DeleteWhere(*table_, "city = 'rome'", options);
-  ASSERT_TRUE(other.ok()) << other.status().ToString();
-  EXPECT_EQ(other->version, 3);
-  EXPECT_EQ(Count(), 22);
-}
+// A DELETE racing an append commutes (dml_test.cc: DeleteRacingAnAppendCommutes).
 
 TEST_F(WriterTest, ConcurrentAppendsBothLand) {
   MustCreate(kTrips);
@@ -589,7 +564,7 @@ TEST_F(WriterTest, PartitionValuesAreEncodedInjectively) {
   EXPECT_EQ(result->rows[1][1], std::nullopt);
   for (size_t i = 0; i < values.size(); ++i) EXPECT_EQ(result->rows[i + 2][1], values[i]);
   // Predicates see the same values.
-  auto deleted = DeleteWhere(*table_, "p = 'NULL' OR p = '__HIVE_DEFAULT_PARTITION__'");
+  auto deleted = DeleteRows(*table_, "p = 'NULL' OR p = '__HIVE_DEFAULT_PARTITION__'");
   ASSERT_TRUE(deleted.ok()) << deleted.status().ToString();
   EXPECT_EQ(deleted->files_removed, 2);
   EXPECT_EQ(Count(), static_cast<int64_t>(values.size()));
