@@ -27,6 +27,7 @@ import concurrent.futures
 import datetime
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -61,15 +62,21 @@ class Lake:
             endpoint_override=endpoint.split("://", 1)[1], scheme=endpoint.split("://", 1)[0],
             access_key=os.environ.get("NEURALAKE_S3_ACCESS_KEY", "minioadmin"),
             secret_key=os.environ.get("NEURALAKE_S3_SECRET_KEY", "minioadmin"),
-            region=os.environ.get("NEURALAKE_S3_REGION", "us-east-1"))
+            region=os.environ.get("NEURALAKE_S3_REGION", "us-east-1"),
+            request_timeout=600, connect_timeout=30)  # a server-side copy of a big file is slow
 
     def run(self, *args, capture=True):
-        """Runs the CLI; returns (stdout, stderr, wall seconds). Fails the bench on an error."""
+        """Runs the CLI; returns (stdout, stderr, wall seconds). Fails the bench on an error.
+        Leaves the process's user + system CPU seconds in self.cpu (steadier than wall time on a
+        loaded machine; children run one at a time, so the children's totals move by its own)."""
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
         proc = subprocess.run([self.nl, *args], text=True,
                               stdout=subprocess.PIPE if capture else None,
                               stderr=subprocess.PIPE if capture else None)
         secs = time.perf_counter() - start
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        self.cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
         if proc.returncode != 0:
             sys.exit(f"neuralake {' '.join(args)} failed ({proc.returncode}):\n{proc.stderr}")
         return proc.stdout, proc.stderr, secs
@@ -114,8 +121,16 @@ class Lake:
         src_key, dst_key = src[len("s3://"):], dst[len("s3://"):]
         files = [i.path for i in self.s3.get_file_info(fs.FileSelector(src_key, recursive=True))
                  if i.type == fs.FileType.File]
-        with concurrent.futures.ThreadPoolExecutor(8) as pool:
-            list(pool.map(lambda p: self.s3.copy_file(p, dst_key + p[len(src_key):]), files))
+        def one(path):
+            for attempt in range(3):
+                try:
+                    return self.s3.copy_file(path, dst_key + path[len(src_key):])
+                except OSError as e:
+                    if attempt == 2:
+                        raise
+                    log(f"  copy of {path} failed ({e}); retrying")
+        with concurrent.futures.ThreadPoolExecutor(4) as pool:
+            list(pool.map(one, files))
         return len(files)
 
 
@@ -272,41 +287,56 @@ def bench_merge(lake, run_prefix, base_plain, base_dv, rows, upserts, source_dir
 
 
 def bench_scan(lake, run_prefix, base_dv, predicate, runs):
+    """Full-scan aggregate over: the table with vectors on the rows `predicate` selects; the same
+    after optimize purged them (a target size just above every file's, so each file with a vector
+    is rewritten alone into one file: the same layout without vectors); and, for reference, the
+    base table itself (the same files as the first, no vectors, the deleted rows still in)."""
     log(f"(c) scan overhead: deletion vectors on the rows WHERE {predicate} vs compacted")
     dv_uri, compact_uri = f"{run_prefix}/scan-dv", f"{run_prefix}/scan-compacted"
     prep = {}
     for uri in (dv_uri, compact_uri):
         log(f"  copying -> {uri} ({lake.copy(base_dv, uri)} objects)")
         prep[uri] = ours(lake, "delete", uri, "deletion-vectors", "--where", predicate)
-    log("  optimize (target size 1MB: only the files with a vector are rewritten, one to one)")
-    _, _, opt_secs = lake.run("table", "optimize", compact_uri, "--target-size", "1MB")
+    sizes = [i.size for i in lake.s3.get_file_info(fs.FileSelector(base_dv[len("s3://"):]))
+             if i.path.endswith(".parquet")]
+    target = f"{max(sizes) // (1 << 20) + 2}MB"
+    log(f"  optimize --target-size {target} (files up to {max(sizes) / (1 << 20):.1f} MiB: each "
+        f"file with a vector is rewritten alone)")
+    _, _, opt_secs = lake.run("table", "optimize", compact_uri, "--target-size", target)
     log(f"  -> {opt_secs:.2f} s")
-    info = {u: lake.describe(u) for u in (dv_uri, compact_uri)}
-    times = {dv_uri: [], compact_uri: []}
+    uris = {"dv": dv_uri, "compacted": compact_uri, "base": base_dv}
+    info = {k: lake.describe(u) for k, u in uris.items()}
+    if "deletion vector" in json.dumps(info["compacted"]).lower():
+        log("  note: describe mentions deletion vectors after optimize")
+    times = {k: [] for k in uris}
     results = {}
-    for i in range(runs + 1):  # run 0 warms both up and is not counted
-        for uri in ((dv_uri, compact_uri) if i % 2 else (compact_uri, dv_uri)):
-            row, wall, engine = lake.sql(uri, SCAN_SQL)
-            results.setdefault(uri, row)
-            if not same_row(row, results[uri]):
-                sys.exit(f"scan of {uri} changed between runs: {row} vs {results[uri]}")
+    order = list(uris)
+    for i in range(runs + 1):  # run 0 warms every table up and is not counted
+        for key in (order if i % 2 else order[::-1]):
+            row, wall, engine = lake.sql(uris[key], SCAN_SQL)
+            cpu = lake.cpu
+            results.setdefault(key, row)
+            if not same_row(row, results[key]):
+                sys.exit(f"scan of {uris[key]} changed between runs: {row} vs {results[key]}")
             if i:
-                times[uri].append({"wall": wall, "engine": engine})
-            log(f"  scan {'(warm-up) ' if not i else ''}{uri.rsplit('/', 1)[-1]}: "
-                f"{engine} s query, {wall:.2f} s wall")
-    a, b = results[dv_uri], results[compact_uri]
-    if not same_row(a, b):
-        sys.exit(f"scan results differ: DV {a} vs compacted {b}")
-    log(f"  check: both scans return {a[0]} rows, equal sums")
-
-    def med(uri, key):
-        return statistics.median(t[key] for t in times[uri])
-    return {"predicate": predicate, "rows_deleted": prep[dv_uri]["result"]["rows_deleted"],
-            "files_dv": int(info[dv_uri]["files"]), "files_compacted": int(info[compact_uri]["files"]),
-            "optimize_seconds": opt_secs, "runs": runs, "result": a,
-            "dv": {"engine": med(dv_uri, "engine"), "wall": med(dv_uri, "wall"), "all": times[dv_uri]},
-            "compacted": {"engine": med(compact_uri, "engine"), "wall": med(compact_uri, "wall"),
-                          "all": times[compact_uri]}}
+                times[key].append({"wall": wall, "engine": engine, "cpu": cpu})
+            log(f"  scan {'(warm-up) ' if not i else ''}{key}: {engine} s query, {wall:.2f} s wall, "
+                f"{cpu:.2f} s CPU")
+    deleted = prep[dv_uri]["result"]["rows_deleted"]
+    if not same_row(results["dv"], results["compacted"]):
+        sys.exit(f"scan results differ: DV {results['dv']} vs compacted {results['compacted']}")
+    if results["base"][0] != results["dv"][0] + deleted:
+        sys.exit(f"base has {results['base'][0]} rows, expected {results['dv'][0]} + {deleted}")
+    log(f"  check: DV and compacted scans return {results['dv'][0]} rows, equal sums; base "
+        f"{results['base'][0]} = + {deleted} deleted")
+    out = {"predicate": predicate, "rows_deleted": deleted, "optimize_target": target,
+           "optimize_seconds": opt_secs, "runs": runs, "result": results["dv"]}
+    for key in uris:
+        out[key] = {"files": int(info[key]["files"]), "bytes": int(info[key]["bytes"]),
+                    "engine": statistics.median(t["engine"] for t in times[key]),
+                    "wall": statistics.median(t["wall"] for t in times[key]),
+                    "cpu": statistics.median(t["cpu"] for t in times[key]), "all": times[key]}
+    return out
 
 
 def report(res):
@@ -314,10 +344,14 @@ def report(res):
     env = res["environment"]
     lines = [f"# DML on MinIO, {res['started']}",
              "", f"{env['cores']} cores, load average {env['load_before']} before / "
-             f"{env['load_after']} after; {env['neuralake']}, deltalake {env['deltalake']}",
-             f"events table: {env['events_rows']} rows, {env['events_gb']:.2f} GB Parquet in "
-             f"{env['events_files']} files (--scale-gb {env['scale_gb']}); merge table "
-             f"{env['merge_rows']} rows", ""]
+             f"{env['load_after']} after; {env['neuralake']} (HEAD {env.get('commit')}, binary built "
+             f"{env.get('binary_mtime')}), deltalake {env['deltalake']}"]
+    if env["events_rows"]:
+        lines.append(f"events table: {env['events_rows']} rows, {env['events_gb']:.2f} GB Parquet "
+                     f"in {env['events_files']} files (--scale-gb {env['scale_gb']})")
+    if "merge" in res:
+        lines.append(f"merge table: {env['merge_rows']} rows")
+    lines.append("")
     names = {"dv": "neuralake, deletion vectors", "cow": "neuralake, copy-on-write",
              "delta-rs": "delta-rs"}
     for key, title in (("delete", "(a) DELETE"), ("merge", "(b) MERGE")):
@@ -344,16 +378,21 @@ def report(res):
         lines.append("")
     if "scan" in res:
         s = res["scan"]
-        over_e = (s["dv"]["engine"] / s["compacted"]["engine"] - 1) * 100
-        over_w = (s["dv"]["wall"] / s["compacted"]["wall"] - 1) * 100
+        c = s["compacted"]
         lines += [f"## (c) Full-scan aggregate, deletion vectors on {s['rows_deleted']} rows "
                   f"(WHERE {s['predicate']}) vs compacted; median of {s['runs']} alternated runs",
-                  "", f"`{SCAN_SQL}` (optimize purging the vectors: {s['optimize_seconds']:.1f} s; "
-                  f"{s['files_dv']} files before, {s['files_compacted']} after)", "",
-                  "| table | query s (CLI report) | wall s (process) |", "|---|---:|---:|",
-                  f"| with deletion vectors | {s['dv']['engine']:.3f} | {s['dv']['wall']:.3f} |",
-                  f"| compacted | {s['compacted']['engine']:.3f} | {s['compacted']['wall']:.3f} |",
-                  f"| overhead | {over_e:+.1f}% | {over_w:+.1f}% |", ""]
+                  "", f"`{SCAN_SQL}`", "",
+                  f"compacted = `table optimize --target-size {s['optimize_target']}` "
+                  f"({s['optimize_seconds']:.1f} s): every file with a vector rewritten alone",
+                  "", "| table | files | query s (CLI report) | vs compacted | wall s (process) | "
+                  "CPU s (process) | CPU vs compacted |", "|---|---:|---:|---:|---:|---:|---:|"]
+        for key, label in (("dv", "with deletion vectors"), ("compacted", "compacted (vectors purged)"),
+                           ("base", "base: same files as DV, no vectors, deleted rows kept")):
+            t = s[key]
+            lines.append(f"| {label} | {t['files']} | {t['engine']:.3f} | "
+                         f"{(t['engine'] / c['engine'] - 1) * 100:+.1f}% | {t['wall']:.3f} | "
+                         f"{t['cpu']:.2f} | {(t['cpu'] / c['cpu'] - 1) * 100:+.1f}% |")
+        lines.append("")
     return lines
 
 
@@ -375,11 +414,15 @@ def plot(res, path):
         ax.set_ylabel("seconds")
     if "scan" in res:
         s = res["scan"]
-        axes[-1].bar(["with DVs", "compacted"], [s["dv"]["engine"], s["compacted"]["engine"]],
-                     color=["tab:green", "tab:gray"])
+        axes[-1].bar(["with DVs", "compacted", "base, no DVs"],
+                     [s["dv"]["engine"], s["compacted"]["engine"], s["base"]["engine"]],
+                     color=["tab:green", "tab:gray", "tab:olive"])
         axes[-1].set_title("full-scan aggregate")
         axes[-1].set_ylabel("query seconds")
-    fig.suptitle(f"Neuralake DML on MinIO, {res['environment']['events_rows']:,} events")
+    env = res["environment"]
+    fig.suptitle("Neuralake DML on MinIO: " + ", ".join(
+        ([f"{env['events_rows']:,} events"] if env["events_rows"] else []) +
+        ([f"merge into {env['merge_rows']:,} rows"] if "merge" in res else [])))
     fig.tight_layout()
     fig.savefig(path, dpi=90)
     return True
@@ -391,7 +434,7 @@ def main():
     parser.add_argument("--rows-per-file", type=int, default=1_000_000)
     parser.add_argument("--merge-rows", type=int, default=10_000_000)
     parser.add_argument("--merge-upserts", type=int, default=1_000_000)
-    parser.add_argument("--scan-runs", type=int, default=3)
+    parser.add_argument("--scan-runs", type=int, default=5)
     parser.add_argument("--parts", default="delete,scan,merge")
     parser.add_argument("--delete-predicate", default="event_id % 1000 = 7")
     parser.add_argument("--scan-predicate", default="event_id % 100 = 3")
@@ -415,7 +458,11 @@ def main():
                "environment": {"cores": os.cpu_count(), "deltalake": deltalake.__version__,
                                "neuralake": version, "scale_gb": args.scale_gb,
                                "load_before": open("/proc/loadavg").read().split()[0],
-                               "merge_rows": args.merge_rows}}
+                               "merge_rows": args.merge_rows,
+                               "commit": subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"],
+                                                        text=True, capture_output=True).stdout.strip(),
+                               "binary_mtime": datetime.datetime.fromtimestamp(
+                                   os.path.getmtime(args.nl)).isoformat(timespec="seconds")}}
         run_prefix = f"{lake.prefix}/run-{stamp}"
         try:
             if "delete" in parts or "scan" in parts:
@@ -449,7 +496,8 @@ def main():
         res["environment"].setdefault("events_files", 0)
         res["environment"].setdefault("events_gb", 0.0)
         res["finished"] = datetime.datetime.now().isoformat(timespec="seconds")
-    name = f"dml-{args.scale_gb:g}gb-{args.merge_upserts}-into-{args.merge_rows}-{stamp}"
+    name = "dml" + (f"-{args.scale_gb:g}gb" if "delete" in parts or "scan" in parts else "") + (
+        f"-merge-{args.merge_upserts}-into-{args.merge_rows}" if "merge" in parts else "") + f"-{stamp}"
     lines = report(res)
     print("\n" + "\n".join(lines))
     with open(os.path.join(args.out, name + ".json"), "w") as f:
