@@ -12,11 +12,14 @@ vs delta-rs, each on its own copy of the same table, every result checked before
     `merge(...).when_matched_update_all().when_not_matched_insert_all()`; checked against the
     expected count and sums (base - matched rows + source).
 (c) Scan overhead: a full-scan aggregate over the table with deletion vectors on 1% of its rows vs
-    the same table after `table optimize` purged them (a target size below every file's, so only
-    the files carrying a vector are rewritten, one to one: same layout, no vectors), runs alternated.
+    the same table after `table optimize` purged them (a target size just above the largest file,
+    so each file is rewritten alone: the same layout without vectors), and the base table's same
+    files without vectors for reference; runs alternated, query time as the CLI reports it, wall
+    and process CPU seconds (steadier than wall time on a loaded machine).
 
-The base tables (plain, and with delta.enableDeletionVectors=true) are generated once per size
-under s3://lake/bench/dml/ and reused; each measurement runs on a fresh server-side copy of one,
+The base tables (plain, and with delta.enableDeletionVectors=true) are generated once per row
+count under s3://lake/bench/dml/events-<rows>[-dv] and reused (a --merge-rows equal to the events
+table's rows merges into the same tables); each measurement runs on a fresh server-side copy of one,
 deleted afterwards (--keep keeps them). delta-rs 1.6 cannot read tables with the deletionVectors
 reader feature, so delta-rs and our copy-on-write run on copies of the plain table and our DV
 mode on copies of the DV table (the same rows: same generator seed). Results go to
