@@ -1,5 +1,7 @@
 #include "neuralake/delta/deletion_vector.h"
 
+#include <algorithm>
+
 #include <roaring/roaring.h>
 
 #include <array>
@@ -157,6 +159,25 @@ roaring_bitmap_s* DeletionVector::BucketFor(uint32_t key) {
   auto [it, inserted] = buckets_.emplace(key, nullptr);
   if (inserted) it->second = roaring_bitmap_create();
   return it->second;
+}
+
+void DeletionVector::MarkRange(uint64_t first, size_t count, bool* out) const {
+  std::fill(out, out + count, false);
+  uint64_t end = first + count;  // exclusive
+  for (auto it = buckets_.lower_bound(static_cast<uint32_t>(first >> 32));
+       it != buckets_.end() && (static_cast<uint64_t>(it->first) << 32) < end; ++it) {
+    uint64_t base = static_cast<uint64_t>(it->first) << 32;
+    uint64_t low = first > base ? first - base : 0;  // first position inside this bucket
+    roaring_uint32_iterator_t cursor;
+    roaring_init_iterator(it->second, &cursor);
+    if (!roaring_move_uint32_iterator_equalorlarger(&cursor, static_cast<uint32_t>(low))) continue;
+    while (cursor.has_value) {
+      uint64_t row = base + cursor.current_value;
+      if (row >= end) break;
+      out[row - first] = true;
+      roaring_advance_uint32_iterator(&cursor);
+    }
+  }
 }
 
 void DeletionVector::Union(const DeletionVector& other) {

@@ -61,6 +61,8 @@ class DeletionVector {
   // Adds every row of `other` (a row in both stays one row).
   void Union(const DeletionVector& other);
   bool Contains(uint64_t row) const;
+  // out[i] = Contains(first + i) for i < count, in time linear in count plus the deleted rows.
+  void MarkRange(uint64_t first, size_t count, bool* out) const;
   uint64_t Cardinality() const;
   std::vector<uint64_t> Rows() const;  // ascending
 

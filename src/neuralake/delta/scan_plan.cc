@@ -36,6 +36,9 @@ class DeletionVectorRows : public engine::DeletedRows {
   explicit DeletionVectorRows(std::shared_ptr<const DeletionVector> rows)
       : rows_(std::move(rows)) {}
   bool Contains(uint64_t row) const override { return rows_->Contains(row); }
+  void MarkRange(uint64_t first, size_t count, bool* out) const override {
+    rows_->MarkRange(first, count, out);
+  }
 
  private:
   std::shared_ptr<const DeletionVector> rows_;

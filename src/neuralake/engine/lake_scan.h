@@ -58,6 +58,11 @@ class DeletedRows {
  public:
   virtual ~DeletedRows() = default;
   virtual bool Contains(uint64_t row) const = 0;
+  // out[i] = Contains(first + i) for i < count: the scan's common case (a chunk of consecutive
+  // positions), which implementations answer by walking the deleted rows in the range.
+  virtual void MarkRange(uint64_t first, size_t count, bool* out) const {
+    for (size_t i = 0; i < count; ++i) out[i] = Contains(first + i);
+  }
 };
 
 // A data file's deletion vector: its cardinality, known from the plan, and its rows, loaded on

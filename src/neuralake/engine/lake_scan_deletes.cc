@@ -2,6 +2,7 @@
 // (see lake_scan_deletes.h).
 #include "neuralake/engine/lake_scan_deletes.h"
 
+#include <algorithm>
 #include <unordered_map>
 
 #include "duckdb.hpp"
@@ -106,6 +107,34 @@ const DeletedRows* RowsOf(const RowDeletedData& data, const std::string& file,
   return keep.back().get();
 }
 
+// Whether every row of the chunk names the same file (valid) and the positions are consecutive
+// from a non-negative first one.
+bool OneFileConsecutiveRows(const duckdb::UnifiedVectorFormat& files,
+                            const duckdb::UnifiedVectorFormat& rows, duckdb::idx_t count) {
+  if (count == 0) return false;
+  const auto* file_values = duckdb::UnifiedVectorFormat::GetData<duckdb::string_t>(files);
+  const auto* row_values = duckdb::UnifiedVectorFormat::GetData<int64_t>(rows);
+  auto first_file = files.sel->get_index(0);
+  auto first_row = rows.sel->get_index(0);
+  if (!files.validity.RowIsValid(first_file) || !rows.validity.RowIsValid(first_row)) return false;
+  const duckdb::string_t& name = file_values[first_file];
+  int64_t first = row_values[first_row];
+  if (first < 0) return false;
+  for (duckdb::idx_t i = 1; i < count; ++i) {
+    auto file_index = files.sel->get_index(i);
+    auto row_index = rows.sel->get_index(i);
+    if (!rows.validity.RowIsValid(row_index) ||
+        row_values[row_index] != first + static_cast<int64_t>(i)) {
+      return false;
+    }
+    if (file_index != first_file &&
+        (!files.validity.RowIsValid(file_index) || !(file_values[file_index] == name))) {
+      return false;
+    }
+  }
+  return true;
+}
+
 void RowDeleted(duckdb::DataChunk& args, duckdb::ExpressionState& state,
                 duckdb::Vector& result) {
   auto& expression = state.expr.Cast<duckdb::BoundFunctionExpression>();
@@ -119,6 +148,19 @@ void RowDeleted(duckdb::DataChunk& args, duckdb::ExpressionState& state,
   result.SetVectorType(duckdb::VectorType::FLAT_VECTOR);
   auto* out = duckdb::FlatVector::GetData<bool>(result);
   std::vector<std::shared_ptr<const DeletedRows>> keep;
+  if (OneFileConsecutiveRows(files, rows, count)) {
+    // The common case: a chunk of one file's consecutive rows, answered in one pass over the
+    // vector's rows in that range instead of a lookup per row.
+    const duckdb::string_t& name = file_values[files.sel->get_index(0)];
+    const DeletedRows* deleted = RowsOf(data, name.GetString(), keep);
+    int64_t first = row_values[rows.sel->get_index(0)];
+    if (deleted == nullptr) {
+      std::fill(out, out + count, false);
+    } else {
+      deleted->MarkRange(static_cast<uint64_t>(first), count, out);
+    }
+    return;
+  }
   const DeletedRows* current = nullptr;
   std::string current_file;
   bool have_file = false;
