@@ -226,3 +226,27 @@ TEST(DeletionVectorTest, RandomAndDamagedBytesNeverCrash) {
 
 }  // namespace
 }  // namespace neuralake::delta
+
+namespace neuralake::delta {
+namespace {
+
+TEST(DeletionVectorMarkRange, AgreesWithContainsAcrossBuckets) {
+  DeletionVector rows;
+  std::mt19937_64 random(7);
+  const uint64_t high = uint64_t{1} << 32;
+  for (int i = 0; i < 2000; ++i) rows.Add(random() % 5000);
+  for (int i = 0; i < 200; ++i) rows.Add(high - 100 + random() % 200);  // both sides of 2^32
+  rows.Add(3 * high + 5);
+  for (uint64_t first : {uint64_t{0}, uint64_t{17}, uint64_t{4090}, high - 150, high, 3 * high}) {
+    for (size_t count : {size_t{1}, size_t{64}, size_t{2048}, size_t{5000}}) {
+      std::vector<char> marked(count);
+      rows.MarkRange(first, count, reinterpret_cast<bool*>(marked.data()));
+      for (size_t i = 0; i < count; ++i) {
+        ASSERT_EQ(marked[i] != 0, rows.Contains(first + i)) << first << "+" << i;
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace neuralake::delta
