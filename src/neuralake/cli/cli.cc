@@ -6,8 +6,17 @@
 #include <CLI/CLI.hpp>
 
 #include "neuralake/config/config_file.h"
+#include "neuralake/delta/table.h"
 
 namespace neuralake::cli {
+
+Result<std::unique_ptr<delta::DeltaTable>> OpenDeltaTable(const GlobalOptions& global,
+                                                          const std::string& uri) {
+  delta::TableOptions options;
+  options.storage = global.storage;
+  return delta::DeltaTable::Open(uri, options);
+}
+
 namespace {
 
 constexpr const char* kVersion = "0.1.0";

@@ -9,15 +9,21 @@
 
 #include <functional>
 #include <iosfwd>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "neuralake/common/result.h"
 #include "neuralake/common/status.h"
 #include "neuralake/storage/storage_options.h"
 
 namespace CLI {
 class App;
 }  // namespace CLI
+
+namespace neuralake::delta {
+class DeltaTable;
+}  // namespace neuralake::delta
 
 namespace neuralake::cli {
 
@@ -33,6 +39,11 @@ struct CommandContext {
   std::ostream* err = nullptr;        // diagnostics and progress
   std::function<Status()> action;     // set by the chosen subcommand's callback
 };
+
+// The Delta table at `uri` with the global storage options (no I/O; a missing table is noticed
+// when it is read).
+Result<std::unique_ptr<delta::DeltaTable>> OpenDeltaTable(const GlobalOptions& global,
+                                                          const std::string& uri);
 
 // Command groups.
 void AddStorageCommands(CLI::App& app, CommandContext& context);

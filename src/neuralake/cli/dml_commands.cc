@@ -47,12 +47,6 @@ struct DmlFlags {
   bool by_source_delete = false;
 };
 
-Result<std::unique_ptr<DeltaTable>> OpenTable(const GlobalOptions& options, const std::string& uri) {
-  delta::TableOptions table_options;
-  table_options.storage = options.storage;
-  return DeltaTable::Open(uri, table_options);
-}
-
 Result<delta::DmlOptions> OptionsOf(const DmlFlags& flags) {
   delta::DmlOptions options;
   if (flags.mode == "auto") {
@@ -140,7 +134,7 @@ struct MergeSource {
 
 Result<MergeSource> OpenSource(const GlobalOptions& global, const std::string& text) {
   MergeSource merge_source;
-  auto table = OpenTable(global, text);
+  auto table = OpenDeltaTable(global, text);
   if (table.ok()) {
     auto exists = (*table)->Exists();
     if (exists.ok() && *exists) {
@@ -187,7 +181,7 @@ void AddDmlCommands(CLI::App* table, CommandContext& context) {
       ->required();
   remove->callback([&context, del] {
     context.action = [&context, del]() -> Status {
-      NL_ASSIGN_OR_RETURN(auto target, OpenTable(context.options, del->uri));
+      NL_ASSIGN_OR_RETURN(auto target, OpenDeltaTable(context.options, del->uri));
       NL_ASSIGN_OR_RETURN(delta::DmlOptions options, OptionsOf(*del));
       NL_ASSIGN_OR_RETURN(auto result, delta::DeleteRows(*target, *del->where, options));
       return Report("DELETE", *target, result, *del, *context.out, *context.err);
@@ -201,7 +195,7 @@ void AddDmlCommands(CLI::App* table, CommandContext& context) {
   update->add_option("--where", upd->where, "SQL predicate (default: every row)");
   update->callback([&context, upd] {
     context.action = [&context, upd]() -> Status {
-      NL_ASSIGN_OR_RETURN(auto target, OpenTable(context.options, upd->uri));
+      NL_ASSIGN_OR_RETURN(auto target, OpenDeltaTable(context.options, upd->uri));
       NL_ASSIGN_OR_RETURN(delta::DmlOptions options, OptionsOf(*upd));
       NL_ASSIGN_OR_RETURN(auto result, delta::UpdateRows(*target, upd->set, upd->where, options));
       return Report("UPDATE", *target, result, *upd, *context.out, *context.err);
@@ -230,7 +224,7 @@ void AddDmlCommands(CLI::App* table, CommandContext& context) {
                   "delete target rows no source row matches");
   merge->callback([&context, mrg] {
     context.action = [&context, mrg]() -> Status {
-      NL_ASSIGN_OR_RETURN(auto target, OpenTable(context.options, mrg->uri));
+      NL_ASSIGN_OR_RETURN(auto target, OpenDeltaTable(context.options, mrg->uri));
       NL_ASSIGN_OR_RETURN(delta::DmlOptions options, OptionsOf(*mrg));
       NL_ASSIGN_OR_RETURN(MergeSource source, OpenSource(context.options, mrg->source));
       delta::MergeSpec spec;

@@ -30,9 +30,7 @@ namespace {
 Result<std::unique_ptr<delta::DeltaTable>> OpenTable(const GlobalOptions& global,
                                                      const std::string& uri,
                                                      bool must_exist = true) {
-  delta::TableOptions options;
-  options.storage = global.storage;
-  NL_ASSIGN_OR_RETURN(auto table, delta::DeltaTable::Open(uri, options));
+  NL_ASSIGN_OR_RETURN(auto table, OpenDeltaTable(global, uri));
   if (!must_exist) return table;
   NL_ASSIGN_OR_RETURN(bool exists, table->Exists());
   if (!exists) return Status::NotFound("'" + uri + "' is not a Delta table (no _delta_log/)");

@@ -37,12 +37,6 @@ namespace {
 
 using delta::DeltaTable;
 
-Result<std::unique_ptr<DeltaTable>> OpenTable(const GlobalOptions& options, const std::string& uri) {
-  delta::TableOptions table_options;
-  table_options.storage = options.storage;
-  return DeltaTable::Open(uri, table_options);
-}
-
 Result<delta::SchemaMode> SchemaModeFlag(const std::string& text, bool overwrite) {
   NL_ASSIGN_OR_RETURN(delta::SchemaMode mode, delta::ParseSchemaMode(text));
   if (mode == delta::SchemaMode::kOverwrite && !overwrite) {
@@ -90,7 +84,7 @@ Result<delta::WriteOptions> WriteOptionsOf(const WriteFlags& flags, bool overwri
 
 Status Create(const GlobalOptions& global, const WriteFlags& flags, std::ostream& out,
               std::ostream& err) {
-  NL_ASSIGN_OR_RETURN(auto table, OpenTable(global, flags.uri));
+  NL_ASSIGN_OR_RETURN(auto table, OpenDeltaTable(global, flags.uri));
   delta::CreateTableOptions options;
   NL_ASSIGN_OR_RETURN(options.source, delta::DataSource::FromFile(flags.from));
   for (const auto& column : flags.partition_by) {
@@ -129,7 +123,7 @@ void PrintWrite(const std::string& verb, const DeltaTable& table, const delta::W
 // uri, they run on the rows before the commit (quality_commands.h).
 Status AppendCommand(const GlobalOptions& global, const WriteFlags& flags,
                      const QualityFlags& quality, std::ostream& out, std::ostream& err) {
-  NL_ASSIGN_OR_RETURN(auto table, OpenTable(global, flags.uri));
+  NL_ASSIGN_OR_RETURN(auto table, OpenDeltaTable(global, flags.uri));
   NL_ASSIGN_OR_RETURN(delta::DataSource source, delta::DataSource::FromFile(flags.from));
   NL_ASSIGN_OR_RETURN(delta::WriteOptions options, WriteOptionsOf(flags, false));
   NL_ASSIGN_OR_RETURN(auto checked,
@@ -152,7 +146,7 @@ Status AppendCommand(const GlobalOptions& global, const WriteFlags& flags,
 
 Status OverwriteCommand(const GlobalOptions& global, const WriteFlags& flags, std::ostream& out,
                         std::ostream& err) {
-  NL_ASSIGN_OR_RETURN(auto table, OpenTable(global, flags.uri));
+  NL_ASSIGN_OR_RETURN(auto table, OpenDeltaTable(global, flags.uri));
   NL_ASSIGN_OR_RETURN(delta::DataSource source, delta::DataSource::FromFile(flags.from));
   NL_ASSIGN_OR_RETURN(delta::WriteOptions options, WriteOptionsOf(flags, true));
   NL_ASSIGN_OR_RETURN(delta::WriteResult result,
@@ -174,7 +168,7 @@ struct ReadFlags {
 };
 
 Status ReadCommand(const GlobalOptions& global, const ReadFlags& flags, std::ostream& out) {
-  NL_ASSIGN_OR_RETURN(auto table, OpenTable(global, flags.uri));
+  NL_ASSIGN_OR_RETURN(auto table, OpenDeltaTable(global, flags.uri));
   std::shared_ptr<const delta::Snapshot> snapshot;
   if (flags.timestamp) {
     NL_ASSIGN_OR_RETURN(int64_t timestamp, TimestampFlag("--timestamp", *flags.timestamp));
@@ -207,7 +201,7 @@ Status ReadCommand(const GlobalOptions& global, const ReadFlags& flags, std::ost
 
 Status HistoryCommand(const GlobalOptions& global, const std::string& uri, int64_t limit,
                       std::ostream& out) {
-  NL_ASSIGN_OR_RETURN(auto table, OpenTable(global, uri));
+  NL_ASSIGN_OR_RETURN(auto table, OpenDeltaTable(global, uri));
   NL_ASSIGN_OR_RETURN(auto history, table->log().History(limit));
   out << std::left << std::setw(8) << "version" << std::setw(26) << "timestamp" << std::setw(24)
       << "operation" << "parameters\n";
@@ -246,7 +240,7 @@ void PrintFields(const std::vector<delta::StructField>& fields,
 
 Status DescribeCommand(const GlobalOptions& global, const std::string& uri,
                        std::optional<int64_t> version, std::ostream& out) {
-  NL_ASSIGN_OR_RETURN(auto table, OpenTable(global, uri));
+  NL_ASSIGN_OR_RETURN(auto table, OpenDeltaTable(global, uri));
   NL_ASSIGN_OR_RETURN(auto snapshot, table->log().LoadSnapshot(version));
   const auto& metadata = snapshot->metadata;
   const auto& protocol = snapshot->protocol;
@@ -299,7 +293,7 @@ Status DescribeCommand(const GlobalOptions& global, const std::string& uri,
 }
 
 Status CheckpointCommand(const GlobalOptions& global, const std::string& uri, std::ostream& out) {
-  NL_ASSIGN_OR_RETURN(auto table, OpenTable(global, uri));
+  NL_ASSIGN_OR_RETURN(auto table, OpenDeltaTable(global, uri));
   NL_ASSIGN_OR_RETURN(auto snapshot, table->LoadSnapshot());
   NL_ASSIGN_OR_RETURN(delta::LastCheckpoint last, delta::WriteCheckpoint(*table, *snapshot));
   out << "checkpoint written at version " << last.version << " (" << Plural(last.size, "action")

@@ -31,18 +31,6 @@ Status WithContext(Status status, const std::string& what) {
   return Status(status.code(), what + ": " + status.message());
 }
 
-// Drops the engine table on scope exit.
-class TempTable {
- public:
-  TempTable(Engine& engine, std::string name) : engine_(engine), name_(std::move(name)) {}
-  ~TempTable() { (void)engine_.DropTable(name_); }
-  const std::string& name() const { return name_; }
-
- private:
-  Engine& engine_;
-  std::string name_;
-};
-
 int64_t Count(const Positions& positions) {
   int64_t total = 0;
   for (const auto& [index, rows] : positions) total += static_cast<int64_t>(rows.Cardinality());
@@ -138,7 +126,7 @@ Result<DmlResult> UpdateRows(DeltaTable& table, const std::string& set_list,
     select += ", " + value + " AS " + Q(column.name);
     columns += (columns.empty() ? "" : ", ") + Q(column.name);
   }
-  TempTable changed(*engine, TempTableName());
+  TempTable changed(*engine);
   Status created = engine->Execute("CREATE TABLE " + Q(changed.name()) + " AS SELECT " + select +
                                    " FROM " + scan.WithPositions() + " WHERE " + predicate);
   if (!created.ok()) return WithContext(created, "update");

@@ -55,6 +55,21 @@ Status CheckAssignable(const std::string& column, const std::string& column_type
 // An engine table name unique in this process (for the materialized changes).
 std::string TempTableName();
 
+// An engine table with a TempTableName(), dropped when this goes out of scope.
+class TempTable {
+ public:
+  explicit TempTable(engine::Engine& engine) : engine_(engine), name_(TempTableName()) {}
+  ~TempTable() { (void)engine_.DropTable(name_); }
+  TempTable(const TempTable&) = delete;
+  TempTable& operator=(const TempTable&) = delete;
+  const std::string& name() const { return name_; }
+  std::string Quoted() const { return engine::Engine::QuoteIdentifier(name_); }
+
+ private:
+  engine::Engine& engine_;
+  std::string name_;
+};
+
 struct Changes {
   Positions deleted;
   // Files removed whole without reading them (a DELETE on partition columns only).

@@ -200,18 +200,62 @@ Result<int64_t> CountOf(Engine& engine, const std::string& sql) {
   return std::stoll(*table.rows[0][0]);
 }
 
+// One pass over the changes table's target rows: the positions to remove (kinds 1-3; a target
+// row matched twice by an unconditional delete is one deletion), the update and delete counts,
+// and (`check_repeats`) Delta's refusal of a target row matched by more than one source row.
+Status CollectMergePositions(Engine& engine, const DmlScan& scan, const std::string& from,
+                             bool check_repeats, dml_internal::Changes* changes) {
+  Positions matched;  // kinds 1, 2 and 5, for the repeat check
+  int64_t repeated = 0;
+  auto sink = [&](const std::vector<engine::ColumnInfo>&, const engine::Table& rows) -> Status {
+    for (const auto& row : rows.rows) {
+      if (row.size() < 3 || !row[0] || !row[1] || !row[2]) {
+        return Status::Internal("MERGE: a changed row without a position");
+      }
+      auto found = scan.file_by_uri.find(*row[0]);
+      if (found == scan.file_by_uri.end()) {
+        return Status::Internal("a row came from '" + *row[0] + "', not a file of the table");
+      }
+      uint64_t position = std::stoull(*row[1]);
+      int kind = std::stoi(*row[2]);
+      if (check_repeats && kind != kDeleteBySource) {
+        DeletionVector& seen = matched[found->second];
+        if (seen.Contains(position)) ++repeated;
+        seen.Add(position);
+      }
+      if (kind == kMatchedNoAction) continue;
+      if (kind == kUpdate) ++changes->rows_updated;
+      changes->deleted[found->second].Add(position);
+    }
+    return Status::OK();
+  };
+  std::string sql = "SELECT " + std::string(engine::kPositionFileColumn) + ", " +
+                    engine::kPositionRowColumn + ", __nl_kind" + from +
+                    " WHERE __nl_kind IN (1, 2, 3, 5)";
+  NL_RETURN_NOT_OK(engine.StreamQuery(sql, {}, sink).status());
+  if (repeated > 0) {
+    return Status::Invalid(
+        "MERGE: target rows matched more than one source row (" + std::to_string(repeated) +
+        " extra matches), so an update or delete would change them in possibly conflicting "
+        "ways (Delta: DELTA_MULTIPLE_SOURCE_ROW_MATCHING_TARGET_ROW_IN_MERGE); de-duplicate the "
+        "source on the ON keys");
+  }
+  int64_t removed = 0;
+  for (const auto& [index, rows] : changes->deleted) {
+    removed += static_cast<int64_t>(rows.Cardinality());
+  }
+  changes->rows_deleted = removed - changes->rows_updated;
+  return Status::OK();
+}
+
 }  // namespace
 
 Result<DmlResult> MergeRows(DeltaTable& table, const MergeSpec& spec, const DmlOptions& options) {
   NL_ASSIGN_OR_RETURN(ParsedMerge parsed, ParseMerge(spec));
   NL_ASSIGN_OR_RETURN(Engine * engine, table.GetEngine());
   NL_ASSIGN_OR_RETURN(DmlScan scan, OpenScan(table));
-  std::string changes_table = TempTableName();
-  struct Drop {
-    Engine& engine;
-    std::string name;
-    ~Drop() { (void)engine.DropTable(name); }
-  } drop{*engine, changes_table};
+  TempTable changed(*engine);
+  const std::string& changes_table = changed.name();
 
   Status built = engine::WithSourceRelation(
       *engine, spec.source.rows, [&](const std::string& relation) -> Status {
@@ -228,37 +272,13 @@ Result<DmlResult> MergeRows(DeltaTable& table, const MergeSpec& spec, const DmlO
   NL_RETURN_NOT_OK(built);
 
   std::string from = " FROM " + Q(changes_table);
-  std::string position = std::string(engine::kPositionFileColumn) + ", " +
-                         engine::kPositionRowColumn;
-  if (parsed.update || parsed.delete_condition) {
-    NL_ASSIGN_OR_RETURN(int64_t repeated,
-                        CountOf(*engine, "SELECT count(*) FROM (SELECT 1" + from +
-                                             " WHERE __nl_kind IN (1, 2, 5) GROUP BY " + position +
-                                             " HAVING count(*) > 1)"));
-    if (repeated > 0) {
-      return Status::Invalid(
-          "MERGE: " + std::to_string(repeated) +
-          " target row(s) matched more than one source row, so an update or delete would "
-          "change them in possibly conflicting ways (Delta: "
-          "DELTA_MULTIPLE_SOURCE_ROW_MATCHING_TARGET_ROW_IN_MERGE); de-duplicate the source on "
-          "the ON keys");
-    }
-  }
   dml_internal::Changes changes;
   changes.operation = "MERGE";
   changes.parameters = {{"predicate", json(std::vector<std::string>{parsed.on}).dump()}};
-  NL_ASSIGN_OR_RETURN(changes.deleted,
-                      CollectPositions(*engine, scan, "SELECT DISTINCT " + position + from +
-                                                          " WHERE __nl_kind IN (1, 2, 3)"));
-  NL_ASSIGN_OR_RETURN(changes.rows_updated,
-                      CountOf(*engine, "SELECT count(*)" + from + " WHERE __nl_kind = 1"));
+  bool check_repeats = parsed.update || parsed.delete_condition.has_value();
+  NL_RETURN_NOT_OK(CollectMergePositions(*engine, scan, from, check_repeats, &changes));
   NL_ASSIGN_OR_RETURN(changes.rows_inserted,
                       CountOf(*engine, "SELECT count(*)" + from + " WHERE __nl_kind = 4"));
-  int64_t removed = 0;
-  for (const auto& [index, rows] : changes.deleted) {
-    removed += static_cast<int64_t>(rows.Cardinality());
-  }
-  changes.rows_deleted = removed - changes.rows_updated;
   if (changes.rows_updated + changes.rows_inserted > 0) {
     std::string columns;
     for (const auto& column : Columns(scan)) {
