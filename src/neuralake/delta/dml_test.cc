@@ -358,7 +358,8 @@ TEST_F(DmlTest, CopyOnWriteRewritesTouchedFilesOnly) {
   EXPECT_EQ(deleted->rows_deleted, 33);
   EXPECT_EQ(deleted->files_touched, 1);
   EXPECT_EQ(deleted->rows_copied, 67);
-  for (const auto& file : Load()->files) EXPECT_FALSE(file.deletion_vector.has_value());
+  auto rewritten = Load();  // held: a range-for over Load()->files would outlive the snapshot
+  for (const auto& file : rewritten->files) EXPECT_FALSE(file.deletion_vector.has_value());
   // Partition columns only: whole files, nothing read.
   auto whole = DeleteRows(*table_, "city = 'oslo'");
   ASSERT_TRUE(whole.ok()) << whole.status().ToString();
