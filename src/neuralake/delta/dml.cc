@@ -18,8 +18,6 @@ using engine::Engine;
 using nlohmann::json;
 using namespace dml_internal;
 
-std::string Q(std::string_view name) { return Engine::QuoteIdentifier(name); }
-
 std::string ColumnNames(const DmlScan& scan) {
   std::string names;
   for (const auto& column : Columns(scan)) names += (names.empty() ? "" : ", ") + column.name;

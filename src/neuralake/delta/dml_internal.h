@@ -52,6 +52,9 @@ const engine::LakeColumn* FindColumn(const DmlScan& scan, const std::string& nam
 Status CheckAssignable(const std::string& column, const std::string& column_type,
                        const std::string& value_type, const std::string& what);
 
+// A column or table name quoted for the engine's SQL.
+inline std::string Q(std::string_view name) { return engine::Engine::QuoteIdentifier(name); }
+
 // An engine table name unique in this process (for the materialized changes).
 std::string TempTableName();
 

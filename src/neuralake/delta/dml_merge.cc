@@ -20,8 +20,6 @@ using engine::Engine;
 using nlohmann::json;
 using namespace dml_internal;
 
-std::string Q(std::string_view name) { return Engine::QuoteIdentifier(name); }
-
 constexpr int kUpdate = 1;
 constexpr int kDeleteMatched = 2;
 constexpr int kDeleteBySource = 3;
