@@ -3,7 +3,6 @@
 
 #include "neuralake/delta/dml.h"
 
-#include <set>
 
 #include "neuralake/delta/dml_internal.h"
 #include "neuralake/delta/scan_plan.h"
@@ -17,17 +16,6 @@ namespace {
 using engine::Engine;
 using nlohmann::json;
 using namespace dml_internal;
-
-std::string ColumnNames(const DmlScan& scan) {
-  std::string names;
-  for (const auto& column : Columns(scan)) names += (names.empty() ? "" : ", ") + column.name;
-  return names;
-}
-
-Status WithContext(Status status, const std::string& what) {
-  if (status.ok()) return status;
-  return Status(status.code(), what + ": " + status.message());
-}
 
 int64_t Count(const Positions& positions) {
   int64_t total = 0;
@@ -69,7 +57,7 @@ Result<DmlResult> DeleteRows(DeltaTable& table, const std::string& predicate_tex
                     engine::kPositionRowColumn + " FROM " + scan.WithPositions() + " WHERE " +
                     predicate;
   auto positions = CollectPositions(*engine, scan, sql);
-  if (!positions.ok()) return WithContext(positions.status(), "--where predicate");
+  if (!positions.ok()) return positions.status().WithContext("--where predicate");
   changes.deleted = std::move(positions).value();
   changes.rows_deleted = Count(changes.deleted);
   return ApplyChanges(table, *engine, scan, std::move(changes), options);
@@ -87,31 +75,8 @@ Result<DmlResult> UpdateRows(DeltaTable& table, const std::string& set_list,
   NL_ASSIGN_OR_RETURN(Engine * engine, table.GetEngine());
   NL_ASSIGN_OR_RETURN(DmlScan scan, OpenScan(table));
 
-  // Which column gets which expression; unknown and repeated columns are refused.
-  std::map<std::string, std::string> assigned;  // column name as the table spells it -> SQL
-  std::string probe;
-  for (const auto& assignment : assignments) {
-    const engine::LakeColumn* column = FindColumn(scan, assignment.column);
-    if (column == nullptr) {
-      return Status::Invalid("--set: unknown column '" + assignment.column + "' (columns: " +
-                             ColumnNames(scan) + ")");
-    }
-    if (!assigned.emplace(column->name, assignment.expression).second) {
-      return Status::Invalid("--set: column '" + column->name + "' is assigned twice");
-    }
-    probe += (probe.empty() ? "" : ", ") + assignment.expression;
-  }
-  // The values' types, from the bound query (no rows read).
-  auto types = engine->Query("SELECT " + probe + " FROM " + scan.Rows() + " LIMIT 0");
-  if (!types.ok()) return WithContext(types.status(), "--set");
-  size_t i = 0;
-  for (const auto& assignment : assignments) {
-    const engine::LakeColumn* column = FindColumn(scan, assignment.column);
-    // DuckDB reports a bare NULL as INTEGER; it fits any column.
-    std::string type = assignment.expression == "NULL" ? "NULL" : types->columns[i].type;
-    ++i;
-    NL_RETURN_NOT_OK(CheckAssignable(column->name, column->type, type, "--set"));
-  }
+  NL_ASSIGN_OR_RETURN(auto assigned,
+                      ResolveAssignments(*engine, scan, assignments, scan.Rows(), "--set"));
 
   std::string select = std::string(engine::kPositionFileColumn) + ", " +
                        engine::kPositionRowColumn;
@@ -127,7 +92,7 @@ Result<DmlResult> UpdateRows(DeltaTable& table, const std::string& set_list,
   TempTable changed(*engine);
   Status created = engine->Execute("CREATE TABLE " + Q(changed.name()) + " AS SELECT " + select +
                                    " FROM " + scan.WithPositions() + " WHERE " + predicate);
-  if (!created.ok()) return WithContext(created, "update");
+  if (!created.ok()) return created.WithContext("update");
 
   Changes changes;
   changes.operation = "UPDATE";

@@ -78,8 +78,7 @@ struct Touched {
   int64_t survivors = 0;  // physical rows minus deleted (0 when unknown)
 };
 
-Result<std::vector<Touched>> UniteWithOldVectors(DeltaTable& table, const DmlScan& scan,
-                                                 Positions& deleted) {
+Result<std::vector<Touched>> UniteWithOldVectors(const DmlScan& scan, Positions& deleted) {
   std::vector<Touched> touched;
   for (auto& [index, fresh] : deleted) {
     const AddFile& add = scan.snapshot->files[index];
@@ -87,9 +86,9 @@ Result<std::vector<Touched>> UniteWithOldVectors(DeltaTable& table, const DmlSca
     file.index = index;
     file.rows = std::make_shared<DeletionVector>();
     if (add.deletion_vector) {
-      NL_ASSIGN_OR_RETURN(DeletionVector old,
-                          ReadDeletionVector(table.store(), table.uri(), *add.deletion_vector));
-      *file.rows = std::move(old);
+      // Loaded (and kept) by the plan when the find step scanned this file: no second read.
+      NL_ASSIGN_OR_RETURN(auto old, LoadedDeletionVector(scan.plan->files[index]));
+      if (old) file.rows->Union(*old);
     }
     file.rows->Union(fresh);
     int64_t physical = scan.plan->files[index].num_records;
@@ -176,11 +175,6 @@ json Metrics(const DmlResult& result, const Changes& changes, int64_t vectors_re
 
 }  // namespace
 
-std::string DmlScan::WithPositions() const {
-  std::string relation = registered->Relation();
-  return relation.substr(0, relation.size() - 1) + ", __nl_positions => true)";
-}
-
 Result<DmlScan> OpenScan(DeltaTable& table) {
   DmlScan scan;
   auto snapshot = table.LoadSnapshot();
@@ -239,6 +233,38 @@ Status CheckAssignable(const std::string& column, const std::string& column_type
                          ", the value is " + value_type);
 }
 
+Result<std::map<std::string, std::string>> ResolveAssignments(
+    Engine& engine, const DmlScan& scan, const std::vector<engine::SqlAssignment>& assignments,
+    const std::string& from, const std::string& what) {
+  std::map<std::string, std::string> assigned;  // column as the table spells it -> value SQL
+  std::vector<const engine::LakeColumn*> targets;
+  std::string probe;
+  for (const auto& assignment : assignments) {
+    std::string name = assignment.column;
+    if (auto dot = name.rfind('.'); dot != std::string::npos) name = name.substr(dot + 1);
+    const engine::LakeColumn* column = FindColumn(scan, name);
+    if (column == nullptr) {
+      std::string names;
+      for (const auto& known : Columns(scan)) names += (names.empty() ? "" : ", ") + known.name;
+      return Status::Invalid(what + ": unknown column '" + assignment.column + "' (columns: " +
+                             names + ")");
+    }
+    if (!assigned.emplace(column->name, assignment.expression).second) {
+      return Status::Invalid(what + ": column '" + column->name + "' is assigned twice");
+    }
+    targets.push_back(column);
+    probe += (probe.empty() ? "" : ", ") + assignment.expression;
+  }
+  auto types = engine.Query("SELECT " + probe + " FROM " + from + " LIMIT 0");
+  if (!types.ok()) return Status::Invalid(what + ": " + types.status().message());
+  for (size_t i = 0; i < assignments.size(); ++i) {
+    // DuckDB reports a bare NULL as INTEGER; it fits any column.
+    std::string type = assignments[i].expression == "NULL" ? "NULL" : types->columns[i].type;
+    NL_RETURN_NOT_OK(CheckAssignable(targets[i]->name, targets[i]->type, type, what));
+  }
+  return assigned;
+}
+
 std::string TempTableName() {
   static std::atomic<int64_t> next{0};
   return "__nl_dml_" + std::to_string(next.fetch_add(1));
@@ -263,7 +289,7 @@ Result<DmlResult> ApplyChanges(DeltaTable& table, Engine& engine, const DmlScan&
   }
 
   NL_ASSIGN_OR_RETURN(std::vector<Touched> touched,
-                      UniteWithOldVectors(table, scan, changes.deleted));
+                      UniteWithOldVectors(scan, changes.deleted));
   VectorFile vector_file;
   std::unique_ptr<engine::RegisteredScanPlan> survivors_plan;
   std::vector<std::string> sources;

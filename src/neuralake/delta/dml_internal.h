@@ -17,6 +17,7 @@
 #include "neuralake/delta/dml.h"
 #include "neuralake/engine/engine.h"
 #include "neuralake/engine/lake_scan.h"
+#include "neuralake/engine/sql_expressions.h"
 
 namespace neuralake::delta::dml_internal {
 
@@ -28,9 +29,9 @@ struct DmlScan {
   std::unordered_map<std::string, size_t> file_by_uri;  // data file URI -> index in files
 
   // SQL relation: the table's columns plus __nl_file / __nl_row (engine/lake_scan.h).
-  std::string WithPositions() const;
+  const std::string& WithPositions() const { return registered->RelationWithPositions(); }
   // SQL relation: the table's columns.
-  std::string Rows() const { return registered->Relation(); }
+  const std::string& Rows() const { return registered->Relation(); }
 };
 
 Result<DmlScan> OpenScan(DeltaTable& table);
@@ -54,6 +55,14 @@ Status CheckAssignable(const std::string& column, const std::string& column_type
 
 // A column or table name quoted for the engine's SQL.
 inline std::string Q(std::string_view name) { return engine::Engine::QuoteIdentifier(name); }
+
+// The table column each assignment sets (a `t.` qualifier allowed) -> its value SQL, checked:
+// the column exists, is set once, and the value's type fits it (types from binding
+// `SELECT <values> FROM <from> LIMIT 0`; no rows read). Errors are Invalid naming `what`.
+Result<std::map<std::string, std::string>> ResolveAssignments(
+    engine::Engine& engine, const DmlScan& scan,
+    const std::vector<engine::SqlAssignment>& assignments, const std::string& from,
+    const std::string& what);
 
 // An engine table name unique in this process (for the materialized changes).
 std::string TempTableName();

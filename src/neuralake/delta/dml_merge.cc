@@ -5,7 +5,7 @@
 //   <table columns>       the new row (updates and inserts)
 // from which the positions to remove, the rows to add and the duplicate-match check all read.
 
-#include <set>
+#include <map>
 
 #include "neuralake/delta/dml.h"
 #include "neuralake/delta/dml_internal.h"
@@ -87,37 +87,10 @@ Result<ColumnValues> BuildValues(Engine& engine, const DmlScan& scan, const Merg
                                  const ParsedMerge& parsed, const std::string& source,
                                  const std::vector<engine::ColumnInfo>& source_columns) {
   std::map<std::string, std::string> assigned;
-  std::string probe;
-  for (const auto& assignment : parsed.assignments) {
-    std::string name = assignment.column;
-    if (auto dot = name.rfind('.'); dot != std::string::npos) name = name.substr(dot + 1);
-    const engine::LakeColumn* column = FindColumn(scan, name);
-    if (column == nullptr) {
-      return Status::Invalid("--when-matched-update: unknown target column '" + assignment.column +
-                             "'");
-    }
-    if (!assigned.emplace(column->name, assignment.expression).second) {
-      return Status::Invalid("--when-matched-update: column '" + column->name +
-                             "' is assigned twice");
-    }
-    probe += (probe.empty() ? "" : ", ") + assignment.expression;
-  }
-  if (!probe.empty()) {
-    auto types = engine.Query("SELECT " + probe + " FROM " + scan.Rows() + " AS t, " + source +
-                              " AS s LIMIT 0");
-    if (!types.ok()) {
-      return Status::Invalid("--when-matched-update: " + types.status().message());
-    }
-    size_t i = 0;
-    for (const auto& assignment : parsed.assignments) {
-      std::string name = assignment.column;
-      if (auto dot = name.rfind('.'); dot != std::string::npos) name = name.substr(dot + 1);
-      const engine::LakeColumn* column = FindColumn(scan, name);
-      // DuckDB reports a bare NULL as INTEGER; it fits any column.
-      std::string type = assignment.expression == "NULL" ? "NULL" : types->columns[i].type;
-      ++i;
-      NL_RETURN_NOT_OK(CheckAssignable(column->name, column->type, type, "--when-matched-update"));
-    }
+  if (!parsed.assignments.empty()) {
+    NL_ASSIGN_OR_RETURN(assigned, ResolveAssignments(engine, scan, parsed.assignments,
+                                                     scan.Rows() + " AS t, " + source + " AS s",
+                                                     "--when-matched-update"));
   }
   ColumnValues values;
   for (const auto& column : Columns(scan)) {

@@ -39,6 +39,7 @@ class DeletionVectorRows : public engine::DeletedRows {
   void MarkRange(uint64_t first, size_t count, bool* out) const override {
     rows_->MarkRange(first, count, out);
   }
+  const std::shared_ptr<const DeletionVector>& rows() const { return rows_; }
 
  private:
   std::shared_ptr<const DeletionVector> rows_;
@@ -56,6 +57,14 @@ std::shared_ptr<const engine::LakeDeletionVector> DeletionVectorOf(
 }
 
 }  // namespace
+
+Result<std::shared_ptr<const DeletionVector>> LoadedDeletionVector(const engine::LakeFile& file) {
+  if (!file.deletion_vector) return std::shared_ptr<const DeletionVector>();
+  NL_ASSIGN_OR_RETURN(auto rows, file.deletion_vector->Load());
+  const auto* ours = dynamic_cast<const DeletionVectorRows*>(rows.get());
+  if (ours == nullptr) return Status::Internal("deletion vector of '" + file.uri + "' not ours");
+  return ours->rows();
+}
 
 std::shared_ptr<const engine::LakeDeletionVector> InMemoryDeletionVector(
     std::shared_ptr<const DeletionVector> rows) {

@@ -31,6 +31,10 @@ void ParseAddStats(const AddFile& add, const std::map<std::string, std::string>&
 // ParseAddStats, the physical rows) minus its deletion vector's cardinality; -1 when unknown.
 int64_t NumRecords(const AddFile& add);
 
+// The rows of a plan file's deletion vector (null when it has none), loaded through the plan:
+// the first caller reads it, later callers (the scan, DML) share it.
+Result<std::shared_ptr<const DeletionVector>> LoadedDeletionVector(const engine::LakeFile& file);
+
 // `rows` as a plan file's deletion vector (row-level DML rewrites a file through a plan whose
 // vector also holds the rows it deletes).
 std::shared_ptr<const engine::LakeDeletionVector> InMemoryDeletionVector(

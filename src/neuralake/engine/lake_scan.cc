@@ -777,6 +777,8 @@ RegisteredScanPlan::RegisteredScanPlan(std::shared_ptr<const LakeSnapshot> plan)
   static std::atomic<int64_t> next{0};
   id_ = kPlanPrefix + std::to_string(next.fetch_add(1));
   relation_ = std::string(kFunctionName) + "(" + QuoteText(id_) + ")";
+  positions_relation_ = std::string(kFunctionName) + "(" + QuoteText(id_) + ", " +
+                        kPositionsParameter + " => true)";
   std::lock_guard<std::mutex> lock(plans_mutex);
   Plans()[id_] = std::move(plan);
 }

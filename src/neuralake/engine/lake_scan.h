@@ -173,10 +173,13 @@ class RegisteredScanPlan {
   RegisteredScanPlan& operator=(const RegisteredScanPlan&) = delete;
 
   const std::string& Relation() const { return relation_; }
+  // The same with __nl_positions => true (see below).
+  const std::string& RelationWithPositions() const { return positions_relation_; }
 
  private:
   std::string id_;
   std::string relation_;
+  std::string positions_relation_;
 };
 
 struct LakeScanOptions {
