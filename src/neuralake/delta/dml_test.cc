@@ -23,26 +23,9 @@
 namespace neuralake::delta {
 namespace {
 
-std::vector<std::string> SortedRows(const engine::Table& table) {
-  std::vector<std::string> rows;
-  for (const auto& row : table.rows) {
-    std::string text;
-    for (size_t i = 0; i < row.size(); ++i) text += (i ? "|" : "") + row[i].value_or("NULL");
-    rows.push_back(text);
-  }
-  std::sort(rows.begin(), rows.end());
-  return rows;
-}
-
 class DmlTest : public SharedEngineTest {
  protected:
   void SetUp() override { table_ = OpenOnEngine("memory://" + testing::UniqueName("dml") + "/t"); }
-
-  std::vector<std::string> Rows(const std::string& sql, engine::Engine* engine = engine_) {
-    auto result = engine->Query(sql);
-    EXPECT_TRUE(result.ok()) << result.status().ToString() << "\n" << sql;
-    return result.ok() ? SortedRows(*result) : std::vector<std::string>{};
-  }
 
   std::shared_ptr<const Snapshot> Load(std::optional<int64_t> version = std::nullopt) {
     auto snapshot = table_->LoadSnapshot(version);

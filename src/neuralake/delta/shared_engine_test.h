@@ -4,8 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "neuralake/delta/table.h"
 #include "neuralake/engine/engine.h"
@@ -33,6 +35,21 @@ class SharedEngineTest : public ::testing::Test {
     auto table = DeltaTable::Open(uri, options);
     EXPECT_TRUE(table.ok()) << table.status().ToString();
     return table.ok() ? std::move(table).value() : nullptr;
+  }
+
+  // Rows of `sql` on `engine` (default: the suite's), each as "a|b|c" (NULL for null), sorted.
+  static std::vector<std::string> Rows(const std::string& sql, engine::Engine* engine = nullptr) {
+    auto result = (engine ? engine : engine_)->Query(sql);
+    EXPECT_TRUE(result.ok()) << result.status().ToString() << "\n" << sql;
+    std::vector<std::string> rows;
+    if (!result.ok()) return rows;
+    for (const auto& row : result->rows) {
+      std::string text;
+      for (size_t i = 0; i < row.size(); ++i) text += (i ? "|" : "") + row[i].value_or("NULL");
+      rows.push_back(text);
+    }
+    std::sort(rows.begin(), rows.end());
+    return rows;
   }
 
   static inline engine::Engine* engine_ = nullptr;

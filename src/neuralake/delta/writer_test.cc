@@ -24,24 +24,6 @@ class WriterTest : public SharedEngineTest {
     return OpenOnEngine(uri);
   }
 
-  // Rows of `sql`, each row as "a|b|c", sorted.
-  std::vector<std::string> Rows(const std::string& sql) {
-    auto result = engine_->Query(sql);
-    EXPECT_TRUE(result.ok()) << result.status().ToString() << "\n" << sql;
-    std::vector<std::string> rows;
-    if (!result.ok()) return rows;
-    for (const auto& row : result->rows) {
-      std::string text;
-      for (size_t i = 0; i < row.size(); ++i) {
-        if (i > 0) text += "|";
-        text += row[i].value_or("NULL");
-      }
-      rows.push_back(text);
-    }
-    std::sort(rows.begin(), rows.end());
-    return rows;
-  }
-
   std::shared_ptr<const delta::Snapshot> Load(std::optional<int64_t> version = std::nullopt) {
     auto snapshot = table_->LoadSnapshot(version);
     EXPECT_TRUE(snapshot.ok()) << snapshot.status().ToString();
