@@ -149,9 +149,17 @@ std::optional<json> StatsValue(const DataType& type, const std::string& text, bo
     }
     if (name == "string") {
       if (CodePoints(text) <= kStringStatsPrefix) return json(text);
-      // A prefix is still a lower bound; a truncated maximum would not be an upper bound.
-      if (is_max) return std::nullopt;
-      return json(CodePointPrefix(text, kStringStatsPrefix));
+      std::string prefix = CodePointPrefix(text, kStringStatsPrefix);
+      if (!is_max) return json(prefix);  // a prefix is a lower bound
+      // A truncated maximum is an upper bound once the largest code point, U+10FFFF, follows
+      // the prefix (as Delta's Spark writer does): it sorts after every value with that prefix
+      // in byte (UTF-8) order, unless the value itself continues with U+10FFFF. Readers such as
+      // delta-rs's pyarrow dataset treat a missing maximum as a bound and skip files wrongly.
+      static constexpr std::string_view kMaxCodePoint = "\xF4\x8F\xBF\xBF";
+      if (text.compare(prefix.size(), kMaxCodePoint.size(), kMaxCodePoint) == 0) {
+        return std::nullopt;
+      }
+      return json(prefix + std::string(kMaxCodePoint));
     }
     if (name == "date") {
       if (text.size() == 10 && text[4] == '-' && text[7] == '-') return json(text);

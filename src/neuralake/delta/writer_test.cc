@@ -94,6 +94,24 @@ TEST_F(WriterTest, CreatePartitionedTableAndReadItBack) {
   EXPECT_EQ(TableRows(), Rows("SELECT * FROM (" + std::string(kTrips) + ")"));
 }
 
+TEST_F(WriterTest, LongStringStatsAreTruncatedBounds) {
+  // 40 code points (two of them 2-byte UTF-8): the minimum keeps a 32-code-point prefix, the
+  // maximum the prefix followed by U+10FFFF, which sorts after every value with that prefix.
+  MustCreate(
+      "SELECT 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaa\u00e9\u00e9bbbbbbbbb' AS s, 'short' AS t "
+      "UNION ALL SELECT 'zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz', 'shorter'");
+  auto snapshot = Load();
+  ASSERT_EQ(snapshot->files.size(), 1u);
+  auto stats = nlohmann::json::parse(*snapshot->files[0].stats);
+  std::string min = stats["minValues"]["s"];
+  std::string max = stats["maxValues"]["s"];
+  EXPECT_EQ(min, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaa\u00e9\u00e9b");
+  EXPECT_EQ(max, std::string(32, 'z') + "\xF4\x8F\xBF\xBF");
+  EXPECT_LT(std::string(40, 'z'), max);  // an upper bound in byte order
+  EXPECT_LE(min, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaa\u00e9\u00e9bbbbbbbbb");
+  EXPECT_EQ(stats["maxValues"]["t"], "shorter");
+}
+
 TEST_F(WriterTest, StatsAreTypedPerTheProtocol) {
   MustCreate(
       "SELECT 1::INTEGER AS n, 'abc' AS s, DATE '2024-02-03' AS d, "
