@@ -7,7 +7,7 @@ BUILD_TYPE ?= RelWithDebInfo
 CTEST_JOBS ?= 2
 CMAKE_FLAGS ?=
 
-.PHONY: all setup build test test-asan unit-test demo spark-demo services-up services-down services-status bench bench-sql bench-ingest bench-api bench-mv bench-quality bench-dml clean asan
+.PHONY: all setup build test test-asan unit-test demo spark-demo services-up services-down services-status bench bench-sql bench-ingest bench-api bench-mv bench-quality bench-dml bench-suite clean asan
 
 all: build
 
@@ -75,6 +75,12 @@ bench-quality: setup build services-up
 bench-dml: setup build services-up
 	bench/dml/dml_bench.sh --scale-gb $(or $(SCALE_GB),2) --merge-rows $(or $(MERGE_ROWS),10000000) \
 	  --merge-upserts $(or $(MERGE_UPSERTS),1000000)
+
+# The benchmark harness: suites x engines side by side, answers compared, report + bench.runs
+#   make bench-suite SUITE=tpch,selective,events,api,write,ingest SF=1 ENGINES=all (docs/benchmarks.md)
+bench-suite: setup build services-up
+	SUITE="$(SUITE)" SF="$(SF)" ENGINES="$(ENGINES)" REPEATS="$(REPEATS)" \
+	  CONCURRENCY="$(or $(CONCURRENCY),1,4,16)" scripts/bench-suite.sh
 
 # TPC-H over Delta vs DuckDB/Polars on the same data: make bench-sql SF=1 (or SF=10)
 bench-sql: setup build services-up

@@ -112,7 +112,7 @@ up_minio() {
     fi
     mkdir -p "$NL_DATA/minio"
     MINIO_ROOT_USER=$MINIO_USER MINIO_ROOT_PASSWORD=$MINIO_PASSWORD MINIO_REGION=us-east-1 \
-      MINIO_UPDATE=off MINIO_BROWSER=on \
+      MINIO_UPDATE=off MINIO_BROWSER=on MINIO_PROMETHEUS_AUTH_TYPE=public \
       start_detached minio "$NL_BIN/minio" server "$NL_DATA/minio" \
       --address 127.0.0.1:9000 --console-address 127.0.0.1:9001
   fi
