@@ -367,4 +367,19 @@ case "$counts" in 19850,450,*) ;; *) echo "demo: DML row counts are wrong" >&2; 
 run "$NL" table optimize "$DML"
 run "$NL" sql --catalog "$QCATALOG" "SELECT count(*) AS rows_after_optimize FROM dml.events"
 
+step "15. Benchmark harness: TPC-H at SF 0.01 on MinIO, our engine beside DuckDB, Polars and DataFusion; answers compared, results in bench.runs"
+# A tiny run (make bench-suite SF=1 ENGINES=all for real figures: docs/benchmarks.md).
+BENCH_OUT=$("$VENV/bin/python" bench/harness/harness.py --suites tpch --sf 0.01 \
+  --engines neuralake,neuralake-cli,duckdb,polars,datafusion --repeats 2 --concurrency 1,4 \
+  --throughput-rounds 1 --datasets-root "$BASE/bench" --runs-table "$BASE/bench/runs" \
+  | tee /dev/stderr | tail -1)
+sed -n '/^## Geomean per engine/,/^## tpch/p' "$BENCH_OUT/summary.md" | grep '^|'
+printf 'databases:\n  bench:\n    tables:\n      runs: {type: delta, uri: "%s"}\n' "$BASE/bench/runs" \
+  > "$WORK/bench-catalog.yaml"
+run "$NL" sql --catalog "$WORK/bench-catalog.yaml" \
+  "SELECT engine, count(*) FILTER (WHERE match IN ('exact', 'tolerance')) AS agreeing_answers,
+          round(exp(avg(ln(p50_ms))), 1) AS geomean_warm_ms
+   FROM bench.runs WHERE kind = 'query' AND status = 'ok' GROUP BY engine ORDER BY geomean_warm_ms"
+echo "report: $BENCH_OUT/report.html (plots beside it)"
+
 step "Done. Everything the demo wrote is under $BASE (MinIO console: http://127.0.0.1:9001)"

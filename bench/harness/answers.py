@@ -16,7 +16,7 @@ import re
 
 _TIMESTAMP = re.compile(
     r"^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}:\d{2})(\.\d+)?(Z|[+-]\d{2}(?::?\d{2})?)?$")
-REL_TOLERANCE = 1e-6
+REL_TOLERANCE = 1e-9
 
 
 def _timestamp(text):

@@ -186,7 +186,7 @@ class Run:
             "engine": engine, "suite": suite, "run_id": self.run_id, "sf": self.args.sf,
             "result_path": os.path.join(self.dir, "raw", f"{suite}.{engine}.json"),
             "answers_dir": os.path.join(self.dir, "answers", suite, engine),
-            "catalog_path": os.path.join(self.dir, "catalog.yaml"),
+            "catalog_path": os.path.join(self.dir, f"catalog-{suite}.yaml"),
             "tables": json.loads(json.dumps(tables)),
             "storage": self.storage, "repeats": self.args.repeats,
             "concurrency": self.args.concurrency_list,
@@ -204,6 +204,8 @@ class Run:
             if self.args.queries:
                 wanted = set(self.args.queries.split(","))
                 plan["queries"] = [q for q in plan["queries"] if q["name"] in wanted]
+            names = {q["name"] for q in plan["queries"]}
+            plan["throughput_queries"] = [q for q in plan["throughput_queries"] if q in names]
         if engine == "duckdb-local" and tables:
             self.datasets.local_copy(spec["dataset"], plan["tables"],
                                      delta_rs_options(self.storage),
@@ -241,7 +243,7 @@ class Run:
         log(f"{suite} / {engine}: starting ({os.path.basename(command[-2] if command[0] == PY else command[0])})")
         before = minio_counters(self.storage)
         start = time.monotonic()
-        env = dict(os.environ)
+        env = dict(os.environ, TZ="UTC")  # time buckets in UTC for every engine
         with open(log_path, "w") as log_file:
             proc = subprocess.Popen(command, stdout=log_file, stderr=subprocess.PIPE, text=True,
                                     env=env, start_new_session=True, cwd=REPO)
@@ -296,10 +298,12 @@ class Run:
                 if raw.get(key) is not None:
                     entry[key] = raw[key]
         code = proc.returncode
+        if entry["status"] == "error":  # the C++ worker's word for a setup failure
+            entry["status"] = "setup-failed"
         if killed["flag"]:
             entry["status"] = "timeout"
             entry["error"] = f"killed after the engine budget of {budget:g} s"
-        elif code != 0 and entry["status"] not in ("timeout",):
+        elif code != 0 and entry["status"] not in ("timeout", "setup-failed", "unknown-engine"):
             how = f"signal {-code}" if code < 0 else f"exit {code}"
             last = next((t for t in reversed(tail) if t.strip()), "")
             entry["status"] = "crashed"
@@ -387,7 +391,8 @@ class Run:
                                       "error": str(error), "queries": [], "throughput": []})
                 log(f"{suite}: {error}")
                 continue
-            write_catalog(os.path.join(self.dir, "catalog.yaml"), self.tables)
+            # one catalog per suite, holding only its dataset: queries name tables unqualified
+            write_catalog(os.path.join(self.dir, f"catalog-{suite}.yaml"), {suite: tables})
             entries = [self.run_worker(suite, engine, tables) for engine in engines]
             wrong += self.check_answers(suite, entries)
             self.runs.extend(entries)
