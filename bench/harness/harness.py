@@ -152,6 +152,12 @@ class Run:
         self.dir = os.path.join(root, self.run_id)
         for sub in ("plans", "raw", "answers", "logs"):
             os.makedirs(os.path.join(self.dir, sub), exist_ok=True)
+        # the code measured: the tree when the run starts
+        git = subprocess.run(["git", "-C", REPO, "rev-parse", "--short", "HEAD"],
+                             capture_output=True, text=True).stdout.strip()
+        dirty = subprocess.run(["git", "-C", REPO, "status", "--porcelain", "--untracked-files=no"],
+                               capture_output=True, text=True).stdout.strip()
+        self.git = git + ("+dirty" if dirty else "")
         self.storage = storage_from_env()
         self.neuralake = args.neuralake
         self.datasets = Datasets(self.neuralake, args.datasets_root, args.sf,
@@ -415,17 +421,13 @@ class Run:
         return "errors" if bad or bad_queries else "ok"
 
     def results(self, wrong, history=None):
-        git = subprocess.run(["git", "-C", REPO, "rev-parse", "--short", "HEAD"],
-                             capture_output=True, text=True).stdout.strip()
-        dirty = subprocess.run(["git", "-C", REPO, "status", "--porcelain", "--untracked-files=no"],
-                               capture_output=True, text=True).stdout.strip()
         mem_gb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
         return {
             "run_id": self.run_id, "started": self.started.isoformat(timespec="seconds"),
             "finished": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
             "host": {"name": platform.node(), "cores": os.cpu_count(),
                      "memory_gb": round(mem_gb, 1), "load_before": self.load_before},
-            "git": git + ("+dirty" if dirty else ""), "sf": self.args.sf,
+            "git": self.git, "sf": self.args.sf,
             "suites": self.args.suite_list, "engines": self.args.engine_list,
             "repeats": self.args.repeats, "concurrency": self.args.concurrency_list,
             "datasets_root": self.args.datasets_root,
@@ -478,6 +480,9 @@ def parse_args(argv):
     parser.add_argument("--bench-worker", default=os.path.join(REPO, "build", "bin",
                                                                "bench_worker"))
     parser.add_argument("--no-report", action="store_true")
+    parser.add_argument("--report", default="", metavar="RUN_DIR",
+                        help="only rebuild RUN_DIR's report, its scaling history refreshed from "
+                             "bench.runs")
     args = parser.parse_args(argv)
     args.suite_list = list(SUITES) if args.suites == "all" else \
         [s.strip() for s in args.suites.split(",") if s.strip()]
@@ -494,8 +499,28 @@ def parse_args(argv):
     return args
 
 
+def rebuild_report(run_dir, args):
+    """--report RUN_DIR: the run's history refreshed from bench.runs (runs made since, at other
+    scale factors), then its report built again."""
+    import report
+    import runs_table
+    path = os.path.join(run_dir, "results.json")
+    results = answers.load(path)
+    results["history"] = runs_table.history(args.neuralake, run_dir, results.get("suites", []),
+                                            args.runs_table, exclude_run=results["run_id"])
+    with open(path + ".tmp", "w") as f:
+        json.dump(results, f, indent=1)
+    os.replace(path + ".tmp", path)
+    written = report.build_report(run_dir)
+    log(f"report rebuilt with {len(results['history'])} history rows: {len(written)} files")
+    print(run_dir, flush=True)
+    return 0
+
+
 def main(argv=None):
     args = parse_args(argv if argv is not None else sys.argv[1:])
+    if args.report:
+        return rebuild_report(args.report, args)
     if not os.path.exists(args.neuralake):
         print(f"error: {args.neuralake} not found: build first (make build)", file=sys.stderr)
         return 2
@@ -507,7 +532,8 @@ def main(argv=None):
     import runs_table
     history = []
     if not args.no_lake:
-        history = runs_table.history(run, args.runs_table)
+        history = runs_table.history(run.neuralake, run.dir, args.suite_list, args.runs_table,
+                                     exclude_run=run.run_id)
     run.save(wrong, history)
     if not args.no_lake:
         runs_table.append(run, args.runs_table, os.path.join(run.dir, "results.json"))

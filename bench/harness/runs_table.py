@@ -116,19 +116,20 @@ def append(run, table_uri, results_path):
     print(f"[harness] appended {len(rows)} rows to bench.runs ({table_uri})", flush=True)
 
 
-def history(run, table_uri):
-    """Earlier runs' geomean latencies per (run, sf, suite, engine), for the scaling plot."""
-    catalog = catalog_for(table_uri, run.dir)
-    suites = ", ".join("'" + s.replace("'", "''") + "'" for s in run.args.suite_list) or "''"
+def history(neuralake, directory, suite_list, table_uri, exclude_run=""):
+    """Runs' geomean latencies per (run, sf, suite, engine) from the table, for the scaling plot
+    (without `exclude_run`, whose own figures the report has already)."""
+    catalog = catalog_for(table_uri, directory)
+    suites = ", ".join("'" + s.replace("'", "''") + "'" for s in suite_list) or "''"
     sql = f"""
         SELECT run_id, sf, suite, engine,
                exp(avg(ln(p50_ms))) AS geomean_warm_ms, exp(avg(ln(cold_ms))) AS geomean_cold_ms,
                count(*) AS queries
         FROM bench.runs
         WHERE kind = 'query' AND status = 'ok' AND p50_ms > 0 AND cold_ms > 0
-          AND suite IN ({suites})
+          AND suite IN ({suites}) AND run_id <> '{exclude_run.replace("'", "''")}'
         GROUP BY ALL ORDER BY sf, run_id, suite, engine"""
-    out = subprocess.run([run.neuralake, "sql", "--catalog", catalog, "--format", "json",
+    out = subprocess.run([neuralake, "sql", "--catalog", catalog, "--format", "json",
                           "--quiet", sql], capture_output=True, text=True)
     if out.returncode != 0:
         return []  # no table yet

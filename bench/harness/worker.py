@@ -305,6 +305,12 @@ def log(plan, text):
 
 
 def first_line(error):
+    java = getattr(error, "java_exception", None)  # py4j: the JVM's exception says what failed
+    if java is not None:
+        try:
+            return str(java.toString()).splitlines()[0][:400]
+        except Exception:  # noqa: BLE001 -- the gateway may be gone
+            pass
     text = str(error).strip() or repr(error)
     return text.splitlines()[0][:400]
 
