@@ -44,6 +44,7 @@
 #include "neuralake/common/json.h"
 #include "neuralake/common/result.h"
 #include "neuralake/sql/query_service.h"
+#include "neuralake/storage/forwarding_object_store.h"
 #include "neuralake/storage/object_store.h"
 #include "neuralake/storage/object_store_factory.h"
 #include "neuralake/storage/storage_options.h"
@@ -173,34 +174,14 @@ std::optional<int64_t> ProcessBytesRead() {
 std::atomic<int64_t> object_store_bytes{0};
 
 // An ObjectStore that adds the bytes each Get / GetRange returns to object_store_bytes.
-class MeteredObjectStore : public storage::ObjectStore {
+class MeteredObjectStore : public storage::ForwardingObjectStore {
  public:
-  explicit MeteredObjectStore(std::unique_ptr<storage::ObjectStore> store)
-      : store_(std::move(store)) {}
+  explicit MeteredObjectStore(std::shared_ptr<storage::ObjectStore> store)
+      : ForwardingObjectStore(std::move(store)) {}
 
-  std::string RootUri() const override { return store_->RootUri(); }
-  Result<std::string> Get(std::string_view key) override { return Metered(store_->Get(key)); }
+  Result<std::string> Get(std::string_view key) override { return Metered(target().Get(key)); }
   Result<std::string> GetRange(std::string_view key, int64_t offset, int64_t length) override {
-    return Metered(store_->GetRange(key, offset, length));
-  }
-  Result<storage::ObjectInfo> Head(std::string_view key) override { return store_->Head(key); }
-  Status Put(std::string_view key, std::string_view data) override {
-    return store_->Put(key, data);
-  }
-  Status PutIfAbsent(std::string_view key, std::string_view data) override {
-    return store_->PutIfAbsent(key, data);
-  }
-  Result<storage::ListPage> ListPaged(std::string_view prefix, std::string_view token,
-                                      int max_keys) override {
-    return store_->ListPaged(prefix, token, max_keys);
-  }
-  Result<std::vector<storage::ObjectInfo>> ListAfter(std::string_view prefix,
-                                                     std::string_view start_after) override {
-    return store_->ListAfter(prefix, start_after);
-  }
-  Status Delete(std::string_view key) override { return store_->Delete(key); }
-  Result<std::unique_ptr<storage::ObjectWriter>> OpenWriter(std::string_view key) override {
-    return store_->OpenWriter(key);
+    return Metered(target().GetRange(key, offset, length));
   }
 
  private:
@@ -208,8 +189,6 @@ class MeteredObjectStore : public storage::ObjectStore {
     if (bytes.ok()) object_store_bytes.fetch_add(static_cast<int64_t>(bytes->size()));
     return bytes;
   }
-
-  std::unique_ptr<storage::ObjectStore> store_;
 };
 
 // What the process read during a run: `rchar` (local files; summed over threads) plus the bytes

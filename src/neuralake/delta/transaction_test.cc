@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include "neuralake/storage/forwarding_object_store.h"
 #include "neuralake/storage/object_store_factory.h"
 #include "neuralake/storage/test_environment.h"
 
@@ -20,40 +21,22 @@ AddFile Add(std::string path, std::optional<std::string> city = std::nullopt) {
 
 // A store whose put-if-absent of commit files is applied but then reported as failed, the way a
 // lost response (IOError) or a client-side retry of an applied request (Conflict) looks.
-class LostResponseStore : public storage::ObjectStore {
+class LostResponseStore : public storage::ForwardingObjectStore {
  public:
   LostResponseStore(storage::ObjectStore* wrapped, Status reported)
-      : wrapped_(wrapped), reported_(std::move(reported)) {}
+      : ForwardingObjectStore(wrapped), reported_(std::move(reported)) {}
   bool armed = false;
 
-  std::string RootUri() const override { return wrapped_->RootUri(); }
-  Result<std::string> Get(std::string_view key) override { return wrapped_->Get(key); }
-  Result<std::string> GetRange(std::string_view key, int64_t offset, int64_t length) override {
-    return wrapped_->GetRange(key, offset, length);
-  }
-  Result<storage::ObjectInfo> Head(std::string_view key) override { return wrapped_->Head(key); }
-  Status Put(std::string_view key, std::string_view data) override {
-    return wrapped_->Put(key, data);
-  }
   Status PutIfAbsent(std::string_view key, std::string_view data) override {
-    Status status = wrapped_->PutIfAbsent(key, data);
+    Status status = target().PutIfAbsent(key, data);
     if (status.ok() && armed) {
       armed = false;
       return reported_;
     }
     return status;
   }
-  Result<storage::ListPage> ListPaged(std::string_view prefix, std::string_view token,
-                                      int max_keys) override {
-    return wrapped_->ListPaged(prefix, token, max_keys);
-  }
-  Status Delete(std::string_view key) override { return wrapped_->Delete(key); }
-  Result<std::unique_ptr<storage::ObjectWriter>> OpenWriter(std::string_view key) override {
-    return wrapped_->OpenWriter(key);
-  }
 
  private:
-  storage::ObjectStore* wrapped_;
   Status reported_;
 };
 

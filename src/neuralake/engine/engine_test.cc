@@ -13,6 +13,7 @@
 
 #include "neuralake/engine/glob.h"
 #include "neuralake/storage/faulty_object_store.h"
+#include "neuralake/storage/forwarding_object_store.h"
 #include "neuralake/storage/object_store_factory.h"
 #include "neuralake/storage/test_environment.h"
 
@@ -20,35 +21,19 @@ namespace neuralake::engine {
 namespace {
 
 // Counts what DuckDB asks of the store: how many ranged GETs and how many bytes they fetch.
-class CountingObjectStore : public storage::ObjectStore {
+class CountingObjectStore : public storage::ForwardingObjectStore {
  public:
   explicit CountingObjectStore(std::shared_ptr<storage::ObjectStore> wrapped)
-      : wrapped_(std::move(wrapped)) {}
-  std::string RootUri() const override { return wrapped_->RootUri(); }
+      : ForwardingObjectStore(std::move(wrapped)) {}
   Result<std::string> Get(std::string_view key) override {
     whole_gets.fetch_add(1);
-    return wrapped_->Get(key);
+    return target().Get(key);
   }
   Result<std::string> GetRange(std::string_view key, int64_t offset, int64_t length) override {
     ranged_gets.fetch_add(1);
-    auto bytes = wrapped_->GetRange(key, offset, length);
+    auto bytes = target().GetRange(key, offset, length);
     if (bytes.ok()) bytes_read.fetch_add(static_cast<int64_t>(bytes->size()));
     return bytes;
-  }
-  Result<storage::ObjectInfo> Head(std::string_view key) override { return wrapped_->Head(key); }
-  Status Put(std::string_view key, std::string_view data) override {
-    return wrapped_->Put(key, data);
-  }
-  Status PutIfAbsent(std::string_view key, std::string_view data) override {
-    return wrapped_->PutIfAbsent(key, data);
-  }
-  Result<storage::ListPage> ListPaged(std::string_view prefix, std::string_view token,
-                                      int max_keys) override {
-    return wrapped_->ListPaged(prefix, token, max_keys);
-  }
-  Status Delete(std::string_view key) override { return wrapped_->Delete(key); }
-  Result<std::unique_ptr<storage::ObjectWriter>> OpenWriter(std::string_view key) override {
-    return wrapped_->OpenWriter(key);
   }
   void Reset() {
     whole_gets = 0;
@@ -59,9 +44,6 @@ class CountingObjectStore : public storage::ObjectStore {
   std::atomic<int64_t> whole_gets{0};
   std::atomic<int64_t> ranged_gets{0};
   std::atomic<int64_t> bytes_read{0};
-
- private:
-  std::shared_ptr<storage::ObjectStore> wrapped_;
 };
 
 TEST(EngineTest, QueriesAndRendersCells) {
